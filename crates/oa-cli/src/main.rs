@@ -1,0 +1,70 @@
+//! `oa`: find the places where children's chances are worst, choose where to intervene,
+//! fund it, run the programme and find out whether it worked.
+//!
+//! The binary is thin: clap parses arguments into each command's `Args`, the command
+//! calls the library crates, and [`exit`] maps errors to exit codes (2 for bad input,
+//! 1 for bugs).
+
+mod commands;
+mod exit;
+mod stages;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "oa",
+    version,
+    about = "Opportunity areas: composite indices, targeting, funding and programme tracking"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a study: index, bands, and whatever else it declares, into a results bundle.
+    Run(commands::run::Args),
+    /// Check a study and its data without computing.
+    Validate(commands::validate::Args),
+    /// Write a commented study to start from.
+    Init(commands::init::Args),
+    /// Run the built-in demonstration (a synthetic country) end to end.
+    Demo(commands::demo::Args),
+    /// Draw a choropleth map of a results column.
+    Map(commands::map::Args),
+    /// Area codes and their changes between vintages.
+    #[command(subcommand)]
+    Geo(commands::geo::Command),
+    /// Choose areas from an existing results bundle by the study's selection rules.
+    Select(commands::select::Args),
+    /// Allocate the study's funds over a results bundle's selected areas.
+    Allocate(commands::allocate::Args),
+    /// Monte Carlo uncertainty and sensitivity of a study's ranking.
+    Uncertainty(commands::uncertainty::Args),
+    /// Serve the programme API and dashboard.
+    Serve(commands::serve::Args),
+    /// Manage users of the programme service.
+    #[command(subcommand)]
+    User(commands::user::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => commands::run::run(a),
+        Command::Validate(a) => commands::validate::run(a),
+        Command::Init(a) => commands::init::run(a),
+        Command::Demo(a) => commands::demo::run(a),
+        Command::Map(a) => commands::map::run(a),
+        Command::Geo(c) => commands::geo::run(c),
+        Command::Select(a) => commands::select::run(a),
+        Command::Allocate(a) => commands::allocate::run(a),
+        Command::Uncertainty(a) => commands::uncertainty::run(a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::User(c) => commands::user::run(c),
+    };
+    exit::report(result)
+}

@@ -1,0 +1,1 @@
+//! oa-geo: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+//! oa-io: see ARCHITECTURE.md.

@@ -1,0 +1,553 @@
+//! The study file: a versioned TOML schema that declares everything `oa run` does.
+//!
+//! A study names its geography (area type and vintage), its data sources, its indicators
+//! (each with a direction, a group and a weight), a hierarchy of groups, the method
+//! (missing data, outliers, normalisation, weights, aggregation), how the score runs and
+//! ranks, and its bands. Optional sections add small-area roll-ups and maps
+//! ([`rollup`]), selection rules ([`selection`]), funds ([`funding`]) and Monte Carlo
+//! uncertainty ([`uncertainty`]).
+//!
+//! Unknown keys are errors (a typo must never be silently ignored), and
+//! [`Study::validate`] checks what serde cannot: references between sections, weights,
+//! band shares. Errors name the key path (`indicators[3].weight`) so the user can fix it.
+
+pub mod funding;
+pub mod method;
+pub mod rollup;
+pub mod selection;
+pub mod uncertainty;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+pub use method::{
+    Aggregation, Imputation, Method, MissingData, Normalisation, OutlierTreatment, Weighting,
+};
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole study file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Study {
+    /// Version of the study format; this build reads [`SCHEMA_VERSION`].
+    pub schema: u32,
+    pub study: StudyMeta,
+    pub geography: Geography,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    pub indicators: Vec<Indicator>,
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    #[serde(default)]
+    pub method: Method,
+    #[serde(default)]
+    pub scoring: Scoring,
+    #[serde(default)]
+    pub bands: Bands,
+    /// Roll an index up from small areas to a larger geography (IoD-style summaries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<rollup::Rollup>,
+    /// Maps written into the results bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maps: Option<rollup::Maps>,
+    /// Rules that choose areas from the ranked index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<selection::Selection>,
+    /// Funds and how they are allocated to the selected areas.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub funds: Vec<funding::Fund>,
+    /// Monte Carlo uncertainty and sensitivity analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<uncertainty::Uncertainty>,
+}
+
+/// Identity and description of a study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyMeta {
+    /// Short identifier, used in file names and the manifest.
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The areas a study ranks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Geography {
+    /// Area type, e.g. `lad`, `lsoa`, `msoa`, `utla`, or any name for a custom geography.
+    pub area_type: String,
+    /// Vintage (year of the boundaries and codes), e.g. 2016 for LAD 2016, 2011 for LSOA 2011.
+    pub vintage: u16,
+    /// When given, only these area codes are kept (after reading).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Area codes dropped after reading (e.g. City of London and Isles of Scilly for the SMI).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Keep only codes starting with one of these prefixes (e.g. `["E06", "E07", "E08", "E09"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub code_prefixes: Vec<String>,
+}
+
+/// A data file, read relative to the data directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    /// Path relative to the data directory (`--data-dir`, default: the study file's folder).
+    pub path: String,
+    /// File format; inferred from the extension when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<SourceFormat>,
+    /// Sheet name for spreadsheets (default: the first sheet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// 1-based row of the header; detected (first row naming the code column) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<usize>,
+    /// Column holding the area code.
+    pub code_column: String,
+    /// Column holding the area name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_column: Option<String>,
+    #[serde(default)]
+    pub layout: Layout,
+    /// Extra strings read as missing, on top of the standard markers
+    /// (`c`, `x`, `z`, `..`, `:`, `NA`, `-`, empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_markers: Vec<String>,
+}
+
+/// Format of a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    Csv,
+    Xlsx,
+    Xls,
+    Ods,
+    Parquet,
+}
+
+/// How a table is laid out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Layout {
+    /// One row per area, one column per indicator.
+    #[default]
+    Wide,
+    /// The long layout of the DfE's statistics service: one row per area and measure,
+    /// e.g. `time_period, geographic_level, new_la_code, ..., value`.
+    Tidy {
+        /// Column holding the measure's name (absent when the file holds one measure).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        measure_column: Option<String>,
+        /// Column holding the value.
+        value_column: String,
+        /// Keep only rows whose column equals the value, e.g. `{ geographic_level = "Local authority", phase = "Total" }`.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        filters: std::collections::BTreeMap<String, String>,
+    },
+}
+
+/// Which way an indicator runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    HigherIsWorse,
+}
+
+/// One indicator: a leaf of the index tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Source id; may be omitted when the study has exactly one source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Column in a wide source, or measure name in a tidy one; defaults to `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub direction: Direction,
+    #[serde(default)]
+    pub unit: String,
+    /// Parent group id; absent means the indicator sits directly under the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Weight within its parent (default 1).
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// Per-indicator normalisation, overriding the method's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalisation: Option<Normalisation>,
+    /// Target for `distance_to_target` normalisation, in the indicator's own units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// Column holding standard errors, for data noise in uncertainty analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub se_column: Option<String>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// An inner node of the index tree (domain, pillar, life stage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Parent group id; absent means the group sits directly under the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// How this group's children are combined (default: the method's aggregation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<Aggregation>,
+}
+
+/// How scores run and which end ranks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    /// Orientation of every score `oa` writes: `higher_is_better` (SMI) or
+    /// `higher_is_worse` (IMD: a higher score is more deprived).
+    pub score: Direction,
+    /// Which end gets rank 1: `best` (SMI: rank 1 = most mobile) or `worst` (IMD: rank 1 =
+    /// most deprived).
+    pub rank_1: End,
+}
+
+impl Default for Scoring {
+    fn default() -> Self {
+        Scoring {
+            score: Direction::HigherIsBetter,
+            rank_1: End::Best,
+        }
+    }
+}
+
+/// One end of a ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum End {
+    Best,
+    Worst,
+}
+
+/// Bands an area is classified into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Bands {
+    /// Equal-count quantile bands numbered from the rank-1 end (5 = quintiles, 10 = deciles);
+    /// written as a `quantile` column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantiles: Option<u32>,
+    /// Named bands such as `coldspot = worst 20%`; an area's `band` is the first that holds it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named: Vec<NamedBand>,
+}
+
+/// A named band at one end of the ranking: `share` of the areas (rounded up) or `count`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedBand {
+    pub name: String,
+    pub end: End,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+}
+
+impl NamedBand {
+    /// Number of areas in the band out of `n`: `count`, or `ceil(share * n)`
+    /// (65 of 324 for a 20% band).
+    pub fn size(&self, n: usize) -> usize {
+        match (self.count, self.share) {
+            (Some(c), _) => c,
+            (None, Some(s)) => {
+                // Guard against 0.2 * 325 = 65.00000000000001 style float noise.
+                let exact = s * n as f64;
+                let rounded = exact.round();
+                if (exact - rounded).abs() < 1e-9 {
+                    rounded as usize
+                } else {
+                    exact.ceil() as usize
+                }
+            }
+            (None, None) => 0,
+        }
+    }
+}
+
+/// A problem with a study file: where it is and what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StudyError {
+    /// The TOML does not parse or does not fit the schema (unknown key, wrong type).
+    #[error("{origin}: {message}")]
+    Syntax { origin: String, message: String },
+    /// The study parses but is not meaningful.
+    #[error("{origin}: `{key}`: {message}")]
+    Invalid {
+        origin: String,
+        key: String,
+        message: String,
+    },
+}
+
+impl Study {
+    /// Parses a study from TOML text. `origin` (usually the file path) prefixes errors.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Study, StudyError> {
+        let study: Study = toml::from_str(text).map_err(|e| StudyError::Syntax {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        study.validate(origin)?;
+        Ok(study)
+    }
+
+    /// The study as TOML (for the manifest and `oa init`).
+    pub fn to_toml_string(&self) -> String {
+        toml::to_string(self).expect("a study always serialises")
+    }
+
+    /// Checks references and values serde cannot: schema version, unique ids, known
+    /// groups and sources, non-negative weights, sensible bands. Each section owned by a
+    /// sub-module validates itself too.
+    pub fn validate(&self, origin: &str) -> Result<(), StudyError> {
+        let invalid = |key: String, message: String| StudyError::Invalid {
+            origin: origin.to_string(),
+            key,
+            message,
+        };
+        if self.schema != SCHEMA_VERSION {
+            return Err(invalid(
+                "schema".into(),
+                format!(
+                    "this build reads schema {SCHEMA_VERSION}, the study says {}; set `schema = {SCHEMA_VERSION}`",
+                    self.schema
+                ),
+            ));
+        }
+        if self.indicators.is_empty() {
+            return Err(invalid(
+                "indicators".into(),
+                "a study needs at least one [[indicators]] entry".into(),
+            ));
+        }
+        let mut source_ids = BTreeSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            if !source_ids.insert(s.id.as_str()) {
+                return Err(invalid(
+                    format!("sources[{i}].id"),
+                    format!("source id `{}` is used twice", s.id),
+                ));
+            }
+        }
+        let mut group_ids = BTreeSet::new();
+        for (i, g) in self.groups.iter().enumerate() {
+            if !group_ids.insert(g.id.as_str()) {
+                return Err(invalid(
+                    format!("groups[{i}].id"),
+                    format!("group id `{}` is used twice", g.id),
+                ));
+            }
+            check_weight(g.weight).map_err(|m| invalid(format!("groups[{i}].weight"), m))?;
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            if let Some(p) = &g.parent {
+                if !group_ids.contains(p.as_str()) {
+                    return Err(invalid(
+                        format!("groups[{i}].parent"),
+                        format!("unknown group `{p}`; declare it under [[groups]]"),
+                    ));
+                }
+            }
+        }
+        // The group tree must not loop.
+        for (i, g) in self.groups.iter().enumerate() {
+            let mut seen = BTreeSet::new();
+            let mut current = Some(g);
+            while let Some(node) = current {
+                if !seen.insert(node.id.as_str()) {
+                    return Err(invalid(
+                        format!("groups[{i}].parent"),
+                        format!("group `{}` is its own ancestor", g.id),
+                    ));
+                }
+                current = node
+                    .parent
+                    .as_deref()
+                    .and_then(|p| self.groups.iter().find(|x| x.id == p));
+            }
+        }
+        let mut indicator_ids = BTreeSet::new();
+        for (i, ind) in self.indicators.iter().enumerate() {
+            if !indicator_ids.insert(ind.id.as_str()) {
+                return Err(invalid(
+                    format!("indicators[{i}].id"),
+                    format!("indicator id `{}` is used twice", ind.id),
+                ));
+            }
+            if group_ids.contains(ind.id.as_str()) {
+                return Err(invalid(
+                    format!("indicators[{i}].id"),
+                    format!("`{}` names both a group and an indicator", ind.id),
+                ));
+            }
+            check_weight(ind.weight).map_err(|m| invalid(format!("indicators[{i}].weight"), m))?;
+            match &ind.source {
+                Some(s) if !source_ids.contains(s.as_str()) => {
+                    return Err(invalid(
+                        format!("indicators[{i}].source"),
+                        format!("unknown source `{s}`; declare it under [[sources]]"),
+                    ));
+                }
+                None if self.sources.len() != 1 => {
+                    return Err(invalid(
+                        format!("indicators[{i}].source"),
+                        format!(
+                            "indicator `{}` must name its source (the study has {} sources)",
+                            ind.id,
+                            self.sources.len()
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+            if let Some(g) = &ind.group {
+                if !group_ids.contains(g.as_str()) {
+                    return Err(invalid(
+                        format!("indicators[{i}].group"),
+                        format!("unknown group `{g}`; declare it under [[groups]]"),
+                    ));
+                }
+            }
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            let has_child = self
+                .indicators
+                .iter()
+                .any(|x| x.group.as_deref() == Some(&g.id))
+                || self
+                    .groups
+                    .iter()
+                    .any(|x| x.parent.as_deref() == Some(&g.id));
+            if !has_child {
+                return Err(invalid(
+                    format!("groups[{i}]"),
+                    format!("group `{}` has no indicators or groups under it", g.id),
+                ));
+            }
+        }
+        self.method
+            .validate()
+            .map_err(|(k, m)| invalid(format!("method.{k}"), m))?;
+        let mut band_names = BTreeSet::new();
+        if let Some(q) = self.bands.quantiles {
+            if !(2..=100).contains(&q) {
+                return Err(invalid(
+                    "bands.quantiles".into(),
+                    format!(
+                        "{q} quantiles: use a number from 2 to 100 (5 = quintiles, 10 = deciles)"
+                    ),
+                ));
+            }
+        }
+        for (i, b) in self.bands.named.iter().enumerate() {
+            if !band_names.insert(b.name.as_str()) {
+                return Err(invalid(
+                    format!("bands.named[{i}].name"),
+                    format!("band `{}` is declared twice", b.name),
+                ));
+            }
+            if !is_identifier(&b.name) {
+                return Err(invalid(
+                    format!("bands.named[{i}].name"),
+                    "use letters, digits and underscores (it becomes a column name)".into(),
+                ));
+            }
+            match (b.share, b.count) {
+                (Some(_), Some(_)) | (None, None) => {
+                    return Err(invalid(
+                        format!("bands.named[{i}]"),
+                        "give exactly one of `share` (e.g. 0.2) or `count`".into(),
+                    ));
+                }
+                (Some(s), None) if !(s > 0.0 && s <= 1.0) => {
+                    return Err(invalid(
+                        format!("bands.named[{i}].share"),
+                        format!("{s} is not a share: use a number in (0, 1], e.g. 0.2 for 20%"),
+                    ));
+                }
+                (None, Some(0)) => {
+                    return Err(invalid(
+                        format!("bands.named[{i}].count"),
+                        "a band needs at least one area".into(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(r) = &self.rollup {
+            r.validate()
+                .map_err(|(k, m)| invalid(format!("rollup.{k}"), m))?;
+        }
+        if let Some(m) = &self.maps {
+            m.validate()
+                .map_err(|(k, m)| invalid(format!("maps.{k}"), m))?;
+        }
+        if let Some(s) = &self.selection {
+            s.validate(self)
+                .map_err(|(k, m)| invalid(format!("selection.{k}"), m))?;
+        }
+        for (i, f) in self.funds.iter().enumerate() {
+            f.validate(self)
+                .map_err(|(k, m)| invalid(format!("funds[{i}].{k}"), m))?;
+        }
+        if let Some(u) = &self.uncertainty {
+            u.validate(self)
+                .map_err(|(k, m)| invalid(format!("uncertainty.{k}"), m))?;
+        }
+        Ok(())
+    }
+
+    /// Indicator ids in declaration order.
+    pub fn indicator_ids(&self) -> Vec<&str> {
+        self.indicators.iter().map(|i| i.id.as_str()).collect()
+    }
+
+    /// The source an indicator reads from.
+    pub fn source_of(&self, indicator: &Indicator) -> Option<&Source> {
+        match &indicator.source {
+            Some(id) => self.sources.iter().find(|s| &s.id == id),
+            None => self.sources.first(),
+        }
+    }
+}
+
+fn check_weight(w: f64) -> Result<(), String> {
+    if !w.is_finite() || w < 0.0 {
+        Err(format!("weight {w} must be a finite number >= 0"))
+    } else {
+        Ok(())
+    }
+}
+
+/// True for names usable as CSV column suffixes: ASCII letters, digits, `_`, `-`.
+pub fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}

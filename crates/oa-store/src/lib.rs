@@ -1,0 +1,1 @@
+//! oa-store: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+//! oa-web: see ARCHITECTURE.md.
