@@ -1,0 +1,8 @@
+//! The funding stage of `oa run`.
+
+use super::RunContext;
+
+/// Runs the funding stage; returns the files written, relative to `ctx.out`.
+pub fn run(_ctx: &RunContext) -> anyhow::Result<Vec<String>> {
+    Ok(Vec::new())
+}

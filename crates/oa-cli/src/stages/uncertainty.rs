@@ -1,0 +1,8 @@
+//! The uncertainty stage of `oa run`.
+
+use super::RunContext;
+
+/// Runs the uncertainty stage; returns the files written, relative to `ctx.out`.
+pub fn run(_ctx: &RunContext) -> anyhow::Result<Vec<String>> {
+    Ok(Vec::new())
+}
