@@ -1,5 +1,5 @@
 //! Optional stages of `oa run`, each owned by one feature and called by `commands::run`
-//! after the index is written, when the study declares it. Order: rollup, selection,
+//! after the index is written, when the study declares it. Order: rollup, spatial, selection,
 //! funding, uncertainty, maps (maps last so they can highlight selected areas).
 //!
 //! A stage reads what it needs from the bundle being written (`ctx.out`, a temporary
@@ -10,6 +10,7 @@ pub mod funding;
 pub mod maps;
 pub mod rollup;
 pub mod selection;
+pub mod spatial;
 pub mod uncertainty;
 
 use oa_model::Study;

@@ -52,6 +52,9 @@ pub struct Study {
     /// Maps written into the results bundle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maps: Option<rollup::Maps>,
+    /// Spatial statistics (cold-spot clusters: local Moran's I, Getis-Ord Gi*).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spatial: Option<rollup::Spatial>,
     /// Rules that choose areas from the ranked index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<selection::Selection>,
@@ -507,6 +510,10 @@ impl Study {
         if let Some(m) = &self.maps {
             m.validate()
                 .map_err(|(k, m)| invalid(format!("maps.{k}"), m))?;
+        }
+        if let Some(s) = &self.spatial {
+            s.validate()
+                .map_err(|(k, m)| invalid(format!("spatial.{k}"), m))?;
         }
         if let Some(s) = &self.selection {
             s.validate(self)

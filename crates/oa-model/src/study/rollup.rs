@@ -32,3 +32,18 @@ impl Maps {
         Ok(())
     }
 }
+
+/// Spatial statistics written into the results bundle (cold-spot clusters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spatial {
+    /// Placeholder until the spatial work defines the section.
+    #[serde(default)]
+    pub permutations: usize,
+}
+
+impl Spatial {
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        Ok(())
+    }
+}
