@@ -1,1 +1,21 @@
-//! oa-geo: see ARCHITECTURE.md.
+//! `oa-geo`: the geography edge of `oa`.
+//!
+//! - [`boundary`]: boundary files as ONS and others publish them (GeoJSON, TopoJSON,
+//!   HexJSON; WGS84 or British National Grid), read onto one projected plane.
+//! - [`crs`]: the WGS84 <-> National Grid conversions (OS formulas).
+//! - [`contiguity`]: rook and queen neighbour lists from the polygons.
+//!
+//! This crate reads files (it is an edge crate); the statistics built on its neighbour
+//! lists live in the pure `oa-spatial`.
+
+pub mod boundary;
+pub mod contiguity;
+pub mod crs;
+pub mod error;
+
+pub use boundary::{
+    Feature, Layer, LoadOptions, Point, Polygon, load_boundaries, parse_boundaries,
+};
+pub use contiguity::{Contiguity, neighbours, queen, rook};
+pub use crs::SourceCrs;
+pub use error::GeoError;
