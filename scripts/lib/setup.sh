@@ -17,9 +17,47 @@ setup_system_packages() {
   fi
 }
 
-# Starts PostgreSQL on loopback for the store tests and exports OA_TEST_DATABASE_URL.
+# Starts PostgreSQL on loopback for the store tests and exports OA_TEST_DATABASE_URL
+# (role and database `oa_test`, password auth over 127.0.0.1). Uses Debian's cluster tools;
+# as root it runs them directly, otherwise through sudo.
 setup_postgres() {
-  :
+  if [ -n "${OA_TEST_DATABASE_URL:-}" ] && psql "$OA_TEST_DATABASE_URL" -qAtc 'select 1' >/dev/null 2>&1; then
+    echo "PostgreSQL: using OA_TEST_DATABASE_URL as set"
+    return 0
+  fi
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "setup_postgres: pg_ctlcluster not found: install Debian's postgresql package" >&2
+    return 1
+  fi
+  # A half-configured postgresql-common (unpacked, not configured) still works, but finish
+  # its configuration when dpkg left it pending.
+  if dpkg -s postgresql-common 2>/dev/null | grep -q 'Status: install ok unpacked'; then
+    DEBIAN_FRONTEND=noninteractive $sudo dpkg --configure -a >/dev/null 2>&1 || true
+  fi
+  local version
+  version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+  if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main"' | grep -q .; then
+    $sudo pg_createcluster "$version" main >/dev/null
+  fi
+  local port
+  port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
+  if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}' | grep -q online; then
+    $sudo pg_ctlcluster "$version" main start
+  fi
+  local i
+  for i in $(seq 1 60); do
+    pg_isready -q -h 127.0.0.1 -p "$port" && break
+    sleep 0.5
+  done
+  pg_isready -q -h 127.0.0.1 -p "$port" || { echo "setup_postgres: PostgreSQL did not start on 127.0.0.1:$port" >&2; return 1; }
+  local as_postgres=(su postgres -c)
+  [ "$(id -u)" = 0 ] || as_postgres=(sudo -u postgres sh -c)
+  "${as_postgres[@]}" "psql -p $port -qAtc \"SELECT 1 FROM pg_roles WHERE rolname = 'oa_test'\" | grep -q 1 || psql -p $port -qc \"CREATE ROLE oa_test LOGIN PASSWORD 'oa_test'\"" >/dev/null
+  "${as_postgres[@]}" "psql -p $port -qAtc \"SELECT 1 FROM pg_database WHERE datname = 'oa_test'\" | grep -q 1 || createdb -p $port -O oa_test oa_test" >/dev/null
+  export OA_TEST_DATABASE_URL="postgres://oa_test:oa_test@127.0.0.1:$port/oa_test"
+  echo "PostgreSQL $version on 127.0.0.1:$port: OA_TEST_DATABASE_URL=$OA_TEST_DATABASE_URL"
 }
 
 # Installs the browser-test packages (Playwright core, axe-core) for the dashboard tests.

@@ -1,0 +1,69 @@
+//! The PostgreSQL store, for a shared deployment: one pool for reads and writes; money
+//! guards lock the parent row (`FOR UPDATE`) so concurrent writers are checked in turn.
+
+use sqlx::Pool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+type Db = sqlx::Postgres;
+type This = PgStore;
+const FOR_UPDATE: &str = " FOR UPDATE";
+const BACKEND: crate::Backend = crate::Backend::Postgres;
+
+/// The programme store in a PostgreSQL database.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    write: Pool<Db>,
+    read: Pool<Db>,
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates the database.
+    pub async fn open(url: &str) -> Result<PgStore, crate::StoreError> {
+        Self::open_with(PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connects with `schema` first on the search path (created when missing), so that
+    /// tests can share one database without seeing each other's tables.
+    pub async fn open_in_schema(url: &str, schema: &str) -> Result<PgStore, crate::StoreError> {
+        if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(crate::StoreError::Invalid(format!(
+                "schema name `{schema}`: use letters, digits and underscores only"
+            )));
+        }
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&pool)
+        .await?;
+        pool.close().await;
+        Self::open_with(options.options([("search_path", schema)])).await
+    }
+
+    async fn open_with(options: PgConnectOptions) -> Result<PgStore, crate::StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore {
+            write: pool.clone(),
+            read: pool,
+        })
+    }
+}
+
+async fn integrity(pool: &Pool<Db>) -> Result<Vec<String>, crate::StoreError> {
+    // PostgreSQL checks its own pages; a successful query is the health check.
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(vec!["ok".to_string()])
+}
+
+include!("sql_common.rs");
