@@ -28,3 +28,77 @@ pub struct RunContext<'a> {
     /// Show progress bars (false when stderr is not a terminal or `--quiet`).
     pub progress: bool,
 }
+
+/// Runs every stage the study declares, in order, each timed; returns (stage, seconds,
+/// files written). The first error stops the run (the caller discards the bundle).
+pub fn run_declared(ctx: &RunContext) -> anyhow::Result<Vec<(&'static str, f64, Vec<String>)>> {
+    type Stage = fn(&RunContext) -> anyhow::Result<Vec<String>>;
+    let s = ctx.study;
+    let plan: [(&'static str, bool, Stage); 6] = [
+        ("rollup", s.rollup.is_some(), rollup::run),
+        ("spatial", s.spatial.is_some(), spatial::run),
+        ("selection", s.selection.is_some(), selection::run),
+        ("funding", !s.funds.is_empty(), funding::run),
+        ("uncertainty", s.uncertainty.is_some(), uncertainty::run),
+        ("maps", s.maps.is_some(), maps::run),
+    ];
+    let mut done = Vec::new();
+    for (name, declared, stage) in plan {
+        if !declared {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        let files = stage(ctx).map_err(|e| e.context(format!("{name} stage")))?;
+        done.push((name, started.elapsed().as_secs_f64(), files));
+    }
+    Ok(done)
+}
+
+/// A terminal progress bar on stderr for the engine's long loops; draws nothing when
+/// disabled (`--quiet`, or stderr is not a terminal). Stages may use it too.
+pub struct Bar {
+    bar: indicatif::ProgressBar,
+}
+
+impl Bar {
+    /// A bar that draws only when `enabled` and stderr is a terminal.
+    pub fn new(enabled: bool) -> Bar {
+        use std::io::IsTerminal;
+        let bar = if enabled && std::io::stderr().is_terminal() {
+            let b = indicatif::ProgressBar::new(0);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg:<14} [{bar:30}] {pos}/{len} {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Bar { bar }
+    }
+}
+
+impl oa_engine::Progress for Bar {
+    fn start(&self, phase: &str, total: u64) {
+        self.bar.reset();
+        self.bar.set_length(total);
+        self.bar.set_message(phase.to_string());
+    }
+
+    fn advance(&self, steps: u64) {
+        self.bar.inc(steps);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
