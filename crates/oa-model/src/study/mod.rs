@@ -369,13 +369,13 @@ impl Study {
             check_weight(g.weight).map_err(|m| invalid(format!("groups[{i}].weight"), m))?;
         }
         for (i, g) in self.groups.iter().enumerate() {
-            if let Some(p) = &g.parent {
-                if !group_ids.contains(p.as_str()) {
-                    return Err(invalid(
-                        format!("groups[{i}].parent"),
-                        format!("unknown group `{p}`; declare it under [[groups]]"),
-                    ));
-                }
+            if let Some(p) = &g.parent
+                && !group_ids.contains(p.as_str())
+            {
+                return Err(invalid(
+                    format!("groups[{i}].parent"),
+                    format!("unknown group `{p}`; declare it under [[groups]]"),
+                ));
             }
         }
         // The group tree must not loop.
@@ -429,13 +429,13 @@ impl Study {
                 }
                 _ => {}
             }
-            if let Some(g) = &ind.group {
-                if !group_ids.contains(g.as_str()) {
-                    return Err(invalid(
-                        format!("indicators[{i}].group"),
-                        format!("unknown group `{g}`; declare it under [[groups]]"),
-                    ));
-                }
+            if let Some(g) = &ind.group
+                && !group_ids.contains(g.as_str())
+            {
+                return Err(invalid(
+                    format!("indicators[{i}].group"),
+                    format!("unknown group `{g}`; declare it under [[groups]]"),
+                ));
             }
         }
         for (i, g) in self.groups.iter().enumerate() {
@@ -458,15 +458,13 @@ impl Study {
             .validate()
             .map_err(|(k, m)| invalid(format!("method.{k}"), m))?;
         let mut band_names = BTreeSet::new();
-        if let Some(q) = self.bands.quantiles {
-            if !(2..=100).contains(&q) {
-                return Err(invalid(
-                    "bands.quantiles".into(),
-                    format!(
-                        "{q} quantiles: use a number from 2 to 100 (5 = quintiles, 10 = deciles)"
-                    ),
-                ));
-            }
+        if let Some(q) = self.bands.quantiles
+            && !(2..=100).contains(&q)
+        {
+            return Err(invalid(
+                "bands.quantiles".into(),
+                format!("{q} quantiles: use a number from 2 to 100 (5 = quintiles, 10 = deciles)"),
+            ));
         }
         for (i, b) in self.bands.named.iter().enumerate() {
             if !band_names.insert(b.name.as_str()) {
