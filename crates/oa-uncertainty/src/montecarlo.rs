@@ -1,0 +1,251 @@
+//! The Monte Carlo driver: draws runs, evaluates them in parallel, streams ranks into
+//! per-area summaries and keeps one number per run (the mean absolute rank shift) for the
+//! Sobol indices.
+//!
+//! **Determinism.** Run r's inputs come from generators seeded by (seed, matrix, sample,
+//! input) only, so its ranks do not depend on the thread that computes it. Summaries are
+//! integer counts (merging is exact in any order) and the per-run outputs are stored by
+//! run index, so the Sobol estimates sum in a fixed order: one seed, one result, whatever
+//! the number of threads.
+//!
+//! **Memory.** One [`RankSummary`] per worker (areas x bins x 4 bytes), one f64 per run;
+//! never areas x samples.
+
+use crate::UncertaintyError;
+use crate::kernel::{Workspace, evaluate};
+use crate::problem::Problem;
+use crate::sobol::{Design, SobolIndex, sobol_indices};
+use crate::space::{Config, Matrix, draw_run, mix};
+use crate::summary::RankSummary;
+use oa_engine::Progress;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// What to run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Monte Carlo samples (rows of A summarised).
+    pub samples: usize,
+    pub seed: u64,
+    /// Most rank bins per area (see [`crate::summary`] for the accuracy).
+    pub bins: usize,
+    pub sobol: Option<SobolSettings>,
+}
+
+/// The Sobol design.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SobolSettings {
+    /// Base sample N: the design has N (d + 2) runs.
+    pub samples: usize,
+    pub bootstrap: usize,
+    pub confidence: f64,
+}
+
+/// Everything a Monte Carlo analysis produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub summary: RankSummary,
+    /// Mean absolute rank shift of each summarised sample, in sample order.
+    pub rank_shift: Vec<f64>,
+    /// One entry per uncertain input, in [`Problem::inputs`] order.
+    pub sobol: Option<Vec<(String, SobolIndex)>>,
+    /// Runs evaluated in all (samples + Sobol design).
+    pub runs: usize,
+}
+
+/// Which run is run number `r`: (matrix source per input, sample row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    A(usize),
+    B(usize),
+    /// AB_i row j: input i from B, the rest from A.
+    Ab(usize, usize),
+}
+
+struct Plan {
+    a_rows: usize,
+    base: usize,
+    inputs: usize,
+}
+
+impl Plan {
+    fn total(&self) -> usize {
+        self.a_rows + self.base * (1 + self.inputs)
+    }
+    fn run(&self, r: usize) -> Run {
+        if r < self.a_rows {
+            return Run::A(r);
+        }
+        let r = r - self.a_rows;
+        if r < self.base {
+            return Run::B(r);
+        }
+        let r = r - self.base;
+        Run::Ab(r / self.base, r % self.base)
+    }
+}
+
+/// Runs per work item handed to a worker.
+const BATCH: usize = 16;
+
+/// Runs the analysis on `threads` workers of the current rayon pool (at most the pool
+/// size). `progress` sees one step per run.
+pub fn run(
+    p: &Problem,
+    s: &Settings,
+    progress: &dyn Progress,
+) -> Result<Outcome, UncertaintyError> {
+    if s.samples == 0 {
+        return Err(UncertaintyError::Input {
+            key: "samples".into(),
+            message: "0 samples: use at least 1".into(),
+        });
+    }
+    let d = p.inputs.len();
+    let base = match s.sobol {
+        Some(so) if d == 0 => {
+            let _ = so;
+            return Err(UncertaintyError::Input {
+                key: "uncertainty.sobol".into(),
+                message:
+                    "Sobol indices need at least one uncertain input (weights, normalisations, ...)"
+                        .into(),
+            });
+        }
+        Some(so) => so.samples,
+        None => 0,
+    };
+    let plan = Plan {
+        a_rows: s.samples.max(base),
+        base,
+        inputs: if base > 0 { d } else { 0 },
+    };
+    let total = plan.total();
+    let n = p.n_areas();
+    let nominal = &p.nominal_ranks;
+    let empty = RankSummary::new(n, s.bins, p.bands.clone(), p.rank_1);
+    let workers = rayon::current_num_threads().max(1);
+    let batches = total.div_ceil(BATCH);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<(usize, UncertaintyError)>> = Mutex::new(None);
+    let summaries: Mutex<Vec<RankSummary>> = Mutex::new(Vec::new());
+    let outputs: Mutex<Vec<(usize, Vec<f64>)>> = Mutex::new(Vec::new());
+    progress.start("Monte Carlo", total as u64);
+    rayon::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|_| {
+                let mut summary = empty.clone();
+                let mut ws = Workspace::default();
+                let mut config: Config = p.nominal.clone();
+                let mut local_outputs = Vec::new();
+                loop {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    if b >= batches || failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let start = b * BATCH;
+                    let end = (start + BATCH).min(total);
+                    let mut ys = Vec::with_capacity(end - start);
+                    for r in start..end {
+                        let (row, source): (usize, Box<dyn Fn(usize) -> Matrix>) = match plan.run(r)
+                        {
+                            Run::A(j) => (j, Box::new(|_| Matrix::A)),
+                            Run::B(j) => (j, Box::new(|_| Matrix::B)),
+                            Run::Ab(i, j) => (
+                                j,
+                                Box::new(move |k| if k == i { Matrix::B } else { Matrix::A }),
+                            ),
+                        };
+                        draw_run(
+                            &p.inputs,
+                            &p.layout,
+                            &p.nominal,
+                            s.seed,
+                            row as u64,
+                            source,
+                            &mut config,
+                        );
+                        if let Err(e) = evaluate(p, &config, &mut ws) {
+                            let mut fe = first_error.lock().expect("no panics hold this lock");
+                            if fe.as_ref().is_none_or(|(at, _)| r < *at) {
+                                *fe = Some((r, e));
+                            }
+                            failed.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        ys.push(mean_abs_shift(&ws.ranks, nominal));
+                        if matches!(plan.run(r), Run::A(j) if j < s.samples) {
+                            summary.add(&ws.ranks, ws.order());
+                        }
+                    }
+                    progress.advance((end - start) as u64);
+                    local_outputs.push((start, ys));
+                }
+                summaries
+                    .lock()
+                    .expect("no panics hold this lock")
+                    .push(summary);
+                outputs
+                    .lock()
+                    .expect("no panics hold this lock")
+                    .extend(local_outputs);
+            });
+        }
+    });
+    progress.finish();
+    if let Some((_, e)) = first_error.into_inner().expect("no panics hold this lock") {
+        return Err(e);
+    }
+    let mut summaries = summaries.into_inner().expect("no panics hold this lock");
+    let mut summary = summaries.pop().unwrap_or(empty);
+    for other in &summaries {
+        summary.merge(other);
+    }
+    let mut outputs = outputs.into_inner().expect("no panics hold this lock");
+    outputs.sort_unstable_by_key(|(start, _)| *start);
+    let y: Vec<f64> = outputs.into_iter().flat_map(|(_, ys)| ys).collect();
+    debug_assert_eq!(y.len(), total);
+
+    let sobol = s.sobol.filter(|_| base > 0).map(|so| {
+        let design = Design {
+            y_a: y[..base].to_vec(),
+            y_b: y[plan.a_rows..plan.a_rows + base].to_vec(),
+            y_ab: (0..d)
+                .map(|i| {
+                    let from = plan.a_rows + base * (1 + i);
+                    y[from..from + base].to_vec()
+                })
+                .collect(),
+        };
+        let idx = sobol_indices(&design, so.bootstrap, so.confidence, mix(s.seed ^ 0x50b01));
+        p.inputs
+            .iter()
+            .zip(idx)
+            .map(|(inp, ix)| (inp.name().to_string(), ix))
+            .collect()
+    });
+    Ok(Outcome {
+        summary,
+        rank_shift: y[..s.samples].to_vec(),
+        sobol,
+        runs: total,
+    })
+}
+
+/// Mean over areas of |rank - nominal rank| (areas not ranked in either are skipped).
+fn mean_abs_shift(ranks: &[u32], nominal: &[u32]) -> f64 {
+    let mut sum = 0u64;
+    let mut count = 0u64;
+    for (&r, &r0) in ranks.iter().zip(nominal) {
+        if r > 0 && r0 > 0 {
+            sum += u64::from(r.abs_diff(r0));
+            count += 1;
+        }
+    }
+    if count == 0 {
+        0.0
+    } else {
+        sum as f64 / count as f64
+    }
+}
