@@ -135,14 +135,19 @@ fn hundred() -> f64 {
     100.0
 }
 
+/// `low < high` with both finite (false for NaN or infinities).
+fn is_increasing(low: f64, high: f64) -> bool {
+    low.is_finite() && high.is_finite() && low < high
+}
+
 impl Normalisation {
     /// Checks parameters; returns a message on error.
     pub fn validate(&self) -> Result<(), String> {
         match *self {
-            Normalisation::MinMax { low, high } if !(low < high) => {
+            Normalisation::MinMax { low, high } if !is_increasing(low, high) => {
                 Err(format!("min_max needs low < high (got {low} and {high})"))
             }
-            Normalisation::Goalposts { low, high } if !(low < high) => {
+            Normalisation::Goalposts { low, high } if !is_increasing(low, high) => {
                 Err(format!("goalposts need low < high (got {low} and {high})"))
             }
             _ => Ok(()),

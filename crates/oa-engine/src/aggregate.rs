@@ -1,0 +1,350 @@
+//! Aggregation of children (indicators or groups) into their parent (METHODS.md 1.6).
+//!
+//! For each area, the children with a value (not `NaN`) and a positive weight are
+//! combined, with weights renormalised over them; an area with none gets `NaN`.
+//! Geometric, harmonic and (for p not a positive integer) generalised means need
+//! values > 0 and report the first area that has not, rather than producing `NaN`.
+
+use crate::error::{EngineError, position_label};
+use oa_model::study::Aggregation;
+use rayon::prelude::*;
+
+/// Combines `children` (each one value per area) with `weights` (one per child, >= 0,
+/// not all 0) into `out` (one value per area).
+///
+/// Single-threaded except for Copeland (O(N²K) time, O(NK) memory, parallel over
+/// areas), so callers can parallelise over repetitions. Errors leave the group name
+/// empty (see [`EngineError::about`]).
+pub fn aggregate(
+    children: &[&[f64]],
+    weights: &[f64],
+    method: &Aggregation,
+    out: &mut [f64],
+) -> Result<(), EngineError> {
+    check_inputs(children, weights, out.len())?;
+    match *method {
+        Aggregation::Arithmetic => arithmetic(children, weights, out),
+        Aggregation::Geometric => {
+            check_positive(children, weights, "geometric")?;
+            weighted_fold(children, weights, out, f64::ln, |m| m.exp());
+        }
+        Aggregation::Harmonic => {
+            check_positive(children, weights, "harmonic")?;
+            weighted_fold(children, weights, out, f64::recip, f64::recip);
+        }
+        Aggregation::GeneralisedMean { p } => generalised(children, weights, p, out)?,
+        Aggregation::Median => weighted_median(children, weights, out),
+        Aggregation::Copeland => copeland(children, weights, out),
+    }
+    Ok(())
+}
+
+fn check_inputs(children: &[&[f64]], weights: &[f64], n: usize) -> Result<(), EngineError> {
+    if children.len() != weights.len() {
+        return Err(EngineError::Shape {
+            message: format!(
+                "{} children but {} weights; give one weight per child",
+                children.len(),
+                weights.len()
+            ),
+        });
+    }
+    if children.is_empty() {
+        return Err(EngineError::EmptyData {
+            what: "a group without children".into(),
+        });
+    }
+    for (k, c) in children.iter().enumerate() {
+        if c.len() != n {
+            return Err(EngineError::Shape {
+                message: format!("child #{} has {} values for {n} areas", k + 1, c.len()),
+            });
+        }
+    }
+    for (k, &w) in weights.iter().enumerate() {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(EngineError::NegativeWeight {
+                subject: String::new(),
+                child: position_label(k),
+                weight: w,
+            });
+        }
+    }
+    if weights.iter().sum::<f64>() <= 0.0 {
+        return Err(EngineError::ZeroWeights {
+            subject: String::new(),
+        });
+    }
+    Ok(())
+}
+
+fn check_positive(
+    children: &[&[f64]],
+    weights: &[f64],
+    method: &'static str,
+) -> Result<(), EngineError> {
+    for (c, &w) in children.iter().zip(weights) {
+        if w == 0.0 {
+            continue;
+        }
+        if let Some(a) = c.iter().position(|&x| x <= 0.0) {
+            return Err(EngineError::NonPositive {
+                subject: String::new(),
+                method,
+                area: a,
+                area_code: position_label(a),
+                value: c[a],
+            });
+        }
+    }
+    Ok(())
+}
+
+fn has_missing(children: &[&[f64]]) -> bool {
+    children
+        .iter()
+        .any(|c| c.iter().fold(false, |m, x| m | x.is_nan()))
+}
+
+/// `Σ w x / Σ w` over the children present; column-wise when nothing is missing.
+fn arithmetic(children: &[&[f64]], weights: &[f64], out: &mut [f64]) {
+    if !has_missing(children) {
+        let total: f64 = weights.iter().sum();
+        out.fill(0.0);
+        for (c, &w) in children.iter().zip(weights) {
+            let w = w / total;
+            for (o, &x) in out.iter_mut().zip(c.iter()) {
+                *o += w * x;
+            }
+        }
+        return;
+    }
+    weighted_fold(children, weights, out, |x| x, |m| m);
+}
+
+/// `back(Σ w f(x) / Σ w)` per area over the children present with a positive weight.
+fn weighted_fold(
+    children: &[&[f64]],
+    weights: &[f64],
+    out: &mut [f64],
+    f: impl Fn(f64) -> f64,
+    back: impl Fn(f64) -> f64,
+) {
+    for (a, o) in out.iter_mut().enumerate() {
+        let (mut s, mut sw) = (0.0, 0.0);
+        for (c, &w) in children.iter().zip(weights) {
+            let x = c[a];
+            if !x.is_nan() && w > 0.0 {
+                s += w * f(x);
+                sw += w;
+            }
+        }
+        *o = if sw > 0.0 { back(s / sw) } else { f64::NAN };
+    }
+}
+
+fn generalised(
+    children: &[&[f64]],
+    weights: &[f64],
+    p: f64,
+    out: &mut [f64],
+) -> Result<(), EngineError> {
+    if !p.is_finite() || p == 0.0 {
+        return Err(EngineError::Shape {
+            message: format!("generalised_mean needs a finite p other than 0, got {p}"),
+        });
+    }
+    let integer_p = p > 0.0 && p.fract() == 0.0 && p <= i32::MAX as f64;
+    if !integer_p {
+        check_positive(children, weights, "generalised_mean")?;
+        weighted_fold(children, weights, out, |x| x.powf(p), |m| m.powf(1.0 / p));
+    } else {
+        let pi = p as i32;
+        // A positive integer power is defined for any sign; an odd root keeps the sign.
+        weighted_fold(
+            children,
+            weights,
+            out,
+            |x| x.powi(pi),
+            |m| m.signum() * m.abs().powf(1.0 / p),
+        );
+    }
+    Ok(())
+}
+
+/// Weighted median: the value where the cumulative weight (children sorted by value)
+/// reaches half the total; exactly half averages it with the next value, so equal
+/// weights give the ordinary median.
+fn weighted_median(children: &[&[f64]], weights: &[f64], out: &mut [f64]) {
+    let mut buf: Vec<(f64, f64)> = Vec::with_capacity(children.len());
+    for (a, o) in out.iter_mut().enumerate() {
+        buf.clear();
+        buf.extend(
+            children
+                .iter()
+                .zip(weights)
+                .map(|(c, &w)| (c[a], w))
+                .filter(|&(x, w)| !x.is_nan() && w > 0.0),
+        );
+        *o = weighted_median_of(&mut buf);
+    }
+}
+
+/// Weighted median of (value, weight) pairs (weights > 0); `NaN` when empty.
+pub fn weighted_median_of(pairs: &mut [(f64, f64)]) -> f64 {
+    if pairs.is_empty() {
+        return f64::NAN;
+    }
+    pairs.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+    let total: f64 = pairs.iter().map(|p| p.1).sum();
+    let half = total / 2.0;
+    let eps = 1e-12 * total;
+    let mut cum = 0.0;
+    for (j, &(x, w)) in pairs.iter().enumerate() {
+        cum += w;
+        if cum >= half - eps {
+            if (cum - half).abs() <= eps && j + 1 < pairs.len() {
+                return (x + pairs[j + 1].0) / 2.0;
+            }
+            return x;
+        }
+    }
+    pairs[pairs.len() - 1].0
+}
+
+/// Copeland: for each pair of areas, the weighted vote of the children both have
+/// (`Σ w sign(x_a - x_b)`) decides who outranks whom; an area's score is wins minus
+/// losses. Runs over pairs without storing them: O(N²K) time, O(NK) memory.
+fn copeland(children: &[&[f64]], weights: &[f64], out: &mut [f64]) {
+    let n = out.len();
+    let k = children.len();
+    let mut rows = vec![0.0; n * k];
+    for (j, c) in children.iter().enumerate() {
+        for (a, &x) in c.iter().enumerate() {
+            rows[a * k + j] = x;
+        }
+    }
+    let eps = 1e-12 * weights.iter().sum::<f64>();
+    out.par_iter_mut().enumerate().for_each(|(a, o)| {
+        let ra = &rows[a * k..(a + 1) * k];
+        if ra.iter().all(|x| x.is_nan()) {
+            *o = f64::NAN;
+            return;
+        }
+        let (mut wins, mut losses) = (0i64, 0i64);
+        for rb in rows.chunks_exact(k) {
+            let mut vote = 0.0;
+            for ((&x, &y), &w) in ra.iter().zip(rb).zip(weights) {
+                // NaN on either side compares false both ways: no vote.
+                vote += w * (f64::from(u8::from(x > y)) - f64::from(u8::from(x < y)));
+            }
+            wins += i64::from(vote > eps);
+            losses += i64::from(vote < -eps);
+        }
+        *o = (wins - losses) as f64;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const NAN: f64 = f64::NAN;
+
+    fn run(children: &[&[f64]], w: &[f64], m: Aggregation) -> Vec<f64> {
+        let mut out = vec![0.0; children[0].len()];
+        aggregate(children, w, &m, &mut out).unwrap();
+        out
+    }
+
+    fn close(a: &[f64], b: &[f64]) {
+        for (x, y) in a.iter().zip(b) {
+            assert!(
+                (x.is_nan() && y.is_nan()) || (x - y).abs() < 1e-9,
+                "{a:?} != {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn means_match_hand_computed_values() {
+        let x: &[f64] = &[1.0, 4.0];
+        let y: &[f64] = &[4.0, 4.0];
+        let w = [1.0, 3.0];
+        close(&run(&[x, y], &w, Aggregation::Arithmetic), &[3.25, 4.0]);
+        // exp((ln1 + 3 ln4)/4) = 4^(3/4)
+        close(
+            &run(&[x, y], &w, Aggregation::Geometric),
+            &[4f64.powf(0.75), 4.0],
+        );
+        // 4 / (1/1 + 3/4) = 16/7
+        close(&run(&[x, y], &w, Aggregation::Harmonic), &[16.0 / 7.0, 4.0]);
+        // ((1 + 3*16)/4)^(1/2) = sqrt(12.25) = 3.5
+        close(
+            &run(&[x, y], &w, Aggregation::GeneralisedMean { p: 2.0 }),
+            &[3.5, 4.0],
+        );
+        close(
+            &run(&[x, y], &w, Aggregation::GeneralisedMean { p: -1.0 }),
+            &[16.0 / 7.0, 4.0],
+        );
+    }
+
+    #[test]
+    fn missing_children_renormalise_the_weights() {
+        let x: &[f64] = &[1.0, NAN, NAN];
+        let y: &[f64] = &[3.0, 5.0, NAN];
+        close(
+            &run(&[x, y], &[1.0, 1.0], Aggregation::Arithmetic),
+            &[2.0, 5.0, NAN],
+        );
+        close(
+            &run(&[x, y], &[1.0, 1.0], Aggregation::Geometric),
+            &[3f64.sqrt(), 5.0, NAN],
+        );
+    }
+
+    #[test]
+    fn weighted_median_handles_even_and_uneven_weights() {
+        let cols: [&[f64]; 4] = [&[1.0, 1.0], &[2.0, 2.0], &[3.0, 3.0], &[10.0, 10.0]];
+        let eq = run(&cols, &[1.0; 4], Aggregation::Median);
+        assert_eq!(eq, vec![2.5, 2.5]);
+        let heavy = run(&cols, &[1.0, 1.0, 1.0, 4.0], Aggregation::Median);
+        assert_eq!(heavy, vec![10.0, 10.0]);
+        let three = run(&cols[..3], &[1.0; 3], Aggregation::Median);
+        assert_eq!(three, vec![2.0, 2.0]);
+    }
+
+    #[test]
+    fn copeland_counts_pairwise_wins_minus_losses() {
+        // Areas A, B, C on three children (equal weights):
+        // A vs B: A wins 2-1; A vs C: A wins 2-1; B vs C: B wins 2-0 (tie on one).
+        let c1: &[f64] = &[3.0, 1.0, 0.0];
+        let c2: &[f64] = &[3.0, 2.0, 1.0];
+        let c3: &[f64] = &[1.0, 2.0, 2.0];
+        let s = run(&[c1, c2, c3], &[1.0; 3], Aggregation::Copeland);
+        // B vs C: c1 B, c2 B, c3 tie -> B wins.
+        assert_eq!(s, vec![2.0, 0.0, -2.0]);
+        // Weighting c3 heavily: c3 alone beats c1 + c2 for B and C over A.
+        let s = run(&[c1, c2, c3], &[1.0, 1.0, 5.0], Aggregation::Copeland);
+        // A vs B: 1+1-5 <0 -> B wins; A vs C: 1+1-5 -> C wins; B vs C: 1+1+0 -> B.
+        assert_eq!(s, vec![-2.0, 2.0, 0.0]);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors_not_nan() {
+        let x: &[f64] = &[1.0, 0.0];
+        let mut out = [0.0; 2];
+        let e = aggregate(&[x], &[1.0], &Aggregation::Geometric, &mut out)
+            .unwrap_err()
+            .about("school");
+        assert!(matches!(e, EngineError::NonPositive { area: 1, .. }), "{e}");
+        assert!(e.to_string().contains("group `school`"));
+        assert!(aggregate(&[x], &[-1.0], &Aggregation::Arithmetic, &mut out).is_err());
+        assert!(aggregate(&[x], &[0.0], &Aggregation::Arithmetic, &mut out).is_err());
+        assert!(aggregate(&[x], &[1.0, 1.0], &Aggregation::Arithmetic, &mut out).is_err());
+        // A zero weight child is ignored even when its values are not positive.
+        let y: &[f64] = &[2.0, 2.0];
+        aggregate(&[x, y], &[0.0, 1.0], &Aggregation::Harmonic, &mut out).unwrap();
+        assert_eq!(out, [2.0, 2.0]);
+    }
+}
