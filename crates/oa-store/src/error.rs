@@ -12,11 +12,16 @@ pub enum StoreError {
     Conflict(String),
     /// A money guard refused the change (`field` is the input field to correct).
     #[error("{message}")]
-    Rule { field: &'static str, message: String },
+    Rule {
+        field: &'static str,
+        message: String,
+    },
     /// A value did not fit its column (a caller bug or unvalidated input).
     #[error("{0}")]
     Invalid(String),
-    #[error("unsupported database URL `{0}`: use postgres://USER:PASSWORD@HOST/DB, sqlite://FILE or a file path")]
+    #[error(
+        "unsupported database URL `{0}`: use postgres://USER:PASSWORD@HOST/DB, sqlite://FILE or a file path"
+    )]
     Url(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

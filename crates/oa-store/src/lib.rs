@@ -185,8 +185,11 @@ pub trait Store: Send + Sync {
         actor: &Actor,
     ) -> impl Future<Output = Result<Vec<Record>, StoreError>> + Send;
 
-    fn get(&self, kind: Kind, id: i64)
-    -> impl Future<Output = Result<Option<Record>, StoreError>> + Send;
+    fn get(
+        &self,
+        kind: Kind,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send;
 
     /// Records in `id` order.
     fn list(
@@ -220,8 +223,7 @@ pub trait Store: Send + Sync {
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    fn create_token(&self, token: NewToken)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn create_token(&self, token: NewToken) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The user owning an unexpired token (`now` in Unix seconds).
     fn user_by_token(
         &self,

@@ -1,5 +1,5 @@
 //! The PostgreSQL store, for a shared deployment: one pool for reads and writes; money
-//! guards lock the parent row (`FOR UPDATE`) so concurrent writers are checked in turn.
+//! guards lock the parent row (`FOR NO KEY UPDATE`) so concurrent writers are checked in turn.
 
 use sqlx::Pool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -8,7 +8,9 @@ use std::time::Duration;
 
 type Db = sqlx::Postgres;
 type This = PgStore;
-const FOR_UPDATE: &str = " FOR UPDATE";
+// NO KEY UPDATE: it does not conflict with the KEY SHARE lock that inserting a child
+// (a foreign key to the parent) takes, so writers queue instead of deadlocking.
+const FOR_UPDATE: &str = " FOR NO KEY UPDATE";
 const BACKEND: crate::Backend = crate::Backend::Postgres;
 
 /// The programme store in a PostgreSQL database.
@@ -27,7 +29,10 @@ impl PgStore {
     /// Connects with `schema` first on the search path (created when missing), so that
     /// tests can share one database without seeing each other's tables.
     pub async fn open_in_schema(url: &str, schema: &str) -> Result<PgStore, crate::StoreError> {
-        if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             return Err(crate::StoreError::Invalid(format!(
                 "schema name `{schema}`: use letters, digits and underscores only"
             )));

@@ -8,9 +8,7 @@
 //! power cut.
 
 use sqlx::Pool;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -55,7 +53,9 @@ impl SqliteStore {
 
 async fn integrity(pool: &Pool<Db>) -> Result<Vec<String>, crate::StoreError> {
     use sqlx::Row;
-    let rows = sqlx::query("PRAGMA integrity_check").fetch_all(pool).await?;
+    let rows = sqlx::query("PRAGMA integrity_check")
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
         .collect()
