@@ -4,18 +4,24 @@
 //!   HexJSON; WGS84 or British National Grid), read onto one projected plane.
 //! - [`crs`]: the WGS84 <-> National Grid conversions (OS formulas).
 //! - [`contiguity`]: rook and queen neighbour lists from the polygons.
+//! - [`registry`]: which area codes exist in which year and how they change; [`convert`]
+//!   moves a table of values between vintages (sums, population-weighted means).
 //!
 //! This crate reads files (it is an edge crate); the statistics built on its neighbour
 //! lists live in the pure `oa-spatial`.
 
 pub mod boundary;
 pub mod contiguity;
+pub mod convert;
 pub mod crs;
 pub mod error;
+pub mod registry;
 
 pub use boundary::{
     Feature, Layer, LoadOptions, Point, Polygon, load_boundaries, parse_boundaries,
 };
 pub use contiguity::{Contiguity, neighbours, queen, rook};
+pub use convert::{AreaTable, Converted, Method, convert, read_table, read_weights, write_table};
 pub use crs::SourceCrs;
 pub use error::GeoError;
+pub use registry::{AreaSpan, Change, ChangeKind, Registry, VintageMap, read_changes};

@@ -1,0 +1,394 @@
+//! The area registry: which codes exist in which year, and how codes of one vintage map to
+//! another through the published changes (mergers, new codes).
+//!
+//! Built from the ONS topojson (`ltla` layer: each area's first and last valid year) and
+//! the change list (`changes.csv`: `oldcd, oldnm, newcd, newnm, type, start`).
+
+use crate::boundary::{Layer, LoadOptions, load_boundaries};
+use crate::error::GeoError;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// An area code and the years it is valid (inclusive; `None` = open-ended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaSpan {
+    pub code: String,
+    pub name: String,
+    pub start: Option<u16>,
+    pub end: Option<u16>,
+}
+
+impl AreaSpan {
+    pub fn valid_in(&self, year: u16) -> bool {
+        self.start.is_none_or(|s| s <= year) && self.end.is_none_or(|e| year <= e)
+    }
+
+    /// "2019-2022", "until 2018", "2023 onwards", "all years".
+    pub fn describe(&self) -> String {
+        match (self.start, self.end) {
+            (Some(s), Some(e)) => format!("{s}-{e}"),
+            (None, Some(e)) => format!("until {e}"),
+            (Some(s), None) => format!("{s} onwards"),
+            (None, None) => "all years".into(),
+        }
+    }
+}
+
+/// The kind of a published change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// The old area became part of the new one.
+    Merger,
+    /// Same area, new code.
+    NewCode,
+    /// A new geography built from the old area (a new combined authority, or a boundary
+    /// change with a new code).
+    NewGeo,
+    /// The old area ended without a successor at this level.
+    Termination,
+}
+
+/// One row of the change list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub old_code: String,
+    pub old_name: String,
+    pub new_code: Option<String>,
+    pub new_name: Option<String>,
+    pub kind: ChangeKind,
+    /// First year of the new code.
+    pub year: u16,
+}
+
+impl Change {
+    /// Whether the new code succeeds the old one at the same level. A `new_geo` row also
+    /// records membership of a combined authority (E06 -> E47), which is not a succession:
+    /// only a `new_geo` within the same kind of code (S12 -> S12) counts.
+    pub fn is_succession(&self) -> bool {
+        match (self.kind, &self.new_code) {
+            (ChangeKind::Merger | ChangeKind::NewCode, Some(_)) => true,
+            (ChangeKind::NewGeo, Some(new)) => new.get(..3) == self.old_code.get(..3),
+            _ => false,
+        }
+    }
+}
+
+/// Codes with their valid years and the changes between them.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    areas: BTreeMap<String, AreaSpan>,
+    changes: Vec<Change>,
+}
+
+/// How the codes of one vintage map onto another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VintageMap {
+    pub from: u16,
+    pub to: u16,
+    /// For each `from` code, the `to` codes it becomes (one for most; several for a split).
+    pub targets: BTreeMap<String, Vec<String>>,
+}
+
+impl VintageMap {
+    /// For each `to` code, the `from` codes that make it up.
+    pub fn sources(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (s, ts) in &self.targets {
+            for t in ts {
+                out.entry(t.clone()).or_default().push(s.clone());
+            }
+        }
+        out
+    }
+}
+
+impl Registry {
+    /// Builds a registry from a layer whose features carry `start`/`end` years.
+    pub fn from_layer(layer: &Layer, changes: Vec<Change>) -> Registry {
+        let areas = layer
+            .features
+            .iter()
+            .map(|f| {
+                let span = AreaSpan {
+                    code: f.code.clone(),
+                    name: f.name.clone().unwrap_or_default(),
+                    start: f.start,
+                    end: f.end,
+                };
+                (f.code.clone(), span)
+            })
+            .collect();
+        Registry { areas, changes }
+    }
+
+    /// Loads the ONS topojson (layer `layer`, e.g. `ltla`) and its change list.
+    pub fn load(topojson: &Path, layer: &str, changes_csv: &Path) -> Result<Registry, GeoError> {
+        let options = LoadOptions {
+            layer: Some(layer.to_string()),
+            ..LoadOptions::default()
+        };
+        let layer = load_boundaries(topojson, &options)?;
+        Ok(Registry::from_layer(&layer, read_changes(changes_csv)?))
+    }
+
+    pub fn area(&self, code: &str) -> Option<&AreaSpan> {
+        self.areas.get(code)
+    }
+
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
+    pub fn exists(&self, code: &str, year: u16) -> bool {
+        self.areas.get(code).is_some_and(|a| a.valid_in(year))
+    }
+
+    /// The codes valid in `year`, sorted.
+    pub fn codes_in(&self, year: u16) -> Vec<&str> {
+        self.areas
+            .values()
+            .filter(|a| a.valid_in(year))
+            .map(|a| a.code.as_str())
+            .collect()
+    }
+
+    /// The successions out of `code` (changes where it is the old code), earliest first.
+    /// The registry's valid years are authoritative: a change applies only when the old
+    /// code ends before the change year and the new code is known (the ONS topojson keeps
+    /// some Scottish codes that the change list replaces).
+    fn successions(&self, code: &str) -> Vec<&Change> {
+        let mut v: Vec<&Change> = self
+            .changes
+            .iter()
+            .filter(|c| c.old_code == code && c.is_succession())
+            .filter(|c| {
+                !self.exists(code, c.year)
+                    && c.new_code
+                        .as_ref()
+                        .is_some_and(|n| self.areas.contains_key(n))
+            })
+            .collect();
+        v.sort_by_key(|c| c.year);
+        v
+    }
+
+    /// The chain of codes `code` becomes, with the year each takes effect; follows the
+    /// first successor at each step (a split has several: see [`Registry::map_vintage`]).
+    pub fn successor_chain(&self, code: &str) -> Vec<(u16, String)> {
+        let mut chain = Vec::new();
+        let mut current = code.to_string();
+        let mut year = 0u16;
+        while let Some(c) = self
+            .successions(&current)
+            .into_iter()
+            .find(|c| c.year > year)
+        {
+            let next = c.new_code.clone().expect("successions have a new code");
+            year = c.year;
+            chain.push((year, next.clone()));
+            current = next;
+        }
+        chain
+    }
+
+    /// The codes valid in `to` that `code` (valid in `from`, `from < to`) becomes.
+    fn forward(&self, code: &str, from: u16, to: u16) -> Vec<String> {
+        let mut frontier = vec![(code.to_string(), from)];
+        let mut out = BTreeSet::new();
+        while let Some((c, since)) = frontier.pop() {
+            let next: Vec<&Change> = self
+                .successions(&c)
+                .into_iter()
+                .filter(|ch| ch.year > since && ch.year <= to)
+                .collect();
+            if next.is_empty() {
+                out.insert(c);
+                continue;
+            }
+            let first_year = next[0].year;
+            for ch in next.into_iter().filter(|ch| ch.year == first_year) {
+                frontier.push((ch.new_code.clone().expect("succession"), ch.year));
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Maps every code valid in `from` onto the codes valid in `to`. Backwards in time,
+    /// a merger becomes a split of the merged area.
+    pub fn map_vintage(&self, from: u16, to: u16) -> Result<VintageMap, GeoError> {
+        let (early, late) = (from.min(to), from.max(to));
+        let mut forward: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for code in self.codes_in(early) {
+            let targets = self.forward(code, early, late);
+            let stray: Vec<&String> = targets.iter().filter(|t| !self.exists(t, late)).collect();
+            if !stray.is_empty() {
+                return Err(GeoError::Vintage(format!(
+                    "{code} ({early}) has no successor valid in {late} (the change list leads to {})",
+                    join(stray.iter().map(|s| s.as_str()))
+                )));
+            }
+            forward.insert(code.to_string(), targets);
+        }
+        let targets = if from <= to {
+            forward
+        } else {
+            VintageMap {
+                from: early,
+                to: late,
+                targets: forward,
+            }
+            .sources()
+        };
+        Ok(VintageMap { from, to, targets })
+    }
+
+    /// Checks that `codes` (from `file`) are all codes of `year`. Codes of another year are
+    /// listed with the years they belong to; codes that never existed together are reported
+    /// as mixed vintages.
+    pub fn check_codes<'a>(
+        &self,
+        codes: impl IntoIterator<Item = &'a str>,
+        year: u16,
+        file: &str,
+    ) -> Result<(), GeoError> {
+        let codes: Vec<&str> = codes.into_iter().collect();
+        let unknown: Vec<&str> = codes
+            .iter()
+            .copied()
+            .filter(|c| !self.areas.contains_key(*c))
+            .collect();
+        let spans: Vec<&AreaSpan> = codes.iter().filter_map(|c| self.areas.get(*c)).collect();
+        let wrong: Vec<&AreaSpan> = spans
+            .iter()
+            .copied()
+            .filter(|a| !a.valid_in(year))
+            .collect();
+        if wrong.is_empty() && unknown.is_empty() {
+            return Ok(());
+        }
+        let latest_start = spans.iter().filter_map(|a| a.start).max();
+        let earliest_end = spans.iter().filter_map(|a| a.end).min();
+        if let (Some(s), Some(e)) = (latest_start, earliest_end)
+            && s > e
+        {
+            let a = spans.iter().find(|a| a.end == Some(e)).expect("has end");
+            let b = spans
+                .iter()
+                .find(|a| a.start == Some(s))
+                .expect("has start");
+            return Err(GeoError::Vintage(format!(
+                "{file}: mixes two vintages: {} ({}) and {} ({}) never existed together; split the file by vintage and convert each part with `oa geo convert`",
+                a.code,
+                a.describe(),
+                b.code,
+                b.describe()
+            )));
+        }
+        let mut message = format!("{file}: ");
+        if !wrong.is_empty() {
+            let shown: Vec<String> = wrong
+                .iter()
+                .take(8)
+                .map(|a| format!("{} ({})", a.code, a.describe()))
+                .collect();
+            let years = match (latest_start, earliest_end) {
+                (Some(s), Some(e)) => format!("{s}-{e}"),
+                (Some(s), None) => format!("{s} onwards"),
+                (None, Some(e)) => format!("until {e}"),
+                (None, None) => "any year".into(),
+            };
+            message += &format!(
+                "{} of {} codes are not valid in {year}: {}{}; all the file's codes are valid {years}: use that vintage (e.g. `--from`) or convert with `oa geo convert`",
+                wrong.len(),
+                codes.len(),
+                shown.join(", "),
+                if wrong.len() > 8 { ", ..." } else { "" }
+            );
+        }
+        if !unknown.is_empty() {
+            if !wrong.is_empty() {
+                message += "; ";
+            }
+            message += &format!(
+                "{} codes are not in the registry in any year: {}",
+                unknown.len(),
+                join(unknown.iter().take(8).copied())
+            );
+        }
+        Err(GeoError::Vintage(message))
+    }
+}
+
+fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+/// Reads the ONS change list (`oldcd, oldnm, newcd, newnm, type, start`; UTF-8 with BOM).
+pub fn read_changes(path: &Path) -> Result<Vec<Change>, GeoError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| GeoError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::Reader::from_reader(bytes);
+    let csv_err = |line: u64, message: String| GeoError::Csv {
+        file: file.clone(),
+        line,
+        message,
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_err(1, e.to_string()))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| {
+                csv_err(
+                    1,
+                    format!(
+                        "no column `{name}` (columns: {})",
+                        headers.iter().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })
+    };
+    let [old, oldnm, new, newnm, kind, start] =
+        ["oldcd", "oldnm", "newcd", "newnm", "type", "start"].map(col);
+    let (old, oldnm, new, newnm, kind, start) = (old?, oldnm?, new?, newnm?, kind?, start?);
+    let mut changes = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let r = record.map_err(|e| csv_err(line, e.to_string()))?;
+        let get = |k: usize| r.get(k).unwrap_or("").trim().to_string();
+        let opt = |k: usize| Some(get(k)).filter(|s| !s.is_empty());
+        let kind = match get(kind).as_str() {
+            "merger" => ChangeKind::Merger,
+            "new_code" => ChangeKind::NewCode,
+            "new_geo" => ChangeKind::NewGeo,
+            "termination" => ChangeKind::Termination,
+            other => {
+                return Err(csv_err(
+                    line,
+                    format!(
+                        "unknown change type `{other}` (expected merger, new_code, new_geo or termination)"
+                    ),
+                ));
+            }
+        };
+        let year = get(start)
+            .parse::<u16>()
+            .map_err(|_| csv_err(line, format!("`start` is `{}`, not a year", get(start))))?;
+        changes.push(Change {
+            old_code: get(old),
+            old_name: get(oldnm),
+            new_code: opt(new),
+            new_name: opt(newnm),
+            kind,
+            year,
+        });
+    }
+    Ok(changes)
+}
