@@ -54,12 +54,11 @@ pub fn evaluate(p: &Problem, config: &Config, ws: &mut Workspace) -> Result<(), 
         let range = p.layout.range(j);
         // A child group that is missing everywhere carries no weight.
         for (slot, c) in range.clone().zip(&node.children) {
-            if let Child::Group(g) = *c {
-                if ws.scores[g].first().is_some_and(|x| x.is_nan())
-                    && ws.scores[g].iter().all(|x| x.is_nan())
-                {
-                    ws.weights[slot] = 0.0;
-                }
+            if let Child::Group(g) = *c
+                && ws.scores[g].first().is_some_and(|x| x.is_nan())
+                && ws.scores[g].iter().all(|x| x.is_nan())
+            {
+                ws.weights[slot] = 0.0;
             }
         }
         let w = &ws.weights[range];

@@ -337,8 +337,10 @@ fn check_positive(
                 continue;
             }
             for c in &node.children {
-                if let Child::Indicator(i) = *c {
-                    if let Some(a) = cols.values[i].iter().position(|&x| x <= 0.0) {
+                if let Child::Indicator(i) = *c
+                    && let Some(a) = cols.values[i].iter().position(|&x| x <= 0.0)
+                {
+                    {
                         return Err(UncertaintyError::Input {
                             key: "uncertainty.aggregations".into(),
                             message: format!(

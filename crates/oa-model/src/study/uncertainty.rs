@@ -190,31 +190,31 @@ impl Uncertainty {
                     ));
                 }
             }
-            Some(WeightNoise::Dirichlet { concentration }) => {
-                if !(concentration.is_finite() && concentration > 0.0) {
-                    return Err((
-                        "weights.concentration".into(),
-                        format!(
-                            "{concentration} is not a concentration: use a number > 0 (larger = less noise, e.g. 50)"
-                        ),
-                    ));
-                }
+            Some(WeightNoise::Dirichlet { concentration })
+                if !(concentration.is_finite() && concentration > 0.0) =>
+            {
+                return Err((
+                    "weights.concentration".into(),
+                    format!(
+                        "{concentration} is not a concentration: use a number > 0 (larger = less noise, e.g. 50)"
+                    ),
+                ));
             }
-            None => {}
+            Some(WeightNoise::Dirichlet { .. }) | None => {}
         }
         for (i, n) in self.normalisations.iter().enumerate() {
             n.validate()
                 .map_err(|m| (format!("normalisations[{i}]"), m))?;
-            if matches!(n, Normalisation::DistanceToTarget) {
-                if let Some(ind) = study.indicators.iter().find(|x| x.target.is_none()) {
-                    return Err((
-                        format!("normalisations[{i}]"),
-                        format!(
-                            "distance_to_target needs a `target` on every indicator; `{}` has none",
-                            ind.id
-                        ),
-                    ));
-                }
+            if matches!(n, Normalisation::DistanceToTarget)
+                && let Some(ind) = study.indicators.iter().find(|x| x.target.is_none())
+            {
+                return Err((
+                    format!("normalisations[{i}]"),
+                    format!(
+                        "distance_to_target needs a `target` on every indicator; `{}` has none",
+                        ind.id
+                    ),
+                ));
             }
         }
         for (i, a) in self.aggregations.iter().enumerate() {
