@@ -44,7 +44,9 @@ pub struct NodeResult {
     pub parent: Option<String>,
     /// Child ids (indicators, then groups, in study order).
     pub children: Vec<String>,
-    /// Effective weights of the children (non-negative, summing to 1).
+    /// Weights of the children as used: given (as written), equal (`1/k`) or PCA
+    /// (summing to 1). Arithmetic aggregation is `Σ w x`; the other aggregations use
+    /// only their ratios.
     pub weights: Vec<f64>,
     /// Explained variance of the first principal component when weights are `pca`.
     pub explained_variance: Option<f64>,
@@ -335,8 +337,6 @@ fn score_nodes(
         }
         let mut out = vec![f64::NAN; n];
         aggregate(&children, &weights[j], &node.aggregation, &mut out).map_err(locate)?;
-        let total: f64 = weights[j].iter().sum();
-        weights[j].iter_mut().for_each(|w| *w /= total);
         scores[j] = out;
     }
     Ok((scores, weights, explained))

@@ -120,14 +120,15 @@ impl IndexTree {
         }
     }
 
-    /// Weights per node before normalisation for a weighting scheme that does not need
-    /// data (`given` or `equal`); `pca` returns the given weights (it is computed from
-    /// data by [`crate::compute_index`]).
+    /// Weights per node for a weighting scheme that does not need data: `given` as
+    /// written, `equal` as `1/k` for `k` children (so arithmetic aggregation is the
+    /// mean); `pca` returns the given weights (it is computed from data by
+    /// [`crate::compute_index`]).
     pub fn static_weights(&self, weighting: Weighting) -> Vec<Vec<f64>> {
         self.nodes
             .iter()
             .map(|n| match weighting {
-                Weighting::Equal => vec![1.0; n.children.len()],
+                Weighting::Equal => vec![1.0 / n.children.len() as f64; n.children.len()],
                 Weighting::Given | Weighting::Pca => n.given_weights.clone(),
             })
             .collect()
