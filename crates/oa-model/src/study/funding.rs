@@ -160,16 +160,16 @@ impl Fund {
             );
         }
         for (k, m) in [("floor", &self.floor), ("cap", &self.cap)] {
-            if let Some(m) = m {
-                if m.0 < Pence::ZERO {
-                    return err(k, format!("{k} must not be negative"));
-                }
+            if let Some(m) = m
+                && m.0 < Pence::ZERO
+            {
+                return err(k, format!("{k} must not be negative"));
             }
         }
-        if let (Some(f), Some(c)) = (&self.floor, &self.cap) {
-            if f.0 > c.0 {
-                return err("floor", format!("floor {} is above cap {}", f.0, c.0));
-            }
+        if let (Some(f), Some(c)) = (&self.floor, &self.cap)
+            && f.0 > c.0
+        {
+            return err("floor", format!("floor {} is above cap {}", f.0, c.0));
         }
         match &self.formula {
             Formula::PerArea { amount } if amount.0 <= Pence::ZERO => {
@@ -215,18 +215,18 @@ impl Fund {
             }
             _ => {}
         }
-        if let Some(r) = &self.match_ratio {
-            if !r.is_finite() || *r < 0.0 {
-                return err("match_ratio", format!("{r} must be a finite number >= 0"));
-            }
+        if let Some(r) = &self.match_ratio
+            && (!r.is_finite() || *r < 0.0)
+        {
+            return err("match_ratio", format!("{r} must be a finite number >= 0"));
         }
-        if let Some(r) = &self.rescaled_from {
-            if r.areas == 0 || r.total.0 <= Pence::ZERO {
-                return err(
-                    "rescaled_from",
-                    "give the first total (above zero) and its number of areas (at least 1)".into(),
-                );
-            }
+        if let Some(r) = &self.rescaled_from
+            && (r.areas == 0 || r.total.0 <= Pence::ZERO)
+        {
+            return err(
+                "rescaled_from",
+                "give the first total (above zero) and its number of areas (at least 1)".into(),
+            );
         }
         if self.areas.is_empty() && study.selection.is_none() {
             return err(

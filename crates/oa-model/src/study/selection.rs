@@ -291,13 +291,13 @@ impl Selection {
                 );
             }
         }
-        if let (Some(lo), Some(hi)) = (self.min_population, self.max_population) {
-            if lo > hi {
-                return err(
-                    "min_population",
-                    format!("min_population {lo} is above max_population {hi}"),
-                );
-            }
+        if let (Some(lo), Some(hi)) = (self.min_population, self.max_population)
+            && lo > hi
+        {
+            return err(
+                "min_population",
+                format!("min_population {lo} is above max_population {hi}"),
+            );
         }
         let mut area_ids = BTreeSet::new();
         let mut district_owner: BTreeMap<&str, &str> = BTreeMap::new();
@@ -330,13 +330,13 @@ impl Selection {
             if q.min.is_none() && q.max.is_none() {
                 return err(&format!("quotas[{i}]"), "give `min`, `max` or both".into());
             }
-            if let (Some(lo), Some(hi)) = (q.min, q.max) {
-                if lo > hi {
-                    return err(
-                        &format!("quotas[{i}].min"),
-                        format!("min {lo} is above max {hi}"),
-                    );
-                }
+            if let (Some(lo), Some(hi)) = (q.min, q.max)
+                && lo > hi
+            {
+                return err(
+                    &format!("quotas[{i}].min"),
+                    format!("min {lo} is above max {hi}"),
+                );
             }
             if q.by == QuotaBy::Tag {
                 match &q.value {
@@ -380,17 +380,17 @@ impl Selection {
                     format!("`{}` is not a year and month such as 2016-10", w.announced),
                 );
             }
-            if let Some(c) = w.count {
-                if c < w.areas.len() {
-                    return err(
-                        &format!("waves[{i}].count"),
-                        format!(
-                            "wave `{}` holds {c} areas but lists {}",
-                            w.id,
-                            w.areas.len()
-                        ),
-                    );
-                }
+            if let Some(c) = w.count
+                && c < w.areas.len()
+            {
+                return err(
+                    &format!("waves[{i}].count"),
+                    format!(
+                        "wave `{}` holds {c} areas but lists {}",
+                        w.id,
+                        w.areas.len()
+                    ),
+                );
             }
             for a in &w.areas {
                 if let Some(other) = wave_of.insert(a.as_str(), w.id.as_str()) {
