@@ -223,10 +223,10 @@ impl Spatial {
                 ),
             ));
         }
-        if let Some(b) = &self.boundaries {
-            if b.trim().is_empty() {
-                return Err(("boundaries".into(), "the path is empty".into()));
-            }
+        if let Some(b) = &self.boundaries
+            && b.trim().is_empty()
+        {
+            return Err(("boundaries".into(), "the path is empty".into()));
         }
         Ok(())
     }
