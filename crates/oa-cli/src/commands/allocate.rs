@@ -1,9 +1,27 @@
-//! `oa allocate`.
+//! `oa allocate OUT [--study FILE]`: allocate the study's funds over a results bundle's
+//! selected areas, writing `funds.csv`, `allocations.csv` and `allocations.md` into it.
+
+use crate::commands::select::{commit, open_bundle};
+use crate::stages::funding;
+use std::path::PathBuf;
 
 /// Arguments of `oa allocate`.
-#[derive(clap::Args)]
-pub struct Args {}
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// The results bundle (with `selection.csv` when a fund pays the selected areas).
+    pub out: PathBuf,
+    /// The study to use (default: the bundle's `study.toml`).
+    #[arg(long)]
+    pub study: Option<PathBuf>,
+    /// The data directory (default: the one recorded in the bundle's manifest).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`oa allocate` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (study, _) = open_bundle(&args.out, args.study.as_deref(), args.data_dir.as_deref())?;
+    let files = funding::compute_files(&study, &args.out)?;
+    let written = commit(&args.out, files)?;
+    println!("wrote {} into {}", written.join(", "), args.out.display());
+    Ok(())
 }
