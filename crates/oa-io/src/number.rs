@@ -1,0 +1,275 @@
+//! Numbers as governments write them: `29,199`, ` 12.5 `, `12.5%`, `29199.00`, and the
+//! markers that stand for suppressed or missing values (`c`, `x`, `z`, `..`, `:`, `NA`,
+//! `-`, empty, and the bracketed `[c]`, `[x]`, `[z]`, `[low]` of newer GSS tables).
+//!
+//! The parser works on a borrowed `&str` and never allocates: thousands separators are
+//! removed into a small stack buffer only when present.
+
+/// Markers read as missing in every source (compared after trimming surrounding spaces).
+/// The empty string is the first marker.
+pub const STANDARD_MISSING_MARKERS: &[&str] = &[
+    "", "c", "x", "z", "..", ":", "NA", "-", "[c]", "[x]", "[z]", "[low]", "[u]", "[w]",
+];
+
+/// The value of a cell: a finite number, or missing (the index says which marker: first
+/// the [`STANDARD_MISSING_MARKERS`], then the source's own markers in order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellValue {
+    Number(f64),
+    Missing(usize),
+}
+
+/// Why a cell is not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberError {
+    /// Text that is not a number and not a missing marker.
+    NotANumber,
+    /// `NaN`, `inf`, or a number too large for `f64`.
+    NotFinite,
+}
+
+/// The name of a missing marker for reports: `(empty)` for the empty string.
+pub fn marker_name(index: usize, extra: &[String]) -> String {
+    let name = STANDARD_MISSING_MARKERS
+        .get(index)
+        .copied()
+        .or_else(|| {
+            extra
+                .get(index - STANDARD_MISSING_MARKERS.len())
+                .map(String::as_str)
+        })
+        .unwrap_or("?");
+    if name.is_empty() {
+        "(empty)".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Trims the spaces published files put around values (including no-break spaces).
+pub fn trim_cell(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+}
+
+/// Reads one cell: a missing marker (standard or `extra`) or a finite number.
+pub fn parse_cell(text: &str, extra: &[String]) -> Result<CellValue, NumberError> {
+    let t = trim_cell(text);
+    if let Some(i) = STANDARD_MISSING_MARKERS.iter().position(|m| *m == t) {
+        return Ok(CellValue::Missing(i));
+    }
+    if let Some(i) = extra.iter().position(|m| trim_cell(m) == t) {
+        return Ok(CellValue::Missing(STANDARD_MISSING_MARKERS.len() + i));
+    }
+    parse_number(t).map(CellValue::Number)
+}
+
+/// Parses a finite number written as published: optional sign, thousands separators in
+/// groups of three (`1,234,567.5`), a trailing `%` (kept in percentage points: `12.5%` is
+/// 12.5), a leading `£`, `$` or `€`, surrounding spaces, exponents (`1e-3`).
+pub fn parse_number(text: &str) -> Result<f64, NumberError> {
+    let t = trim_cell(text);
+    if t.is_empty() {
+        return Err(NumberError::NotANumber);
+    }
+    if let Ok(v) = t.parse::<f64>() {
+        return finite(v, t);
+    }
+    let mut s = t;
+    if let Some(rest) = s.strip_suffix('%') {
+        s = trim_cell(rest);
+    }
+    let (negative, unsigned) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let unsigned = unsigned
+        .strip_prefix('£')
+        .or_else(|| unsigned.strip_prefix('$'))
+        .or_else(|| unsigned.strip_prefix('€'))
+        .unwrap_or(unsigned);
+    let mut buf = [0u8; 96];
+    let mut len = 0;
+    if negative {
+        buf[0] = b'-';
+        len = 1;
+    }
+    let bytes = unsigned.as_bytes();
+    let int_end = bytes
+        .iter()
+        .position(|b| matches!(b, b'.' | b'e' | b'E'))
+        .unwrap_or(bytes.len());
+    let (int_part, rest) = bytes.split_at(int_end);
+    if int_part.contains(&b',') && !valid_grouping(int_part) {
+        return Err(NumberError::NotANumber);
+    }
+    for &b in int_part.iter().filter(|&&b| b != b',').chain(rest) {
+        if len == buf.len() {
+            return Err(NumberError::NotANumber);
+        }
+        buf[len] = b;
+        len += 1;
+    }
+    let cleaned = std::str::from_utf8(&buf[..len]).map_err(|_| NumberError::NotANumber)?;
+    // Only digits may remain in the integer part: refuse `in,f` and the like.
+    let digits_only = cleaned
+        .trim_start_matches('-')
+        .bytes()
+        .take_while(|b| !matches!(b, b'.' | b'e' | b'E'))
+        .all(|b| b.is_ascii_digit());
+    if !digits_only {
+        return Err(NumberError::NotANumber);
+    }
+    match cleaned.parse::<f64>() {
+        Ok(v) => finite(v, cleaned),
+        Err(_) => Err(NumberError::NotANumber),
+    }
+}
+
+fn finite(v: f64, text: &str) -> Result<f64, NumberError> {
+    if v.is_finite() {
+        Ok(v)
+    } else if text.bytes().any(|b| b.is_ascii_digit()) || is_non_finite_word(text) {
+        Err(NumberError::NotFinite)
+    } else {
+        Err(NumberError::NotANumber)
+    }
+}
+
+fn is_non_finite_word(text: &str) -> bool {
+    let t = text.trim_start_matches(['+', '-']).to_ascii_lowercase();
+    matches!(t.as_str(), "nan" | "inf" | "infinity")
+}
+
+/// `1,234,567`: a first group of 1 to 3 digits, then groups of exactly 3.
+fn valid_grouping(int_part: &[u8]) -> bool {
+    let mut groups = int_part.split(|&b| b == b',');
+    let first = groups.next().unwrap_or(&[]);
+    if first.is_empty() || first.len() > 3 || !first.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    groups.all(|g| g.len() == 3 && g.iter().all(u8::is_ascii_digit))
+}
+
+/// Writes `value` with thousands separators the way published tables do (`1,234,567.5`);
+/// used by tests and by anyone producing such files.
+pub fn format_with_thousands(value: f64) -> String {
+    let plain = format!("{value}");
+    let (sign, unsigned) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    let (int_part, frac) = match unsigned.find('.') {
+        Some(i) => unsigned.split_at(i),
+        None => (unsigned, ""),
+    };
+    let mut grouped = String::with_capacity(int_part.len() + int_part.len() / 3 + 1);
+    for (i, c) in int_part.chars().enumerate() {
+        if i > 0 && (int_part.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}{frac}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn published_spellings_parse() {
+        assert_eq!(parse_number("29,199"), Ok(29199.0));
+        assert_eq!(parse_number("1,234,567.25"), Ok(1234567.25));
+        assert_eq!(parse_number("29199.00"), Ok(29199.0));
+        assert_eq!(parse_number("  42 "), Ok(42.0));
+        assert_eq!(parse_number("\u{a0}7\u{a0}"), Ok(7.0));
+        assert_eq!(parse_number("12.5%"), Ok(12.5));
+        assert_eq!(parse_number("-1,000"), Ok(-1000.0));
+        assert_eq!(parse_number("£1,250"), Ok(1250.0));
+        assert_eq!(parse_number("1e-3"), Ok(0.001));
+        assert_eq!(parse_number(".5"), Ok(0.5));
+    }
+
+    #[test]
+    fn bad_numbers_are_refused() {
+        for bad in [
+            "1,23", "12,3456", ",123", "1,,234", "abc", "1.2.3", "in,f", "12a", "%",
+        ] {
+            assert_eq!(parse_number(bad), Err(NumberError::NotANumber), "{bad}");
+        }
+        for nonfinite in ["NaN", "inf", "-inf", "Infinity", "1e400", "-1e999"] {
+            assert_eq!(
+                parse_number(nonfinite),
+                Err(NumberError::NotFinite),
+                "{nonfinite}"
+            );
+        }
+    }
+
+    #[test]
+    fn markers_are_missing_and_say_which() {
+        for m in ["c", "x", "z", "..", ":", "NA", "-", "", "  ", "[c]", " x "] {
+            assert!(
+                matches!(parse_cell(m, &[]), Ok(CellValue::Missing(_))),
+                "{m:?}"
+            );
+        }
+        let extra = vec!["n/a".to_string(), "*".to_string()];
+        assert_eq!(
+            parse_cell("*", &extra),
+            Ok(CellValue::Missing(STANDARD_MISSING_MARKERS.len() + 1))
+        );
+        assert_eq!(marker_name(0, &extra), "(empty)");
+        assert_eq!(marker_name(6, &extra), "NA");
+        assert_eq!(marker_name(STANDARD_MISSING_MARKERS.len(), &extra), "n/a");
+        assert_eq!(parse_cell("n/a", &[]), Err(NumberError::NotANumber));
+        assert_eq!(parse_cell("3", &extra), Ok(CellValue::Number(3.0)));
+    }
+
+    #[test]
+    fn thousands_formatting_matches_published_style() {
+        assert_eq!(format_with_thousands(29199.0), "29,199");
+        assert_eq!(format_with_thousands(-1234567.5), "-1,234,567.5");
+        assert_eq!(format_with_thousands(999.0), "999");
+        assert_eq!(format_with_thousands(0.25), "0.25");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn thousands_separated_numbers_round_trip(v in -1.0e15f64..1.0e15) {
+            let text = format_with_thousands(v);
+            prop_assert_eq!(parse_number(&text), Ok(v));
+        }
+
+        #[test]
+        fn integers_round_trip_with_padding_and_percent(v in any::<i32>(), pad in 0usize..3) {
+            let text = format!("{}{}%{}", " ".repeat(pad), format_with_thousands(f64::from(v)), " ".repeat(pad));
+            prop_assert_eq!(parse_number(&text), Ok(f64::from(v)));
+        }
+
+        #[test]
+        fn plain_shortest_formatting_round_trips(v in any::<f64>().prop_filter("finite", |v| v.is_finite())) {
+            prop_assert_eq!(parse_number(&format!("{v}")), Ok(v));
+            prop_assert_eq!(parse_number(&format!("{v:e}")), Ok(v));
+        }
+
+        #[test]
+        fn never_panics_and_only_returns_finite(s in "\\PC{0,40}") {
+            if let Ok(v) = parse_number(&s) {
+                prop_assert!(v.is_finite());
+            }
+            let _ = parse_cell(&s, &[]);
+        }
+
+        #[test]
+        fn never_panics_on_number_like_strings(s in "[-+ ,.0-9eE%£]{0,30}") {
+            if let Ok(v) = parse_number(&s) {
+                prop_assert!(v.is_finite());
+            }
+        }
+    }
+}

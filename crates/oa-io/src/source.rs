@@ -1,0 +1,541 @@
+//! One source file read into area codes and numeric columns, in its wide or tidy layout,
+//! and the generic [`read_table`] for callers that need other columns.
+
+use crate::digest::{FileDigest, digest_file};
+use crate::error::{Location, ReadError, closest, quote_cell};
+use crate::number::{CellValue, NumberError, marker_name, parse_cell, trim_cell};
+use crate::read::{Cell, ScanCtx, Wanted, find_column, list_names, scan};
+use oa_model::study::{Layout, Source};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// Label used for values absent because a tidy file has no row for the area and measure.
+pub const NO_ROW: &str = "(no row)";
+
+/// A source read for its measures: one row per area, one column per requested measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceData {
+    /// Area codes in file order (first appearance for tidy files).
+    pub codes: Vec<String>,
+    /// Area names, when the source has a name column.
+    pub names: Option<Vec<String>>,
+    /// One column per requested measure, `NaN` where missing.
+    pub columns: Vec<Vec<f64>>,
+    /// Per requested measure: how many cells each missing marker stood for.
+    pub missing: Vec<BTreeMap<String, usize>>,
+    /// Data rows read (before tidy filters).
+    pub rows_read: usize,
+    /// Identity of the file read.
+    pub digest: FileDigest,
+}
+
+/// Turns one cell into a number or a missing-marker index, with a located error otherwise.
+pub(crate) fn cell_number(
+    ctx: &ScanCtx,
+    row: u64,
+    k: usize,
+    cell: &Cell<'_>,
+    extra: &[String],
+) -> Result<CellValue, ReadError> {
+    match cell {
+        Cell::Empty => Ok(CellValue::Missing(0)),
+        Cell::Number(v) if v.is_finite() => Ok(CellValue::Number(*v)),
+        Cell::Number(v) => Err(ReadError::NotFinite {
+            path: ctx.path.clone(),
+            cell: ctx.cell(row, k),
+            text: format!("{v}"),
+        }),
+        Cell::Text(t) => parse_cell(t, extra).map_err(|e| match e {
+            NumberError::NotANumber => ReadError::NonNumeric {
+                path: ctx.path.clone(),
+                cell: ctx.cell(row, k),
+                text: quote_cell(trim_cell(t)),
+            },
+            NumberError::NotFinite => ReadError::NotFinite {
+                path: ctx.path.clone(),
+                cell: ctx.cell(row, k),
+                text: quote_cell(trim_cell(t)),
+            },
+        }),
+    }
+}
+
+/// Reads `measures` from a source: columns of a wide table, or measures of a tidy one
+/// (values of `measure_column`; without a measure column, each measure names a value
+/// column, normally `value_column`). `label` names the file in digests.
+pub fn read_source(
+    path: &Path,
+    source: &Source,
+    measures: &[String],
+    label: &str,
+) -> Result<SourceData, ReadError> {
+    match &source.layout {
+        Layout::Wide => read_wide(path, source, measures, label),
+        Layout::Tidy {
+            measure_column,
+            value_column,
+            filters,
+        } => read_tidy(
+            path,
+            source,
+            measures,
+            label,
+            measure_column.as_deref(),
+            value_column,
+            filters,
+        ),
+    }
+}
+
+struct MissingTally {
+    counts: Vec<Vec<usize>>,
+}
+
+impl MissingTally {
+    fn new(columns: usize) -> Self {
+        MissingTally {
+            counts: vec![Vec::new(); columns],
+        }
+    }
+    fn add(&mut self, column: usize, marker: usize, n: usize) {
+        let c = &mut self.counts[column];
+        if c.len() <= marker {
+            c.resize(marker + 1, 0);
+        }
+        c[marker] += n;
+    }
+    fn into_maps(self, extra: &[String]) -> Vec<BTreeMap<String, usize>> {
+        self.counts
+            .into_iter()
+            .map(|c| {
+                c.into_iter()
+                    .enumerate()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(m, n)| (marker_name(m, extra), n))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+fn finish_digest(
+    path: &Path,
+    label: &str,
+    computed: Option<FileDigest>,
+) -> Result<FileDigest, ReadError> {
+    match computed {
+        Some(mut d) => {
+            d.path = label.to_string();
+            Ok(d)
+        }
+        None => digest_file(path, label).map_err(|e| ReadError::io(path, &e)),
+    }
+}
+
+fn read_wide(
+    path: &Path,
+    source: &Source,
+    measures: &[String],
+    label: &str,
+) -> Result<SourceData, ReadError> {
+    let has_name = source.name_column.is_some();
+    let mut wanted = vec![source.code_column.clone()];
+    wanted.extend(source.name_column.iter().cloned());
+    let first_measure = wanted.len();
+    wanted.extend(measures.iter().cloned());
+
+    let mut codes: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); measures.len()];
+    let mut tally = MissingTally::new(measures.len());
+    let extra = &source.missing_markers;
+
+    let summary = scan(
+        path,
+        source,
+        Wanted::Columns(&wanted),
+        &mut |ctx, row, cells| {
+            let code = cells[0].text();
+            if code.is_empty() {
+                return Err(ReadError::EmptyCode {
+                    path: ctx.path.clone(),
+                    cell: ctx.cell(row, 0),
+                });
+            }
+            if let Some(&first) = index.get(code.as_ref()) {
+                return Err(ReadError::DuplicateCode {
+                    path: ctx.path.clone(),
+                    code: code.into_owned(),
+                    first: ctx.location(lines[first]).to_string(),
+                    second: ctx.location(row).to_string(),
+                });
+            }
+            for (m, column) in columns.iter_mut().enumerate() {
+                let k = first_measure + m;
+                match cell_number(ctx, row, k, &cells[k], extra)? {
+                    CellValue::Number(v) => column.push(v),
+                    CellValue::Missing(marker) => {
+                        tally.add(m, marker, 1);
+                        column.push(f64::NAN);
+                    }
+                }
+            }
+            index.insert(code.to_string(), codes.len());
+            codes.push(code.into_owned());
+            lines.push(row);
+            if has_name {
+                names.push(cells[1].text().into_owned());
+            }
+            Ok(())
+        },
+    )?;
+    let digest = finish_digest(path, label, summary.digest)?;
+    Ok(SourceData {
+        codes,
+        names: has_name.then_some(names),
+        columns,
+        missing: tally.into_maps(extra),
+        rows_read: summary.rows,
+        digest,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_tidy(
+    path: &Path,
+    source: &Source,
+    measures: &[String],
+    label: &str,
+    measure_column: Option<&str>,
+    value_column: &str,
+    filters: &BTreeMap<String, String>,
+) -> Result<SourceData, ReadError> {
+    let has_name = source.name_column.is_some();
+    let mut wanted = vec![source.code_column.clone()];
+    wanted.extend(source.name_column.iter().cloned());
+    let measure_k = measure_column.map(|m| {
+        wanted.push(m.to_string());
+        wanted.len() - 1
+    });
+    // Value columns: one shared column, or one per measure when there is no measure column.
+    let value_columns: Vec<String> = match measure_column {
+        Some(_) => vec![value_column.to_string()],
+        None => {
+            let mut v: Vec<String> = Vec::new();
+            for m in measures {
+                if !v.contains(m) {
+                    v.push(m.clone());
+                }
+            }
+            v
+        }
+    };
+    let first_value = wanted.len();
+    wanted.extend(value_columns.iter().cloned());
+    let first_filter = wanted.len();
+    let filter_list: Vec<(&String, &String)> = filters.iter().collect();
+    wanted.extend(filter_list.iter().map(|(c, _)| (*c).clone()));
+
+    let measure_pos: HashMap<&str, Vec<usize>> = {
+        let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, name) in measures.iter().enumerate() {
+            m.entry(trim_cell(name)).or_default().push(i);
+        }
+        m
+    };
+    let mut codes: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    // Per measure, per area: the row that set it (0 = none yet).
+    let mut set_at: Vec<Vec<u64>> = vec![Vec::new(); measures.len()];
+    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); measures.len()];
+    let mut tally = MissingTally::new(measures.len());
+    let mut seen_filter_values: Vec<BTreeSet<String>> = vec![BTreeSet::new(); filter_list.len()];
+    let mut seen_measures: BTreeSet<String> = BTreeSet::new();
+    let extra = &source.missing_markers;
+
+    let summary = scan(
+        path,
+        source,
+        Wanted::Columns(&wanted),
+        &mut |ctx, row, cells| {
+            let mut keep = true;
+            for (f, (_, expected)) in filter_list.iter().enumerate() {
+                let got = cells[first_filter + f].text();
+                if got != trim_cell(expected) {
+                    keep = false;
+                }
+                if seen_filter_values[f].len() < 12 && !seen_filter_values[f].contains(got.as_ref())
+                {
+                    seen_filter_values[f].insert(got.into_owned());
+                }
+            }
+            if !keep {
+                return Ok(());
+            }
+            // Which requested measures this row carries, and from which value cell.
+            let targets: Vec<(usize, usize)> = match measure_k {
+                Some(mk) => {
+                    let name = cells[mk].text();
+                    match measure_pos.get(name.as_ref()) {
+                        Some(ms) => ms.iter().map(|&m| (m, first_value)).collect(),
+                        None => {
+                            if seen_measures.len() < 30 {
+                                seen_measures.insert(name.into_owned());
+                            }
+                            return Ok(());
+                        }
+                    }
+                }
+                None => measures
+                    .iter()
+                    .enumerate()
+                    .map(|(m, name)| {
+                        let v = value_columns.iter().position(|c| c == name).unwrap_or(0);
+                        (m, first_value + v)
+                    })
+                    .collect(),
+            };
+            let code = cells[0].text();
+            if code.is_empty() {
+                return Err(ReadError::EmptyCode {
+                    path: ctx.path.clone(),
+                    cell: ctx.cell(row, 0),
+                });
+            }
+            let area = match index.get(code.as_ref()) {
+                Some(&a) => a,
+                None => {
+                    let a = codes.len();
+                    index.insert(code.to_string(), a);
+                    codes.push(code.into_owned());
+                    if has_name {
+                        names.push(cells[1].text().into_owned());
+                    }
+                    for m in 0..measures.len() {
+                        columns[m].push(f64::NAN);
+                        set_at[m].push(0);
+                    }
+                    a
+                }
+            };
+            for (m, k) in targets {
+                let previous = set_at[m][area];
+                if previous != 0 {
+                    return Err(ReadError::TidyDuplicate {
+                        path: ctx.path.clone(),
+                        code: codes[area].clone(),
+                        measure: measures[m].clone(),
+                        first: ctx.location(previous).to_string(),
+                        second: ctx.location(row).to_string(),
+                    });
+                }
+                set_at[m][area] = row;
+                match cell_number(ctx, row, k, &cells[k], extra)? {
+                    CellValue::Number(v) => columns[m][area] = v,
+                    CellValue::Missing(marker) => tally.add(m, marker, 1),
+                }
+            }
+            Ok(())
+        },
+    )?;
+
+    if codes.is_empty() {
+        let detail = if filter_list.is_empty() {
+            String::from(" for the requested measures")
+        } else {
+            let parts: Vec<String> = filter_list
+                .iter()
+                .zip(&seen_filter_values)
+                .map(|((c, v), seen)| {
+                    let seen: Vec<&String> = seen.iter().collect();
+                    format!("`{c}` = `{v}` (values seen: {})", list_names(&seen, 10))
+                })
+                .collect();
+            format!(" match the filters: {}; fix `filters`", parts.join(", "))
+        };
+        return Err(ReadError::EmptyTable {
+            path: path.display().to_string(),
+            detail,
+        });
+    }
+    let mut missing = tally.into_maps(extra);
+    for (m, rows) in set_at.iter().enumerate() {
+        let absent = rows.iter().filter(|&&r| r == 0).count();
+        if let (true, Some(mc)) = (absent == rows.len(), measure_column) {
+            let seen: Vec<&String> = seen_measures.iter().collect();
+            let available = match closest(&measures[m], seen.iter().map(|s| s.as_str())) {
+                Some(c) => format!("{} (did you mean `{c}`?)", list_names(&seen, 12)),
+                None => list_names(&seen, 12),
+            };
+            return Err(ReadError::MissingMeasure {
+                path: path.display().to_string(),
+                measure: measures[m].clone(),
+                column: mc.to_string(),
+                available,
+            });
+        }
+        if absent > 0 {
+            missing[m].insert(NO_ROW.to_string(), absent);
+        }
+    }
+    let digest = finish_digest(path, label, summary.digest)?;
+    Ok(SourceData {
+        codes,
+        names: has_name.then_some(names),
+        columns,
+        missing,
+        rows_read: summary.rows,
+        digest,
+    })
+}
+
+/// A table read as text, every column, for callers that need more than indicators
+/// (populations, regions, names). Tidy `filters` of the source are applied; nothing is
+/// pivoted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceTable {
+    /// The file as given.
+    pub path: String,
+    /// Header names (trimmed), in file order.
+    pub headers: Vec<String>,
+    /// One vector of trimmed cell texts per header.
+    pub columns: Vec<Vec<String>>,
+    /// Row numbers (CSV line, sheet row or Parquet row) for messages.
+    pub rows: Vec<u64>,
+    /// The sheet read, for spreadsheets.
+    pub sheet: Option<String>,
+    header_at: Location,
+    missing_markers: Vec<String>,
+}
+
+impl SourceTable {
+    /// Number of data rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no data rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Where data row `i` is in the file.
+    pub fn location(&self, i: usize) -> Location {
+        match &self.header_at {
+            Location::Line(_) => Location::Line(self.rows[i]),
+            Location::SheetRow { sheet, .. } => Location::SheetRow {
+                sheet: sheet.clone(),
+                row: self.rows[i] as u32,
+            },
+            Location::Row(_) => Location::Row(self.rows[i]),
+        }
+    }
+
+    fn column_index(&self, name: &str) -> Result<usize, ReadError> {
+        find_column(&self.headers, name).ok_or_else(|| ReadError::MissingColumn {
+            path: self.path.clone(),
+            column: name.to_string(),
+            header: self.header_at.clone(),
+            hint: closest(name, self.headers.iter().map(String::as_str))
+                .map(|h| format!("; did you mean `{h}`?"))
+                .unwrap_or_else(|| format!("; the columns are {}", list_names(&self.headers, 12))),
+        })
+    }
+
+    /// A column's cells as text.
+    pub fn text(&self, name: &str) -> Result<&[String], ReadError> {
+        Ok(&self.columns[self.column_index(name)?])
+    }
+
+    /// A column's cells as numbers: missing markers (standard and the source's) become
+    /// `NaN`; anything else that is not a finite number is an error naming the cell.
+    pub fn numbers(&self, name: &str) -> Result<Vec<f64>, ReadError> {
+        let c = self.column_index(name)?;
+        let mut out = Vec::with_capacity(self.len());
+        for (i, text) in self.columns[c].iter().enumerate() {
+            let cell = || self.location(i).cell(c, &self.headers[c]);
+            match parse_cell(text, &self.missing_markers) {
+                Ok(CellValue::Number(v)) => out.push(v),
+                Ok(CellValue::Missing(_)) => out.push(f64::NAN),
+                Err(NumberError::NotANumber) => {
+                    return Err(ReadError::NonNumeric {
+                        path: self.path.clone(),
+                        cell: cell(),
+                        text: quote_cell(text),
+                    });
+                }
+                Err(NumberError::NotFinite) => {
+                    return Err(ReadError::NotFinite {
+                        path: self.path.clone(),
+                        cell: cell(),
+                        text: quote_cell(text),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reads every column of a source as text (see [`SourceTable`]). The header is found as
+/// for indicators (`header_row`, or the first row naming `code_column`).
+pub fn read_table(path: &Path, source: &Source) -> Result<SourceTable, ReadError> {
+    let filters: Vec<(String, String)> = match &source.layout {
+        Layout::Tidy { filters, .. } => filters
+            .iter()
+            .map(|(k, v)| (k.clone(), trim_cell(v).to_string()))
+            .collect(),
+        Layout::Wide => Vec::new(),
+    };
+    let mut columns: Vec<Vec<String>> = Vec::new();
+    let mut rows = Vec::new();
+    let mut filter_idx: Option<Vec<(usize, String)>> = None;
+    let summary = scan(path, source, Wanted::All, &mut |ctx, row, cells| {
+        if columns.is_empty() {
+            columns = vec![Vec::new(); cells.len()];
+        }
+        let idx = match &filter_idx {
+            Some(f) => f,
+            None => {
+                let mut f = Vec::new();
+                for (col, v) in &filters {
+                    let i =
+                        find_column(&ctx.headers, col).ok_or_else(|| ReadError::MissingColumn {
+                            path: ctx.path.clone(),
+                            column: col.to_string(),
+                            header: ctx.header_at.clone(),
+                            hint: closest(col, ctx.headers.iter().map(String::as_str))
+                                .map(|h| format!("; did you mean `{h}`?"))
+                                .unwrap_or_default(),
+                        })?;
+                    f.push((i, v.clone()));
+                }
+                filter_idx.insert(f)
+            }
+        };
+        if idx.iter().any(|(i, v)| cells[*i].text() != v.as_str()) {
+            return Ok(());
+        }
+        for (column, cell) in columns.iter_mut().zip(cells) {
+            column.push(cell.text().into_owned());
+        }
+        rows.push(row);
+        Ok(())
+    })?;
+    let ctx = summary.ctx;
+    if columns.is_empty() {
+        columns = vec![Vec::new(); ctx.headers.len()];
+    }
+    Ok(SourceTable {
+        path: ctx.path,
+        headers: ctx.headers,
+        columns,
+        rows,
+        sheet: ctx.sheet,
+        header_at: ctx.header_at,
+        missing_markers: source.missing_markers.clone(),
+    })
+}

@@ -1,0 +1,418 @@
+//! A small column table for results, written as CSV, Parquet or XLSX.
+//!
+//! CSV is the reference output: stable column order, floats in shortest round-trip form
+//! (or fixed decimals when a column asks for them), missing values as empty cells.
+
+use crate::error::WriteError;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// One column of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Text(Vec<String>),
+    /// Floats; `NaN` is written as an empty cell (a Parquet null). `decimals` fixes the
+    /// number of decimals in CSV and XLSX; `None` writes the shortest exact form.
+    Float {
+        values: Vec<f64>,
+        decimals: Option<u8>,
+    },
+    /// Integers; `None` is written as an empty cell (a Parquet null).
+    Int(Vec<Option<i64>>),
+}
+
+impl Column {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Text(v) => v.len(),
+            Column::Float { values, .. } => values.len(),
+            Column::Int(v) => v.len(),
+        }
+    }
+
+    /// True when the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Named columns of equal length.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    names: Vec<String>,
+    columns: Vec<Column>,
+}
+
+/// Output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutputFormat {
+    Csv,
+    Parquet,
+    Xlsx,
+}
+
+impl OutputFormat {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Parquet => "parquet",
+            OutputFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+impl FromStr for OutputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(OutputFormat::Csv),
+            "parquet" => Ok(OutputFormat::Parquet),
+            "xlsx" => Ok(OutputFormat::Xlsx),
+            other => Err(format!(
+                "unknown format `{other}`: use csv, parquet or xlsx"
+            )),
+        }
+    }
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new() -> Table {
+        Table::default()
+    }
+
+    /// Number of rows (0 for a table without columns).
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, Column::len)
+    }
+
+    /// Column names in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// A column by name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &self.columns[i])
+    }
+
+    /// Adds a column.
+    ///
+    /// # Panics
+    /// When its length differs from the existing columns' (a bug in the caller, not bad
+    /// input).
+    pub fn push(&mut self, name: impl Into<String>, column: Column) -> &mut Self {
+        let name = name.into();
+        assert!(
+            self.columns.is_empty() || column.len() == self.rows(),
+            "column `{name}` has {} rows, the table {}",
+            column.len(),
+            self.rows()
+        );
+        self.names.push(name);
+        self.columns.push(column);
+        self
+    }
+
+    /// Adds a text column.
+    pub fn push_text(&mut self, name: impl Into<String>, values: Vec<String>) -> &mut Self {
+        self.push(name, Column::Text(values))
+    }
+
+    /// Adds a float column written in shortest round-trip form.
+    pub fn push_float(&mut self, name: impl Into<String>, values: Vec<f64>) -> &mut Self {
+        self.push(
+            name,
+            Column::Float {
+                values,
+                decimals: None,
+            },
+        )
+    }
+
+    /// Adds a float column written with a fixed number of decimals.
+    pub fn push_float_fixed(
+        &mut self,
+        name: impl Into<String>,
+        values: Vec<f64>,
+        decimals: u8,
+    ) -> &mut Self {
+        self.push(
+            name,
+            Column::Float {
+                values,
+                decimals: Some(decimals),
+            },
+        )
+    }
+
+    /// Adds an integer column.
+    pub fn push_int(&mut self, name: impl Into<String>, values: Vec<i64>) -> &mut Self {
+        self.push(name, Column::Int(values.into_iter().map(Some).collect()))
+    }
+
+    /// Adds an integer column with gaps.
+    pub fn push_opt_int(&mut self, name: impl Into<String>, values: Vec<Option<i64>>) -> &mut Self {
+        self.push(name, Column::Int(values))
+    }
+
+    /// Writes the table as CSV (header line, then one line per row, `\n` endings).
+    pub fn write_csv_to<W: Write>(&self, out: W) -> std::io::Result<()> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(out);
+        w.write_record(&self.names)?;
+        let mut buf = String::new();
+        for r in 0..self.rows() {
+            for c in &self.columns {
+                buf.clear();
+                match c {
+                    Column::Text(v) => {
+                        w.write_field(&v[r])?;
+                        continue;
+                    }
+                    Column::Float { values, decimals } => {
+                        let v = values[r];
+                        if v.is_finite() {
+                            match decimals {
+                                Some(d) => write!(buf, "{v:.*}", usize::from(*d)),
+                                None => write!(buf, "{v}"),
+                            }
+                            .ok();
+                        }
+                    }
+                    Column::Int(v) => {
+                        if let Some(i) = v[r] {
+                            write!(buf, "{i}").ok();
+                        }
+                    }
+                }
+                w.write_field(&buf)?;
+            }
+            w.write_record(None::<&[u8]>)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    /// Writes the table as a CSV file.
+    pub fn write_csv(&self, path: &Path) -> Result<(), WriteError> {
+        let file = std::fs::File::create(path).map_err(|e| WriteError::io(path, e))?;
+        self.write_csv_to(std::io::BufWriter::with_capacity(1 << 16, file))
+            .map_err(|e| WriteError::io(path, e))
+    }
+
+    /// Writes the table as a Parquet file (one row group, Snappy): text as UTF-8 strings,
+    /// floats as optional doubles (`NaN` as null), integers as optional int64.
+    pub fn write_parquet(&self, path: &Path) -> Result<(), WriteError> {
+        self.write_parquet_inner(path)
+            .map_err(|e| WriteError::Format {
+                path: path.display().to_string(),
+                format: "Parquet",
+                message: e.to_string(),
+            })
+    }
+
+    fn write_parquet_inner(&self, path: &Path) -> Result<(), parquet::errors::ParquetError> {
+        use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
+        use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+        use parquet::file::properties::WriterProperties;
+        use parquet::file::writer::SerializedFileWriter;
+        use parquet::schema::types::Type;
+
+        let mut fields = Vec::with_capacity(self.columns.len());
+        for (name, c) in self.names.iter().zip(&self.columns) {
+            let t = match c {
+                Column::Text(_) => Type::primitive_type_builder(name, Physical::BYTE_ARRAY)
+                    .with_repetition(Repetition::REQUIRED)
+                    .with_logical_type(Some(LogicalType::String))
+                    .build()?,
+                Column::Float { .. } => Type::primitive_type_builder(name, Physical::DOUBLE)
+                    .with_repetition(Repetition::OPTIONAL)
+                    .build()?,
+                Column::Int(_) => Type::primitive_type_builder(name, Physical::INT64)
+                    .with_repetition(Repetition::OPTIONAL)
+                    .build()?,
+            };
+            fields.push(Arc::new(t));
+        }
+        let schema = Type::group_type_builder("table")
+            .with_fields(fields)
+            .build()?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let file = std::fs::File::create(path)?;
+        let mut writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))?;
+        let mut group = writer.next_row_group()?;
+        let mut i = 0;
+        while let Some(mut col) = group.next_column()? {
+            match &self.columns[i] {
+                Column::Text(v) => {
+                    let values: Vec<ByteArray> =
+                        v.iter().map(|s| ByteArray::from(s.as_str())).collect();
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&values, None, None)?;
+                }
+                Column::Float { values, .. } => {
+                    let def: Vec<i16> = values.iter().map(|v| i16::from(v.is_finite())).collect();
+                    let present: Vec<f64> =
+                        values.iter().copied().filter(|v| v.is_finite()).collect();
+                    col.typed::<DoubleType>()
+                        .write_batch(&present, Some(&def), None)?;
+                }
+                Column::Int(values) => {
+                    let def: Vec<i16> = values.iter().map(|v| i16::from(v.is_some())).collect();
+                    let present: Vec<i64> = values.iter().flatten().copied().collect();
+                    col.typed::<Int64Type>()
+                        .write_batch(&present, Some(&def), None)?;
+                }
+            }
+            col.close()?;
+            i += 1;
+        }
+        group.close()?;
+        writer.close()?;
+        Ok(())
+    }
+
+    /// Writes the table as an XLSX workbook with one sheet (bold header; missing values as
+    /// blank cells; fixed-decimal columns with a matching number format).
+    pub fn write_xlsx(&self, path: &Path, sheet: &str) -> Result<(), WriteError> {
+        self.write_xlsx_inner(path, sheet)
+            .map_err(|e| WriteError::Format {
+                path: path.display().to_string(),
+                format: "XLSX",
+                message: e.to_string(),
+            })
+    }
+
+    fn write_xlsx_inner(&self, path: &Path, sheet: &str) -> Result<(), rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut workbook = Workbook::new();
+        let ws = workbook.add_worksheet();
+        ws.set_name(sheet)?;
+        let bold = Format::new().set_bold();
+        for (c, name) in self.names.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, name, &bold)?;
+        }
+        for (c, column) in self.columns.iter().enumerate() {
+            let col = c as u16;
+            match column {
+                Column::Text(v) => {
+                    for (r, s) in v.iter().enumerate() {
+                        ws.write_string(r as u32 + 1, col, s)?;
+                    }
+                }
+                Column::Float { values, decimals } => {
+                    let format = decimals.map(|d| {
+                        let pattern = if d == 0 {
+                            "0".to_string()
+                        } else {
+                            format!("0.{}", "0".repeat(usize::from(d)))
+                        };
+                        Format::new().set_num_format(pattern)
+                    });
+                    for (r, v) in values.iter().enumerate() {
+                        if v.is_finite() {
+                            match &format {
+                                Some(f) => ws.write_number_with_format(r as u32 + 1, col, *v, f)?,
+                                None => ws.write_number(r as u32 + 1, col, *v)?,
+                            };
+                        }
+                    }
+                }
+                Column::Int(values) => {
+                    for (r, v) in values.iter().enumerate() {
+                        if let Some(i) = v {
+                            ws.write_number(r as u32 + 1, col, *i as f64)?;
+                        }
+                    }
+                }
+            }
+        }
+        workbook.save(path)?;
+        Ok(())
+    }
+
+    /// Writes `dir/stem.<ext>` for each format (CSV always first if asked) and returns the
+    /// file names written, relative to `dir`.
+    pub fn write_formats(
+        &self,
+        dir: &Path,
+        stem: &str,
+        formats: &[OutputFormat],
+    ) -> Result<Vec<String>, WriteError> {
+        let mut sorted = formats.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        let mut written = Vec::with_capacity(sorted.len());
+        for f in sorted {
+            let name = format!("{stem}.{}", f.extension());
+            let path = dir.join(&name);
+            match f {
+                OutputFormat::Csv => self.write_csv(&path)?,
+                OutputFormat::Parquet => self.write_parquet(&path)?,
+                OutputFormat::Xlsx => self.write_xlsx(&path, stem)?,
+            }
+            written.push(name);
+        }
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        let mut t = Table::new();
+        t.push_text(
+            "area_code",
+            vec!["E1".into(), "E2, \"x\"".into(), "E3".into()],
+        )
+        .push_float("score", vec![0.1, f64::NAN, 1.0 / 3.0])
+        .push_float_fixed("share", vec![0.5, 0.25, 2.0], 3)
+        .push_opt_int("rank", vec![Some(1), None, Some(3)]);
+        t
+    }
+
+    #[test]
+    fn csv_is_stable_shortest_and_quotes_text() {
+        let mut out = Vec::new();
+        sample().write_csv_to(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "area_code,score,share,rank\nE1,0.1,0.500,1\n\"E2, \"\"x\"\"\",,0.250,\nE3,0.3333333333333333,2.000,3\n"
+        );
+        // Shortest form reads back to the same float.
+        assert_eq!("0.3333333333333333".parse::<f64>().unwrap(), 1.0 / 3.0);
+    }
+
+    #[test]
+    fn formats_parse_and_refuse_unknown() {
+        assert_eq!("Parquet".parse::<OutputFormat>(), Ok(OutputFormat::Parquet));
+        assert!(
+            "pdf"
+                .parse::<OutputFormat>()
+                .unwrap_err()
+                .contains("csv, parquet or xlsx")
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "column `b` has 1 rows")]
+    fn mismatched_columns_are_a_caller_bug() {
+        let mut t = Table::new();
+        t.push_int("a", vec![1, 2]).push_int("b", vec![1]);
+    }
+}
