@@ -113,7 +113,9 @@ fn pseudo_p(k: usize, perms: usize) -> f64 {
 ///
 /// Conditional permutation: area `i` keeps its value while `card_i` values drawn without
 /// replacement from the other `n-1` areas stand in for its neighbours. Both statistics
-/// share the draws.
+/// share the draws; as both grow with the sum of the neighbours' values (Moran's I in the
+/// direction of `z_i`), their folded pseudo p-values coincide: one permutation test of
+/// the neighbourhood, reported with each statistic.
 pub fn local_statistics(
     values: &[f64],
     neighbours: &[Vec<usize>],
