@@ -1,9 +1,10 @@
 # Setup steps shared by scripts/test and .ci/run. Each is idempotent: it installs only
 # what is missing, so a developer machine that has everything pays nothing.
 
-# Debian packages the tests need.
+# Debian packages the build and the tests need: a C toolchain for linking, curl and
+# certificates for rustup, PostgreSQL, Chromium and fonts for the service and browser tests.
 setup_system_packages() {
-  local want=(postgresql chromium chromium-driver fonts-dejavu-core)
+  local want=(build-essential pkg-config ca-certificates curl git postgresql chromium chromium-driver fonts-dejavu-core)
   local missing=()
   for p in "${want[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -14,6 +15,40 @@ setup_system_packages() {
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# The Rust toolchain pinned in rust-toolchain.toml (with rustfmt and clippy): installs
+# rustup when cargo is missing; rustup then fetches the pinned version on first use.
+setup_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+      export PATH="$HOME/.cargo/bin:$PATH"
+    else
+      echo "installing rustup (toolchain from rust-toolchain.toml)"
+      curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
+      export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+  fi
+  cargo --version >/dev/null
+}
+
+# cargo-nextest (prebuilt) when absent; scripts/test falls back to `cargo test` if this
+# fails (e.g. offline).
+setup_nextest() {
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    echo "installing cargo-nextest"
+    local bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+    mkdir -p "$bin"
+    curl -LsSf https://get.nexte.st/latest/linux | tar zxf - -C "$bin" || echo "cargo-nextest not installed: using cargo test"
+  fi
+}
+
+# The shared real data beside the repository: the real-data tests fail loudly without it.
+check_shared_data() {
+  local dir="${OA_SHARED_DATA:-../shared/data}"
+  if [ ! -d "$dir/imd2019" ]; then
+    echo "warning: shared data not found at $dir (set OA_SHARED_DATA); the real-data tests will fail" >&2
   fi
 }
 

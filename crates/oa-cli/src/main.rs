@@ -7,7 +7,6 @@
 
 mod commands;
 mod exit;
-#[allow(dead_code)] // wired in by `oa run`
 mod stages;
 
 use clap::{Parser, Subcommand};

@@ -48,7 +48,8 @@ pub fn run_declared(ctx: &RunContext) -> anyhow::Result<Vec<(&'static str, f64, 
             continue;
         }
         let started = std::time::Instant::now();
-        let files = stage(ctx).map_err(|e| e.context(format!("{name} stage")))?;
+        let files = stage(ctx)
+            .map_err(|e| e.context(format!("{} ({name} stage)", ctx.study_path.display())))?;
         done.push((name, started.elapsed().as_secs_f64(), files));
     }
     Ok(done)

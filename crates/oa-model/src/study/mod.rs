@@ -94,6 +94,11 @@ pub struct Geography {
     /// Keep only codes starting with one of these prefixes (e.g. `["E06", "E07", "E08", "E09"]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub code_prefixes: Vec<String>,
+    /// The reference list of this geography's codes (e.g. the LAD 2016 lookup). When given,
+    /// every area code kept from the data must be in it: a code from another vintage is an
+    /// error, not a silent gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub areas: Option<Source>,
 }
 
 /// A data file, read relative to the data directory.
