@@ -91,7 +91,9 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
     let mut bounds: Vec<String> = vec![String::new(); areas.len()];
     let amounts: Vec<i64> = match &fund.formula {
         Formula::None => {
-            notes.push("not allocated by formula".to_string());
+            if fund.note.is_empty() {
+                notes.push("not allocated by formula".to_string());
+            }
             Vec::new()
         }
         Formula::Equal | Formula::Proportional { .. } => {

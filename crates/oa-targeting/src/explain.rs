@@ -60,28 +60,23 @@ pub fn explain(problem: &Problem, choice: &Choice) -> Vec<AreaOutcome> {
     let mut out = Vec::with_capacity(problem.candidates.len());
     for (i, c) in problem.candidates.iter().enumerate() {
         let rank = c.ranks[problem.need_measure];
-        let mut parts = vec![format!(
-            "ranked {rank} of {n} on {need_name} (1 = greatest need)"
-        )];
+        // The facts: ranks on every measure the rule reads (the need measure first when
+        // the rule does not read it), then the long-list verdict.
+        let need_phrase = format!("ranked {rank} of {n} on {need_name}");
+        let mut parts: Vec<String> = Vec::new();
+        if !c
+            .long_list_notes
+            .iter()
+            .any(|s| s.starts_with(&need_phrase))
+        {
+            parts.push(need_phrase);
+        }
+        parts.extend(c.long_list_notes.iter().cloned());
         if problem.long_list_rule.is_some() {
-            let mut ll = format!(
+            parts.push(format!(
                 "{} the long list",
                 if c.on_long_list { "on" } else { "not on" }
-            );
-            if !c.long_list_notes.is_empty() {
-                // Keep the need measure's note in full: it names the band.
-                let words: Vec<String> = c
-                    .long_list_notes
-                    .iter()
-                    .map(|s| {
-                        s.strip_prefix(&format!("ranked {rank} of {n} on {need_name} "))
-                            .map(|rest| format!("{need_name} {rest}"))
-                            .unwrap_or_else(|| s.clone())
-                    })
-                    .collect();
-                write!(ll, ": {}", words.join("; ")).ok();
-            }
-            parts.push(ll);
+            ));
         }
         let reason = if chosen.contains(&i) {
             let mut head = "selected".to_string();
@@ -89,15 +84,17 @@ pub fn explain(problem: &Problem, choice: &Choice) -> Vec<AreaOutcome> {
                 write!(head, " in wave {w} (announced {a})").ok();
             }
             if forced.contains(&i) {
-                parts.push("named in the study (must include or a wave list)".into());
+                head.push_str(" as the study names it");
             } else {
-                parts.push(format!(
-                    "chosen for the greatest {} under the constraints",
+                write!(
+                    head,
+                    " for the greatest {} under the constraints",
                     match problem.objective {
                         oa_model::study::selection::Objective::TotalNeed => "total need",
                         oa_model::study::selection::Objective::BestRank => "need by rank",
                     }
-                ));
+                )
+                .ok();
             }
             format!("{head}: {}", parts.join("; "))
         } else {
@@ -271,7 +268,7 @@ pub fn markdown(problem: &Problem, choice: &Choice, outcomes: &[AreaOutcome]) ->
     writeln!(s, "# Selection\n").ok();
     writeln!(
         s,
-        "{} areas chosen from {} candidate areas ({} districts) by {}, maximising {} on {need_name}.\n",
+        "{} areas chosen from {} candidate areas ({} districts) by {}, maximising {} on {need_name}. Ranks run from 1 = greatest need.\n",
         choice.chosen.len(),
         problem.candidates.len(),
         problem.n_districts,

@@ -576,7 +576,7 @@ fn evaluate(
             let r = ranks[index[measure.as_str()]];
             let inside = r <= size;
             notes.push(format!(
-                "ranked {r} of {n} on {} ({} the worst {amount}, {size} districts)",
+                "ranked {r} of {n} on {}, {} the worst {amount} ({size})",
                 name(measure),
                 if inside { "in" } else { "outside" }
             ));
@@ -587,7 +587,7 @@ fn evaluate(
             let r = ranks[index[measure.as_str()]];
             let inside = r + size > n;
             notes.push(format!(
-                "ranked {r} of {n} on {} ({} the best {amount}, {size} districts)",
+                "ranked {r} of {n} on {}, {} the best {amount} ({size})",
                 name(measure),
                 if inside { "in" } else { "outside" }
             ));

@@ -208,10 +208,10 @@ fn build(inst: &Instance) -> Result<Problem, TargetingError> {
     if let Some(i) = inst.include {
         sel.must_include.push(code(i));
     }
-    if let Some(i) = inst.exclude {
-        if code(i) != inst.include.map(code).unwrap_or_default() {
-            sel.must_exclude.push(code(i));
-        }
+    if let Some(i) = inst.exclude
+        && code(i) != inst.include.map(code).unwrap_or_default()
+    {
+        sel.must_exclude.push(code(i));
     }
     if inst.long_list {
         sel.long_list = Some("worst(index, 60%) or tag(coastal)".into());
