@@ -2,6 +2,7 @@
 //!
 //! - [`boundary`]: boundary files as ONS and others publish them (GeoJSON, TopoJSON,
 //!   HexJSON; WGS84 or British National Grid), read onto one projected plane.
+//! - [`choropleth`]: SVG/PNG maps of a results column (legend, highlights, London inset).
 //! - [`crs`]: the WGS84 <-> National Grid conversions (OS formulas).
 //! - [`contiguity`]: rook and queen neighbour lists from the polygons.
 //! - [`registry`]: which area codes exist in which year and how they change; [`convert`]
@@ -11,6 +12,7 @@
 //! lists live in the pure `oa-spatial`.
 
 pub mod boundary;
+pub mod choropleth;
 pub mod contiguity;
 pub mod convert;
 pub mod crs;
@@ -19,6 +21,9 @@ pub mod registry;
 
 pub use boundary::{
     Feature, Layer, LoadOptions, Point, Polygon, load_boundaries, parse_boundaries,
+};
+pub use choropleth::{
+    ATTRIBUTION, Classes, Column, MapOptions, Rendered, choropleth, read_column, svg_to_png,
 };
 pub use contiguity::{Contiguity, neighbours, queen, rook};
 pub use convert::{AreaTable, Converted, Method, convert, read_table, read_weights, write_table};

@@ -1,8 +1,64 @@
-//! The maps stage of `oa run`.
+//! The maps stage of `oa run`: `map_score.svg` (the index score in classes) and
+//! `map_band.svg` (the named bands), plus PNG copies when `[maps] png = true`.
 
 use super::RunContext;
+use crate::commands::map::{MapRequest, draw, report_mismatches, study_boundaries};
+use anyhow::Context;
 
 /// Runs the maps stage; returns the files written, relative to `ctx.out`.
-pub fn run(_ctx: &RunContext) -> anyhow::Result<Vec<String>> {
-    Ok(Vec::new())
+pub fn run(ctx: &RunContext) -> anyhow::Result<Vec<String>> {
+    let Some(maps) = &ctx.study.maps else {
+        return Ok(Vec::new());
+    };
+    let layer = study_boundaries(ctx.study, ctx.data_dir, None, None)?;
+    let header =
+        std::fs::read_to_string(ctx.out.join("scores.csv")).context("reading scores.csv")?;
+    let columns: Vec<&str> = header.lines().next().unwrap_or("").split(',').collect();
+    // A rolled-up bundle has `average_score` instead of `score`.
+    let score = ["score", "average_score"]
+        .into_iter()
+        .find(|c| columns.contains(c))
+        .or_else(|| columns.get(2).copied())
+        .context("scores.csv has no score column")?
+        .to_string();
+    let has_bands = columns.contains(&"band") && !ctx.study.bands.named.is_empty();
+    let highlight = maps.highlight.clone().or_else(|| {
+        ctx.study
+            .bands
+            .named
+            .first()
+            .filter(|_| has_bands)
+            .map(|b| format!("band={}", b.name))
+    });
+    let mut maps_to_draw = vec![("map_score", score.clone(), maps.classes.clone())];
+    if has_bands {
+        maps_to_draw.push(("map_band", "band".to_string(), "bands".to_string()));
+    }
+    let mut written = Vec::new();
+    for (stem, column, classes) in maps_to_draw {
+        let request = MapRequest {
+            bundle: ctx.out,
+            table: "scores.csv",
+            column: &column,
+            classes: &classes,
+            highlight: highlight.as_deref(),
+            title: format!("{}: {column}", ctx.study.study.title),
+            london_inset: true,
+        };
+        let rendered = draw(&layer, &request)?;
+        if stem == "map_score" {
+            report_mismatches(&rendered);
+        }
+        let svg = format!("{stem}.svg");
+        std::fs::write(ctx.out.join(&svg), &rendered.svg)
+            .with_context(|| format!("writing {svg}"))?;
+        written.push(svg);
+        if maps.png {
+            let png = format!("{stem}.png");
+            let bytes = oa_geo::svg_to_png(&rendered.svg).context("rendering PNG")?;
+            std::fs::write(ctx.out.join(&png), bytes).with_context(|| format!("writing {png}"))?;
+            written.push(png);
+        }
+    }
+    Ok(written)
 }

@@ -123,17 +123,71 @@ impl Rollup {
     }
 }
 
-/// Maps written into the results bundle.
+/// Maps written into the results bundle by `oa run` (`map_score.svg`, `map_band.svg`) and
+/// the defaults of `oa map`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Maps {
-    /// Boundary file (relative to the data directory).
+    /// Boundary file relative to the data directory (GeoJSON, TopoJSON or HexJSON). Default:
+    /// the ONS `geo/onsvisual-uk-topojson/topo.json`, layer `ltla`, filtered to the study's
+    /// vintage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundaries: Option<String>,
+    /// TopoJSON object to read (default `ltla` for the default boundaries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// Property of the boundaries holding the area code (default: `areacd`, or an ONS
+    /// column such as `LAD21CD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_property: Option<String>,
+    /// Classes of the score map: `quantiles:5`, `jenks:5`, `equal:5`, `headtail` or
+    /// `breaks:10,20,30`.
+    #[serde(default = "default_classes")]
+    pub classes: String,
+    /// Areas outlined and labelled, e.g. `band=coldspot` or `selected` (default: the first
+    /// named band, if any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<String>,
+    /// Also write PNG copies of the maps.
     #[serde(default)]
-    pub boundaries: String,
+    pub png: bool,
+}
+
+fn default_classes() -> String {
+    "quantiles:5".into()
 }
 
 impl Maps {
     pub fn validate(&self) -> Result<(), (String, String)> {
+        let (kind, arg) = self.classes.split_once(':').unwrap_or((&self.classes, ""));
+        let ok = match kind {
+            "quantiles" | "jenks" | "equal" => {
+                arg.is_empty() || arg.parse::<usize>().is_ok_and(|k| (2..=9).contains(&k))
+            }
+            "headtail" | "bands" => arg.is_empty(),
+            "breaks" => !arg.is_empty() && arg.split(',').all(|b| b.trim().parse::<f64>().is_ok()),
+            _ => false,
+        };
+        if !ok {
+            return Err((
+                "classes".into(),
+                format!(
+                    "`{}` is not a map classification: use quantiles:K, jenks:K, equal:K (K from 2 to 9), headtail or breaks:A,B,C",
+                    self.classes
+                ),
+            ));
+        }
+        if let Some(h) = &self.highlight
+            && h != "selected"
+            && !h
+                .split_once('=')
+                .is_some_and(|(c, v)| !c.trim().is_empty() && !v.trim().is_empty())
+        {
+            return Err((
+                "highlight".into(),
+                format!("`{h}`: use COLUMN=VALUE (e.g. `band=coldspot`) or `selected`"),
+            ));
+        }
         Ok(())
     }
 }

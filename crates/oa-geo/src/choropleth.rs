@@ -1,0 +1,700 @@
+//! Choropleth maps: values joined to a boundary layer by area code, cut into classes,
+//! coloured with colour-blind-safe palettes and written as compact SVG (one path per
+//! area, coordinates rounded to a tenth of a pixel), with a legend, a title, highlighted
+//! and labelled areas, an inset of London at a larger scale and the attribution line.
+//! PNG goes through resvg.
+
+use crate::boundary::{Feature, Layer, Point};
+use crate::error::GeoError;
+use oa_spatial::Classification;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::str::FromStr;
+
+/// The attribution every map carries.
+pub const ATTRIBUTION: &str = "Contains OS data © Crown copyright and database right; Source: Office for National Statistics licensed under the Open Government Licence v3.0";
+
+/// Viridis anchors (perceptually uniform, readable with the common colour-vision
+/// deficiencies), light to dark so that higher values are darker.
+const SEQUENTIAL: [[u8; 3]; 9] = [
+    [0xfd, 0xe7, 0x25],
+    [0xa0, 0xda, 0x39],
+    [0x4a, 0xc1, 0x6d],
+    [0x1f, 0xa1, 0x87],
+    [0x27, 0x7f, 0x8e],
+    [0x36, 0x5c, 0x8d],
+    [0x46, 0x33, 0x7e],
+    [0x44, 0x01, 0x54],
+    [0x30, 0x00, 0x40],
+];
+
+/// Okabe-Ito categorical colours (distinguishable with colour-vision deficiencies).
+const CATEGORICAL: [&str; 8] = [
+    "#D55E00", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+];
+
+const NO_DATA: &str = "#d9d9d9";
+
+/// How values are cut into classes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Classes {
+    Quantiles(usize),
+    Jenks(usize),
+    Equal(usize),
+    HeadTail,
+    Breaks(Vec<f64>),
+    /// One colour per distinct value (the study's named bands, or any text column).
+    Bands,
+}
+
+impl FromStr for Classes {
+    type Err = String;
+
+    /// `quantiles:5`, `jenks:5`, `equal:5`, `headtail`, `breaks:1,2,3`, `bands`.
+    fn from_str(s: &str) -> Result<Classes, String> {
+        let (kind, arg) = s.split_once(':').unwrap_or((s, ""));
+        let k = || -> Result<usize, String> {
+            if arg.is_empty() {
+                return Ok(5);
+            }
+            match arg.parse::<usize>() {
+                Ok(k) if (2..=9).contains(&k) => Ok(k),
+                _ => Err(format!("`{s}`: the number of classes must be 2 to 9")),
+            }
+        };
+        match kind.trim() {
+            "quantiles" => Ok(Classes::Quantiles(k()?)),
+            "jenks" => Ok(Classes::Jenks(k()?)),
+            "equal" => Ok(Classes::Equal(k()?)),
+            "headtail" => Ok(Classes::HeadTail),
+            "bands" => Ok(Classes::Bands),
+            "breaks" => {
+                let b: Result<Vec<f64>, _> =
+                    arg.split(',').map(|x| x.trim().parse::<f64>()).collect();
+                match b {
+                    Ok(b) if !b.is_empty() => Ok(Classes::Breaks(b)),
+                    _ => Err(format!(
+                        "`{s}`: give breaks as numbers, e.g. `breaks:10,20,30`"
+                    )),
+                }
+            }
+            _ => Err(format!(
+                "unknown classes `{s}`: use quantiles:K, jenks:K, equal:K, headtail, breaks:A,B,C or bands"
+            )),
+        }
+    }
+}
+
+/// One column of a results table, by area code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub codes: Vec<String>,
+    pub names: Vec<Option<String>>,
+    /// The cells as text (empty = missing).
+    pub cells: Vec<String>,
+}
+
+impl Column {
+    /// The cells as numbers, when every non-empty cell is one.
+    pub fn numbers(&self) -> Option<Vec<Option<f64>>> {
+        self.cells
+            .iter()
+            .map(|c| {
+                let t = c.trim();
+                if t.is_empty() || t == "NA" {
+                    Some(None)
+                } else {
+                    t.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some)
+                }
+            })
+            .collect()
+    }
+}
+
+/// Reads `column` (and the codes, and names when there is an `area_name` column) from a
+/// CSV table such as a bundle's `scores.csv`.
+pub fn read_column(path: &Path, code_column: &str, column: &str) -> Result<Column, GeoError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| GeoError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::Reader::from_reader(bytes);
+    let csv_err = |line: u64, message: String| GeoError::Csv {
+        file: file.clone(),
+        line,
+        message,
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_err(1, e.to_string()))?
+        .clone();
+    let find = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            csv_err(
+                1,
+                format!(
+                    "no column `{name}`; columns present: {}",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    };
+    let (code_at, value_at) = (find(code_column)?, find(column)?);
+    let name_at = headers.iter().position(|h| h == "area_name");
+    let mut out = Column {
+        name: column.to_string(),
+        codes: Vec::new(),
+        names: Vec::new(),
+        cells: Vec::new(),
+    };
+    for (i, record) in reader.records().enumerate() {
+        let r = record.map_err(|e| csv_err(i as u64 + 2, e.to_string()))?;
+        out.codes
+            .push(r.get(code_at).unwrap_or("").trim().to_string());
+        out.names.push(
+            name_at
+                .and_then(|k| r.get(k))
+                .map(str::to_string)
+                .filter(|s| !s.is_empty()),
+        );
+        out.cells
+            .push(r.get(value_at).unwrap_or("").trim().to_string());
+    }
+    Ok(out)
+}
+
+/// What to draw besides the classes.
+#[derive(Debug, Clone, Default)]
+pub struct MapOptions {
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// Areas to outline and label (by code).
+    pub highlight: Vec<String>,
+    /// Legend caption for the highlighted areas (e.g. `band = coldspot`).
+    pub highlight_label: Option<String>,
+    /// Draw London (E09 codes) again, larger, in an inset.
+    pub london_inset: bool,
+}
+
+/// A drawn map and the mismatches between data and boundaries.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub svg: String,
+    /// Codes in the data but not on the map.
+    pub missing_from_map: Vec<String>,
+    /// Codes on the map without a value in the data.
+    pub missing_from_data: Vec<String>,
+}
+
+/// Classes of a column: a colour and a legend label per class, and the class of each area.
+struct Classed {
+    colours: Vec<String>,
+    labels: Vec<String>,
+    class_of: HashMap<String, usize>,
+}
+
+fn sequential(k: usize) -> Vec<String> {
+    (0..k)
+        .map(|c| {
+            let t = if k == 1 {
+                0.5
+            } else {
+                c as f64 / (k - 1) as f64
+            } * 0.875;
+            let pos = t * (SEQUENTIAL.len() - 1) as f64;
+            let (lo, f) = (pos.floor() as usize, pos.fract());
+            let hi = (lo + 1).min(SEQUENTIAL.len() - 1);
+            let ch = |i: usize| {
+                (SEQUENTIAL[lo][i] as f64
+                    + (SEQUENTIAL[hi][i] as f64 - SEQUENTIAL[lo][i] as f64) * f)
+                    .round() as u8
+            };
+            format!("#{:02x}{:02x}{:02x}", ch(0), ch(1), ch(2))
+        })
+        .collect()
+}
+
+fn number(v: f64, range: f64) -> String {
+    let dp = if range >= 100.0 {
+        0
+    } else if range >= 10.0 {
+        1
+    } else if range >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{v:.dp$}")
+}
+
+fn classify(column: &Column, classes: &Classes) -> Result<Classed, GeoError> {
+    let bad = |m: String| GeoError::Format {
+        file: format!("column `{}`", column.name),
+        message: m,
+    };
+    let numbers = column.numbers();
+    if *classes == Classes::Bands || numbers.is_none() {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for c in column.cells.iter().filter(|c| !c.is_empty()) {
+            *counts.entry(c.as_str()).or_default() += 1;
+        }
+        if counts.len() > CATEGORICAL.len() {
+            return Err(bad(format!(
+                "{} distinct values: too many categories for a map (at most {}); choose numeric classes",
+                counts.len(),
+                CATEGORICAL.len()
+            )));
+        }
+        let cats: Vec<&str> = counts.keys().copied().collect();
+        let class_of = column
+            .codes
+            .iter()
+            .zip(&column.cells)
+            .filter(|(_, c)| !c.is_empty())
+            .map(|(code, c)| {
+                (
+                    code.clone(),
+                    cats.iter().position(|k| k == c).expect("counted"),
+                )
+            })
+            .collect();
+        return Ok(Classed {
+            colours: CATEGORICAL[..cats.len()]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            labels: cats
+                .iter()
+                .map(|c| format!("{c} ({})", counts[c]))
+                .collect(),
+            class_of,
+        });
+    }
+    let numbers = numbers.expect("numeric");
+    let present: Vec<(usize, f64)> = numbers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (i, v)))
+        .collect();
+    let values: Vec<f64> = present.iter().map(|p| p.1).collect();
+    let result: Classification = match classes {
+        Classes::Quantiles(k) => oa_spatial::classify::quantiles(&values, *k),
+        Classes::Jenks(k) => oa_spatial::classify::fisher_jenks(&values, *k),
+        Classes::Equal(k) => oa_spatial::classify::equal_interval(&values, *k),
+        Classes::HeadTail => oa_spatial::classify::head_tail(&values, 0.4),
+        Classes::Breaks(b) => oa_spatial::classify::user_defined(&values, b),
+        Classes::Bands => unreachable!("handled above"),
+    }
+    .map_err(|e| bad(e.to_string()))?;
+    let range = result.breaks.last().copied().unwrap_or(0.0) - result.min;
+    let counts = result.counts();
+    let mut labels = Vec::with_capacity(result.len());
+    let mut lower = result.min;
+    for (c, &upper) in result.breaks.iter().enumerate() {
+        labels.push(format!(
+            "{} – {} ({})",
+            number(lower, range),
+            number(upper, range),
+            counts[c]
+        ));
+        lower = upper;
+    }
+    let class_of = present
+        .iter()
+        .zip(&result.classes)
+        .map(|((i, _), &c)| (column.codes[*i].clone(), c))
+        .collect();
+    Ok(Classed {
+        colours: sequential(result.len()),
+        labels,
+        class_of,
+    })
+}
+
+/// Page layout (pixels).
+const WIDTH: f64 = 900.0;
+const HEIGHT: f64 = 940.0;
+const MAP_BOX: [f64; 4] = [10.0, 70.0, 620.0, 830.0]; // x, y, w, h
+const PANEL_X: f64 = 640.0;
+
+/// Maps plane coordinates into a pixel box, keeping the aspect ratio.
+struct Fit {
+    scale: f64,
+    dx: f64,
+    dy: f64,
+}
+
+impl Fit {
+    fn new(bounds: [f64; 4], bx: [f64; 4]) -> Fit {
+        let (w, h) = (
+            (bounds[2] - bounds[0]).max(1e-9),
+            (bounds[3] - bounds[1]).max(1e-9),
+        );
+        let scale = (bx[2] / w).min(bx[3] / h);
+        let dx = bx[0] + (bx[2] - w * scale) / 2.0 - bounds[0] * scale;
+        let dy = bx[1] + (bx[3] - h * scale) / 2.0 + bounds[3] * scale;
+        Fit { scale, dx, dy }
+    }
+
+    fn px(&self, p: &Point) -> (f64, f64) {
+        (self.dx + p[0] * self.scale, self.dy - p[1] * self.scale)
+    }
+}
+
+/// One path per area; points closer than a tenth of a pixel are merged.
+fn path(feature: &Feature, fit: &Fit) -> String {
+    let mut d = String::new();
+    for ring in feature.polygons.iter().flat_map(|p| &p.rings) {
+        let mut last = (i64::MIN, i64::MIN);
+        let mut n = 0;
+        let start = d.len();
+        for p in ring {
+            let (x, y) = fit.px(p);
+            let q = ((x * 10.0).round() as i64, (y * 10.0).round() as i64);
+            if q == last {
+                continue;
+            }
+            last = q;
+            let cmd = match n {
+                0 => "M",
+                1 => "L",
+                _ => " ",
+            };
+            let _ = write!(d, "{cmd}{},{}", tenth(q.0), tenth(q.1));
+            n += 1;
+        }
+        if n < 3 {
+            d.truncate(start); // smaller than a pixel at this scale
+        } else {
+            d.push('Z');
+        }
+    }
+    d
+}
+
+fn tenth(v: i64) -> String {
+    if v % 10 == 0 {
+        format!("{}", v / 10)
+    } else {
+        format!("{:.1}", v as f64 / 10.0)
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Area-weighted centroid of a feature's largest exterior ring: where its label goes.
+fn label_point(feature: &Feature) -> Point {
+    let mut best = (0.0f64, [0.0, 0.0]);
+    for p in &feature.polygons {
+        let ring = &p.rings[0];
+        let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
+        for i in 0..ring.len() {
+            let (p0, p1) = (ring[i], ring[(i + 1) % ring.len()]);
+            let cross = p0[0] * p1[1] - p1[0] * p0[1];
+            a += cross;
+            cx += (p0[0] + p1[0]) * cross;
+            cy += (p0[1] + p1[1]) * cross;
+        }
+        if a.abs() > best.0.abs() && a != 0.0 {
+            best = (a, [cx / (3.0 * a), cy / (3.0 * a)]);
+        }
+    }
+    best.1
+}
+
+/// Draws a choropleth of `column` on `layer`. Only areas whose code type (first three
+/// characters) occurs in the data are drawn, so a UK file can carry an English study.
+pub fn choropleth(
+    layer: &Layer,
+    column: &Column,
+    classes: &Classes,
+    options: &MapOptions,
+) -> Result<Rendered, GeoError> {
+    let classed = classify(column, classes)?;
+    let prefixes: Vec<&str> = {
+        let mut p: Vec<&str> = column.codes.iter().filter_map(|c| c.get(..3)).collect();
+        p.sort_unstable();
+        p.dedup();
+        p
+    };
+    let features: Vec<&Feature> = layer
+        .features
+        .iter()
+        .filter(|f| {
+            f.code
+                .get(..3)
+                .is_some_and(|p| prefixes.binary_search(&p).is_ok())
+        })
+        .collect();
+    if features.is_empty() {
+        return Err(GeoError::Format {
+            file: layer.name.clone(),
+            message: format!(
+                "no area of the boundaries has a code like the data's ({}); check the boundaries and code property",
+                column
+                    .codes
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    let on_map: HashMap<&str, ()> = features.iter().map(|f| (f.code.as_str(), ())).collect();
+    let missing_from_map: Vec<String> = column
+        .codes
+        .iter()
+        .filter(|c| !on_map.contains_key(c.as_str()))
+        .cloned()
+        .collect();
+    let missing_from_data: Vec<String> = features
+        .iter()
+        .filter(|f| !classed.class_of.contains_key(&f.code))
+        .map(|f| f.code.clone())
+        .collect();
+    let names: HashMap<&str, &str> = column
+        .codes
+        .iter()
+        .zip(&column.names)
+        .filter_map(|(c, n)| n.as_deref().map(|n| (c.as_str(), n)))
+        .collect();
+
+    let mut bounds = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for f in &features {
+        let b = f.bounds();
+        bounds = [
+            bounds[0].min(b[0]),
+            bounds[1].min(b[1]),
+            bounds[2].max(b[2]),
+            bounds[3].max(b[3]),
+        ];
+    }
+    let main = Fit::new(bounds, MAP_BOX);
+    let highlight_set: std::collections::HashSet<&str> =
+        options.highlight.iter().map(String::as_str).collect();
+    let highlighted = |f: &Feature| highlight_set.contains(f.code.as_str());
+    let fill = |f: &Feature| match classed.class_of.get(&f.code) {
+        Some(&c) => classed.colours[c].as_str(),
+        None => NO_DATA,
+    };
+
+    let mut svg = String::with_capacity(features.len() * 1500);
+    let _ = write!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, Arial, sans-serif"><rect width="100%" height="100%" fill="#fff"/>"##
+    );
+    let _ = write!(
+        svg,
+        r#"<text x="20" y="36" font-size="22" font-weight="bold">{}</text>"#,
+        escape(&options.title)
+    );
+    if let Some(sub) = &options.subtitle {
+        let _ = write!(
+            svg,
+            r##"<text x="20" y="58" font-size="13" fill="#444">{}</text>"##,
+            escape(sub)
+        );
+    }
+    let draw_areas = |svg: &mut String, fit: &Fit, subset: &[&Feature], stroke: f64| {
+        let _ = write!(
+            svg,
+            r##"<g stroke="#fff" stroke-width="{stroke}" stroke-linejoin="round">"##
+        );
+        for f in subset.iter().filter(|f| !highlighted(f)) {
+            let _ = write!(
+                svg,
+                r#"<path fill="{}" d="{}"><title>{}</title></path>"#,
+                fill(f),
+                path(f, fit),
+                escape(&f.code)
+            );
+        }
+        svg.push_str("</g>");
+        let _ = write!(
+            svg,
+            r##"<g stroke="#000" stroke-width="{}" stroke-linejoin="round">"##,
+            stroke * 4.0
+        );
+        for f in subset.iter().filter(|f| highlighted(f)) {
+            let _ = write!(
+                svg,
+                r#"<path fill="{}" d="{}"><title>{}</title></path>"#,
+                fill(f),
+                path(f, fit),
+                escape(&f.code)
+            );
+        }
+        svg.push_str("</g>");
+    };
+    draw_areas(&mut svg, &main, &features, 0.3);
+
+    // Labels of highlighted areas (at most 15, so the map stays readable), outside London.
+    let labelled: Vec<&&Feature> = features
+        .iter()
+        .filter(|f| highlighted(f) && !(options.london_inset && f.code.starts_with("E09")))
+        .take(15)
+        .collect();
+    if !labelled.is_empty() {
+        svg.push_str(r##"<g font-size="10" text-anchor="middle" stroke="#fff" stroke-width="3" paint-order="stroke" fill="#000">"##);
+        for f in labelled {
+            let (x, y) = main.px(&label_point(f));
+            let name = names
+                .get(f.code.as_str())
+                .copied()
+                .or(f.name.as_deref())
+                .unwrap_or(&f.code);
+            let _ = write!(
+                svg,
+                r#"<text x="{x:.1}" y="{y:.1}">{}</text>"#,
+                escape(name)
+            );
+        }
+        svg.push_str("</g>");
+    }
+
+    // Legend.
+    let mut y: f64 = 90.0;
+    let _ = write!(
+        svg,
+        r#"<text x="{PANEL_X}" y="{y}" font-size="14" font-weight="bold">{}</text>"#,
+        escape(&column.name)
+    );
+    y += 12.0;
+    let mut entries: Vec<(String, String, bool)> = classed
+        .colours
+        .iter()
+        .zip(&classed.labels)
+        .map(|(c, l)| (c.clone(), l.clone(), false))
+        .collect();
+    if !missing_from_data.is_empty() {
+        entries.push((
+            NO_DATA.into(),
+            format!("no data ({})", missing_from_data.len()),
+            false,
+        ));
+    }
+    if let Some(h) = &options.highlight_label {
+        entries.push((
+            "none".into(),
+            format!("{h} ({})", options.highlight.len()),
+            true,
+        ));
+    }
+    for (colour, label, outline) in entries {
+        let stroke = if outline {
+            r##" stroke="#000" stroke-width="1.5""##
+        } else {
+            r##" stroke="#999" stroke-width="0.5""##
+        };
+        let _ = write!(
+            svg,
+            r#"<rect x="{PANEL_X}" y="{y}" width="22" height="16" fill="{colour}"{stroke}/><text x="{}" y="{}" font-size="12">{}</text>"#,
+            PANEL_X + 30.0,
+            y + 12.5,
+            escape(&label)
+        );
+        y += 22.0;
+    }
+
+    // London inset.
+    let london: Vec<&Feature> = features
+        .iter()
+        .copied()
+        .filter(|f| f.code.starts_with("E09"))
+        .collect();
+    if options.london_inset && !london.is_empty() {
+        let mut lb = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for f in &london {
+            let b = f.bounds();
+            lb = [
+                lb[0].min(b[0]),
+                lb[1].min(b[1]),
+                lb[2].max(b[2]),
+                lb[3].max(b[3]),
+            ];
+        }
+        let top = (y + 20.0).max(420.0);
+        let inset_box = [PANEL_X + 5.0, top + 25.0, 240.0, 200.0];
+        let fit = Fit::new(lb, inset_box);
+        let _ = write!(
+            svg,
+            r##"<text x="{PANEL_X}" y="{}" font-size="14" font-weight="bold">London</text><rect x="{PANEL_X}" y="{}" width="250" height="210" fill="none" stroke="#666"/>"##,
+            top + 14.0,
+            top + 20.0
+        );
+        draw_areas(&mut svg, &fit, &london, 0.6);
+        // Where the inset sits on the main map.
+        let (x0, y0) = main.px(&[lb[0], lb[3]]);
+        let (x1, y1) = main.px(&[lb[2], lb[1]]);
+        let _ = write!(
+            svg,
+            r##"<rect x="{x0:.1}" y="{y0:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="#666" stroke-width="0.8"/>"##,
+            x1 - x0,
+            y1 - y0
+        );
+        let mut ly = top + 250.0;
+        let london_named: Vec<&&Feature> =
+            london.iter().filter(|f| highlighted(f)).take(12).collect();
+        for f in london_named {
+            let name = names
+                .get(f.code.as_str())
+                .copied()
+                .or(f.name.as_deref())
+                .unwrap_or(&f.code);
+            let _ = write!(
+                svg,
+                r#"<text x="{PANEL_X}" y="{ly}" font-size="11">{}</text>"#,
+                escape(name)
+            );
+            ly += 14.0;
+        }
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="20" y="{}" font-size="9.5" fill="#444">{}</text></svg>"##,
+        HEIGHT - 20.0,
+        escape(ATTRIBUTION)
+    );
+    Ok(Rendered {
+        svg,
+        missing_from_map,
+        missing_from_data,
+    })
+}
+
+/// Rasterises an SVG map to PNG with the system fonts.
+pub fn svg_to_png(svg: &str) -> Result<Vec<u8>, GeoError> {
+    use resvg::{tiny_skia, usvg};
+    let mut options = usvg::Options::default();
+    options.fontdb_mut().load_system_fonts();
+    let fail = |m: String| GeoError::Format {
+        file: "map.png".into(),
+        message: m,
+    };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| fail(e.to_string()))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| fail("empty map".into()))?;
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| fail(e.to_string()))
+}

@@ -1,0 +1,124 @@
+//! Choropleth rendering on the real district boundaries.
+
+use oa_geo::{
+    ATTRIBUTION, Classes, Column, LoadOptions, MapOptions, choropleth, load_boundaries, svg_to_png,
+};
+use oa_testkit::shared_data;
+
+fn lad16() -> oa_geo::Layer {
+    let mut l = load_boundaries(
+        &shared_data("geo/onsvisual-uk-topojson/ltla16-bsc.json"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    l.retain_prefixes(&["E06", "E07", "E08", "E09"]);
+    l
+}
+
+/// A column for every district but the last, plus one code that is not on the map.
+fn column(layer: &oa_geo::Layer, numeric: bool) -> Column {
+    let mut codes: Vec<String> = layer.features.iter().map(|f| f.code.clone()).collect();
+    codes.pop();
+    codes.push("E99999999".into());
+    let cells = (0..codes.len())
+        .map(|i| {
+            if numeric {
+                format!("{}", i % 50)
+            } else {
+                ["coldspot", "middle", "top"][i % 3].into()
+            }
+        })
+        .collect();
+    Column {
+        name: "score".into(),
+        names: codes.iter().map(|_| None).collect(),
+        codes,
+        cells,
+    }
+}
+
+#[test]
+fn district_map_has_one_path_per_area_legend_inset_and_attribution() {
+    let layer = lad16();
+    let col = column(&layer, true);
+    let highlight = vec!["E07000191".to_string(), "E09000030".to_string()];
+    let options = MapOptions {
+        title: "Test & map".into(),
+        subtitle: None,
+        highlight: highlight.clone(),
+        highlight_label: Some("band = coldspot".into()),
+        london_inset: true,
+    };
+    let r = choropleth(&layer, &col, &Classes::Quantiles(5), &options).unwrap();
+    // 326 areas on the main map and 33 London boroughs again in the inset.
+    assert_eq!(r.svg.matches("<path ").count(), 326 + 33);
+    assert!(r.svg.contains(&ATTRIBUTION.replace('&', "&amp;")));
+    assert!(r.svg.contains("Test &amp; map"));
+    assert!(r.svg.contains(">London</text>"));
+    assert!(
+        r.svg.contains("West Somerset"),
+        "highlighted areas are labelled by name"
+    );
+    assert_eq!(
+        r.svg.matches("width=\"22\" height=\"16\"").count(),
+        5 + 1 + 1,
+        "5 classes, no data, highlight"
+    );
+    assert_eq!(r.missing_from_map, ["E99999999"]);
+    assert_eq!(r.missing_from_data.len(), 1);
+    assert!(r.svg.len() < 1_000_000, "compact: {} bytes", r.svg.len());
+    if let Ok(dir) = std::env::var("OA_MAP_SAMPLE_DIR") {
+        std::fs::write(format!("{dir}/lad16.svg"), &r.svg).unwrap();
+    }
+    let png = svg_to_png(&r.svg).unwrap();
+    if let Ok(dir) = std::env::var("OA_MAP_SAMPLE_DIR") {
+        std::fs::write(format!("{dir}/lad16.png"), &png).unwrap();
+    }
+    assert_eq!(&png[1..4], b"PNG");
+}
+
+#[test]
+fn bands_are_categorical_and_all_classes_parse() {
+    let layer = lad16();
+    let col = column(&layer, false);
+    let r = choropleth(&layer, &col, &Classes::Bands, &MapOptions::default()).unwrap();
+    for colour in ["#D55E00", "#0072B2", "#E69F00"] {
+        assert!(r.svg.contains(colour), "{colour}");
+    }
+    assert!(r.svg.contains("coldspot (109)"));
+    let numeric = column(&layer, true);
+    for spec in [
+        "quantiles:4",
+        "jenks:5",
+        "equal:3",
+        "headtail",
+        "breaks:10,20,30",
+    ] {
+        let classes: Classes = spec.parse().unwrap();
+        choropleth(&layer, &numeric, &classes, &MapOptions::default())
+            .unwrap_or_else(|e| panic!("{spec}: {e}"));
+    }
+    assert!("jenks:12".parse::<Classes>().is_err());
+    assert!(
+        "natural"
+            .parse::<Classes>()
+            .unwrap_err()
+            .contains("quantiles:K")
+    );
+}
+
+#[test]
+fn codes_unlike_the_boundaries_are_an_error() {
+    let layer = lad16();
+    let col = Column {
+        name: "x".into(),
+        codes: vec!["E01000001".into()],
+        names: vec![None],
+        cells: vec!["1".into()],
+    };
+    let err = choropleth(&layer, &col, &Classes::Quantiles(5), &MapOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("no area of the boundaries"),
+        "{err}"
+    );
+}
