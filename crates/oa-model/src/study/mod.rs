@@ -561,3 +561,131 @@ pub fn is_identifier(s: &str) -> bool {
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const BASE: &str = r#"
+schema = 1
+[study]
+id = "t"
+title = "T"
+[geography]
+area_type = "lad"
+vintage = 2016
+[[sources]]
+id = "d"
+path = "d.csv"
+code_column = "code"
+[[groups]]
+id = "g"
+[[indicators]]
+id = "a"
+group = "g"
+direction = "higher_is_better"
+[[indicators]]
+id = "b"
+group = "g"
+direction = "higher_is_worse"
+weight = 2.5
+"#;
+
+    fn parse(text: &str) -> Result<Study, StudyError> {
+        Study::from_toml_str(text, "t.toml")
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let cases = [
+            (
+                BASE.replace("vintage = 2016", "vintage = 2016\nvintgae = 1"),
+                "vintgae",
+            ),
+            (
+                BASE.replace("weight = 2.5", "weight = -1"),
+                "indicators[1].weight",
+            ),
+            (
+                BASE.replace(
+                    "group = \"g\"\ndirection = \"higher_is_worse\"",
+                    "group = \"h\"\ndirection = \"higher_is_worse\"",
+                ),
+                "indicators[1].group",
+            ),
+            (BASE.replace("schema = 1", "schema = 2"), "schema"),
+            (
+                format!("{BASE}[[bands.named]]\nname = \"x\"\nend = \"worst\"\nshare = 1.5\n"),
+                "bands.named[0].share",
+            ),
+            (
+                format!("{BASE}[[bands.named]]\nname = \"x y\"\nend = \"worst\"\ncount = 3\n"),
+                "bands.named[0].name",
+            ),
+            (format!("{BASE}[bands]\nquantiles = 1\n"), "bands.quantiles"),
+        ];
+        for (text, key) in cases {
+            let e = parse(&text).expect_err(key).to_string();
+            assert!(e.starts_with("t.toml: "), "{e}");
+            assert!(e.contains(key), "`{key}` not in {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+    }
+
+    #[test]
+    fn geography_reference_list_is_a_source() {
+        let text = BASE.replace(
+            "vintage = 2016\n",
+            "vintage = 2016\n[geography.areas]\nid = \"lad16\"\npath = \"lookup.csv\"\ncode_column = \"lad16cd\"\n",
+        );
+        let study = parse(&text).unwrap();
+        let areas = study.geography.areas.expect("areas");
+        assert_eq!(areas.code_column, "lad16cd");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A valid study survives a round trip through TOML unchanged.
+        #[test]
+        fn round_trips_through_toml(
+            w in 0.0f64..100.0,
+            share in 0.01f64..1.0,
+            q in 2u32..=100,
+            exclude in proptest::collection::vec("E0[6-9]0000[0-9]{2}", 0..4),
+        ) {
+            let mut study = parse(BASE).unwrap();
+            study.indicators[0].weight = w;
+            study.geography.exclude = exclude;
+            study.bands.quantiles = Some(q);
+            study.bands.named.push(NamedBand { name: "coldspot".into(), end: End::Worst, share: Some(share), count: None });
+            let text = study.to_toml_string();
+            prop_assert_eq!(parse(&text).unwrap(), study);
+        }
+
+        /// A share band holds ceil(share * n) areas (exact products are not rounded up by
+        /// float noise), never more than n.
+        #[test]
+        fn band_sizes_round_up(n in 1usize..100_000, share in 0.001f64..=1.0) {
+            let band = NamedBand { name: "b".into(), end: End::Best, share: Some(share), count: None };
+            let size = band.size(n);
+            prop_assert!(size <= n);
+            prop_assert!(size as f64 >= share * n as f64 - 1e-6);
+            prop_assert!((size as f64) < share * n as f64 + 1.0);
+        }
+    }
+
+    #[test]
+    fn smi_band_is_65_of_324() {
+        let band = NamedBand {
+            name: "coldspot".into(),
+            end: End::Worst,
+            share: Some(0.2),
+            count: None,
+        };
+        assert_eq!(band.size(324), 65);
+        assert_eq!(band.size(325), 65);
+        assert_eq!(band.size(32_844), 6_569);
+    }
+}
