@@ -1,0 +1,788 @@
+//! The JSON API under `/api`: thin handlers that parse the request, call the domain and
+//! shape the response. Every collection of [`oa_store::schema`] gets the same five
+//! routes (`GET`/`POST /api/{collection}`, `GET`/`PATCH`/`DELETE /api/{collection}/{id}`);
+//! the rest are the few operations that are not plain records (sign-in, users, KPI actuals,
+//! the area summary, money, audit, import, the OpenAPI document).
+
+pub mod body;
+pub mod csv_out;
+pub mod openapi;
+
+use crate::AppState;
+use crate::auth::{self, Principal, Role};
+use crate::domain::{self, import, summary};
+use crate::error::{ApiError, FieldError};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use body::{IMPORT_LIMIT, JsonBody};
+use oa_store::{AuditFilter, ColType, Kind, NewToken, NewUser, PageRequest, Record, Store};
+use serde_json::{Value, json};
+
+/// Default and largest page sizes.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+pub const MAX_PER_PAGE: u32 = 500;
+
+/// The `/api` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/openapi.json", get(openapi_document))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
+        .route("/api/tokens", post(create_token))
+        .route("/api/users", get(list_users).post(create_user))
+        .route("/api/audit", get(audit))
+        .route("/api/money", get(money))
+        .route("/api/areas/{id}/summary", get(area_summary))
+        .route("/api/kpis/{id}/actuals", put(put_kpi_actual))
+        .route("/api/programmes/{id}/import", post(import_bundle))
+        .route("/api/{collection}", get(list).post(create))
+        .route(
+            "/api/{collection}/{id}",
+            get(get_one).patch(update).delete(delete),
+        )
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such API route: see /api/openapi.json for the routes".into())
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let check = state.store.integrity_check().await?;
+    Ok(Json(
+        json!({"status": "ok", "database": format!("{:?}", state.store.backend()).to_lowercase(), "integrity": check}),
+    ))
+}
+
+async fn openapi_document() -> Json<Value> {
+    Json(openapi::document())
+}
+
+fn kind_of(collection: &str) -> Result<Kind, ApiError> {
+    Kind::from_collection(collection).ok_or_else(|| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.table().collection).collect();
+        ApiError::NotFound(format!(
+            "no collection `{collection}`: use one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// A record id from the path; areas may also be named by their code (`OA03`).
+async fn resolve_id(state: &AppState, kind: Kind, raw: &str) -> Result<i64, ApiError> {
+    if let Ok(id) = raw.parse::<i64>() {
+        return Ok(id);
+    }
+    if kind == Kind::Area {
+        let found = state
+            .store
+            .list(
+                Kind::Area,
+                &oa_store::Filter {
+                    equals: vec![("code", Value::from(raw))],
+                    area_in: None,
+                },
+                PageRequest::ALL,
+            )
+            .await?;
+        return found
+            .items
+            .first()
+            .and_then(|a| a["id"].as_i64())
+            .ok_or_else(|| ApiError::NotFound(format!("no area with id or code `{raw}`")));
+    }
+    Err(ApiError::BadRequest(format!(
+        "`{raw}` is not a record id: use the whole-number id of the {}",
+        kind.table().singular
+    )))
+}
+
+/// Query parameters of a list: pagination, format and column filters.
+struct ListParams {
+    page: PageRequest,
+    paged: bool,
+    format: Option<String>,
+    filters: Vec<(String, String)>,
+}
+
+fn list_params(
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<ListParams, ApiError> {
+    let Query(pairs) =
+        q.map_err(|e| ApiError::BadRequest(format!("the query string cannot be read: {e}")))?;
+    let mut out = ListParams {
+        page: PageRequest {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        },
+        paged: false,
+        format: None,
+        filters: Vec::new(),
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "page" => {
+                out.page.page = v.parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
+                    ApiError::BadRequest(format!("page `{v}`: give a whole number from 1"))
+                })?;
+                out.paged = true;
+            }
+            "per_page" => {
+                out.page.per_page = v
+                    .parse()
+                    .ok()
+                    .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!(
+                            "per_page `{v}`: give a whole number from 1 to {MAX_PER_PAGE}"
+                        ))
+                    })?;
+                out.paged = true;
+            }
+            "format" => out.format = Some(v),
+            _ => out.filters.push((k, v)),
+        }
+    }
+    Ok(out)
+}
+
+fn typed_filters(
+    kind: Kind,
+    filters: Vec<(String, String)>,
+) -> Result<Vec<(&'static str, Value)>, ApiError> {
+    let t = kind.table();
+    let mut out = Vec::new();
+    for (k, v) in filters {
+        let (name, ty) = if k == "id" {
+            ("id", ColType::Int)
+        } else {
+            let Some(c) = t.column(&k) else {
+                let names: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter `{k}`: filter {} by one of id, {}, or use page, per_page, format",
+                    t.collection,
+                    names.join(", ")
+                )));
+            };
+            (c.name, c.ty)
+        };
+        let bad = || {
+            ApiError::BadRequest(format!(
+                "`{k}={v}`: the value does not fit the column's type"
+            ))
+        };
+        let value = match ty {
+            ColType::Int => Value::from(v.parse::<i64>().map_err(|_| bad())?),
+            ColType::Real => Value::from(v.parse::<f64>().map_err(|_| bad())?),
+            ColType::Bool => Value::from(v.parse::<bool>().map_err(|_| bad())?),
+            ColType::Text => Value::from(v),
+            ColType::Json => {
+                return Err(ApiError::BadRequest(format!(
+                    "`{k}` cannot be used as a filter"
+                )));
+            }
+        };
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// A page as JSON (`items`, `page`, `per_page`, `total`, `pages`) or every row as CSV.
+fn list_response(
+    name: &str,
+    columns: &[&str],
+    items: Vec<Value>,
+    total: i64,
+    params: &ListParams,
+    headers: &HeaderMap,
+) -> Response {
+    if csv_out::wants_csv(params.format.as_deref(), headers) {
+        return csv_out::csv_response(name, csv_out::to_csv(columns, &items));
+    }
+    let per_page = i64::from(params.page.per_page.max(1));
+    let mut resp = Json(json!({
+        "items": items,
+        "page": params.page.page,
+        "per_page": params.page.per_page,
+        "total": total,
+        "pages": (total + per_page - 1) / per_page,
+    }))
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
+        resp.headers_mut().insert("x-total-count", v);
+    }
+    resp
+}
+
+fn check_format(params: &ListParams) -> Result<(), ApiError> {
+    match params.format.as_deref() {
+        None | Some("json") | Some("csv") => Ok(()),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "format `{other}`: use json or csv"
+        ))),
+    }
+}
+
+/// For CSV without explicit pagination, every matching row.
+fn effective_page(params: &ListParams, headers: &HeaderMap) -> PageRequest {
+    if csv_out::wants_csv(params.format.as_deref(), headers) && !params.paged {
+        PageRequest::ALL
+    } else {
+        params.page
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(collection): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&collection)?;
+    let params = list_params(q)?;
+    check_format(&params)?;
+    let filters = typed_filters(kind, params.filters.clone())?;
+    let page = domain::list(
+        &state.store,
+        &p,
+        kind,
+        filters,
+        effective_page(&params, &headers),
+    )
+    .await?;
+    let t = kind.table();
+    let mut columns = vec!["id"];
+    columns.extend(t.columns.iter().map(|c| c.name));
+    let items = page.items.into_iter().map(Value::Object).collect();
+    Ok(list_response(
+        t.collection,
+        &columns,
+        items,
+        page.total,
+        &params,
+        &headers,
+    ))
+}
+
+fn created(rec: Record, location: String) -> Response {
+    let mut resp = (StatusCode::CREATED, Json(Value::Object(rec))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+async fn create(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(collection): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&collection)?;
+    let rec = domain::create(&state.store, &p, kind, body).await?;
+    let location = format!("/api/{collection}/{}", rec["id"]);
+    Ok(created(rec, location))
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((collection, raw)): Path<(String, String)>,
+) -> Result<Json<Record>, ApiError> {
+    let kind = kind_of(&collection)?;
+    let id = resolve_id(&state, kind, &raw).await?;
+    Ok(Json(domain::get(&state.store, &p, kind, id).await?))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((collection, raw)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Record>, ApiError> {
+    let kind = kind_of(&collection)?;
+    let id = resolve_id(&state, kind, &raw).await?;
+    Ok(Json(
+        domain::update(&state.store, &p, kind, id, body).await?,
+    ))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((collection, raw)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let kind = kind_of(&collection)?;
+    let id = resolve_id(&state, kind, &raw).await?;
+    domain::delete(&state.store, &p, kind, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_kpi_actual(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let (rec, was_created) = domain::upsert_kpi_actual(&state.store, &p, id, body).await?;
+    let status = if was_created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(Value::Object(rec))).into_response())
+}
+
+/// The area page's data in one read, cached until the next write.
+async fn area_summary(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = resolve_id(&state, Kind::Area, &raw).await?;
+    if let Some((published, bytes)) = state.cache.get(id) {
+        crate::domain::access::check_read(&p, id, published)?;
+        return Ok(json_bytes(bytes));
+    }
+    let area = domain::get(&state.store, &p, Kind::Area, id).await?;
+    let published = area
+        .get("published")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let doc = summary::area_summary(&state.store, area).await?;
+    let bytes = axum::body::Bytes::from(doc.to_string());
+    state.cache.put(id, published, bytes.clone());
+    Ok(json_bytes(bytes))
+}
+
+fn json_bytes(b: axum::body::Bytes) -> Response {
+    let mut resp = b.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+async fn money(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = list_params(q)?;
+    check_format(&params)?;
+    let mut areas = domain::readable_areas(&state.store, &p).await?;
+    for (k, v) in &params.filters {
+        if k != "area_id" {
+            return Err(ApiError::BadRequest(format!(
+                "unknown query parameter `{k}`: use area_id, format"
+            )));
+        }
+        let a: i64 = v
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("area_id `{v}`: give a whole number")))?;
+        areas = Some(match areas {
+            None => vec![a],
+            Some(list) => list.into_iter().filter(|x| *x == a).collect(),
+        });
+    }
+    let lines = summary::money(&state.store, areas).await?;
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::to_value(l).unwrap_or_default())
+        .collect();
+    let columns = [
+        "allocation_id",
+        "fund_id",
+        "fund",
+        "area_id",
+        "period",
+        "allocated_pence",
+        "committed_pence",
+        "spent_pence",
+        "uncommitted_pence",
+        "unspent_pence",
+    ];
+    let total = items.len() as i64;
+    let params = ListParams {
+        page: PageRequest {
+            page: 1,
+            per_page: total.max(1) as u32,
+        },
+        ..params
+    };
+    Ok(list_response(
+        "money", &columns, items, total, &params, &headers,
+    ))
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    p.require_signed_in()?;
+    let params = list_params(q)?;
+    check_format(&params)?;
+    let mut filter = AuditFilter::default();
+    match p.role {
+        Role::Admin => {}
+        Role::AreaLead => filter.area_in = Some(p.area_id().into_iter().collect()),
+        _ => {
+            return Err(ApiError::Forbidden(
+                "the audit log is for national admins and area leads".into(),
+            ));
+        }
+    }
+    for (k, v) in &params.filters {
+        match k.as_str() {
+            "entity" => filter.entity = Some(v.clone()),
+            "entity_id" => {
+                filter.entity_id = Some(v.parse().map_err(|_| {
+                    ApiError::BadRequest(format!("entity_id `{v}`: give a whole number"))
+                })?)
+            }
+            _ => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter `{k}`: use entity, entity_id, page, per_page, format"
+                )));
+            }
+        }
+    }
+    let page = state
+        .store
+        .audit(&filter, effective_page(&params, &headers))
+        .await?;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap_or_default())
+        .collect();
+    let columns = [
+        "id",
+        "at",
+        "user_id",
+        "actor",
+        "action",
+        "entity",
+        "entity_id",
+        "area_id",
+        "before",
+        "after",
+    ];
+    Ok(list_response(
+        "audit", &columns, items, page.total, &params, &headers,
+    ))
+}
+
+fn str_field<'a>(body: &'a Record, field: &str, errors: &mut Vec<FieldError>) -> &'a str {
+    match body.get(field).and_then(Value::as_str) {
+        Some(s) if !s.trim().is_empty() => s,
+        _ => {
+            errors.push(FieldError::new(field, "is required (a string)"));
+            ""
+        }
+    }
+}
+
+fn only_fields(body: &Record, allowed: &[&str]) -> Vec<FieldError> {
+    body.keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| {
+            FieldError::new(
+                k.clone(),
+                format!("unknown field: remove it (fields: {})", allowed.join(", ")),
+            )
+        })
+        .collect()
+}
+
+async fn issue_token(
+    state: &AppState,
+    user_id: i64,
+    kind: &'static str,
+    label: Option<String>,
+    expires_at: Option<i64>,
+) -> Result<String, ApiError> {
+    let secret = auth::new_secret();
+    state
+        .store
+        .create_token(NewToken {
+            token_hash: auth::secret_hash(&secret),
+            user_id,
+            kind,
+            label,
+            expires_at,
+        })
+        .await?;
+    Ok(secret)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let body = domain::as_object(body, Kind::Comment)
+        .map_err(|_| ApiError::field("body", "send {\"email\": ..., \"password\": ...}"))?;
+    let mut errors = only_fields(&body, &["email", "password"]);
+    let email = str_field(&body, "email", &mut errors).to_string();
+    let password = str_field(&body, "password", &mut errors).to_string();
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let wrong = || {
+        ApiError::Unauthorized("the email or password is wrong: check them, or ask a national admin to reset the password".into())
+    };
+    let user = state.store.user_by_email(&email).await?;
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_default();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(u) if ok => u,
+        _ => return Err(wrong()),
+    };
+    let expires = auth::now_unix() + auth::SESSION_SECONDS;
+    let secret = issue_token(&state, user.id, "session", None, Some(expires)).await?;
+    let mut resp =
+        Json(json!({"token": secret, "expires_at": expires, "user": user})).into_response();
+    let cookie = format!(
+        "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        auth::SESSION_COOKIE,
+        auth::SESSION_SECONDS
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == auth::SESSION_COOKIE)
+        .map(|(_, v)| v.to_string());
+    for secret in bearer.into_iter().chain(cookie) {
+        state
+            .store
+            .delete_token(&auth::secret_hash(&secret))
+            .await?;
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("oa_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(resp)
+}
+
+async fn me(p: Principal) -> Result<Json<Value>, ApiError> {
+    let user = p.require_signed_in()?;
+    Ok(Json(json!(user)))
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    p: Principal,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let user = p.require_signed_in()?;
+    let body = domain::as_object(body, Kind::Comment)?;
+    let mut errors = only_fields(&body, &["label"]);
+    let label = str_field(&body, "label", &mut errors).to_string();
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let secret = issue_token(&state, user.id, "api", Some(label.clone()), None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": secret, "label": label})),
+    )
+        .into_response())
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    p.require_signed_in()?;
+    if p.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only national admins can list users".into(),
+        ));
+    }
+    let params = list_params(q)?;
+    check_format(&params)?;
+    let users = state.store.users().await?;
+    let total = users.len() as i64;
+    let page = effective_page(&params, &headers);
+    let items: Vec<Value> = if page.per_page == 0 {
+        users.iter().map(|u| json!(u)).collect()
+    } else {
+        users
+            .iter()
+            .skip(((page.page - 1) * page.per_page) as usize)
+            .take(page.per_page as usize)
+            .map(|u| json!(u))
+            .collect()
+    };
+    let columns = ["id", "email", "name", "role", "area_id", "created_at"];
+    Ok(list_response(
+        "users", &columns, items, total, &params, &headers,
+    ))
+}
+
+/// Validates and creates a user (admin only); the password is hashed here.
+pub async fn add_user(
+    state: &AppState,
+    p: &Principal,
+    body: Value,
+) -> Result<oa_store::User, ApiError> {
+    let body = domain::as_object(body, Kind::Comment)?;
+    let mut errors = only_fields(&body, &["email", "name", "role", "area_id", "password"]);
+    let email = str_field(&body, "email", &mut errors).trim().to_string();
+    if !email.is_empty() && !email.contains('@') {
+        errors.push(FieldError::new(
+            "email",
+            format!("`{email}` is not an email address"),
+        ));
+    }
+    let role = str_field(&body, "role", &mut errors).to_string();
+    let parsed = Role::parse(&role);
+    if !role.is_empty() && parsed.is_none() {
+        errors.push(FieldError::new(
+            "role",
+            format!("`{role}` is not one of: {}", Role::NAMES.join(", ")),
+        ));
+    }
+    let area_id = match body.get("area_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(a) => Some(a),
+            None => {
+                errors.push(FieldError::new(
+                    "area_id",
+                    "must be the whole-number id of an area",
+                ));
+                None
+            }
+        },
+    };
+    if matches!(parsed, Some(Role::AreaLead | Role::BoardMember)) && area_id.is_none() {
+        errors.push(FieldError::new(
+            "area_id",
+            format!("a {role} needs the id of their area"),
+        ));
+    }
+    if let Some(a) = area_id
+        && state.store.get(Kind::Area, a).await?.is_none()
+    {
+        errors.push(FieldError::new(
+            "area_id",
+            format!("there is no area with id {a}"),
+        ));
+    }
+    let password = str_field(&body, "password", &mut errors).to_string();
+    if !password.is_empty() && password.chars().count() < 10 {
+        errors.push(FieldError::new(
+            "password",
+            "must be at least 10 characters",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let name = body
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(&email)
+        .to_string();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(state
+        .store
+        .create_user(
+            NewUser {
+                email,
+                name,
+                role,
+                area_id,
+                password_hash: hash,
+            },
+            &p.actor(),
+        )
+        .await?)
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    p: Principal,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    p.require_signed_in()?;
+    if p.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only national admins can add users".into(),
+        ));
+    }
+    let user = add_user(&state, &p, body).await?;
+    Ok((StatusCode::CREATED, Json(json!(user))).into_response())
+}
+
+async fn import_bundle(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody<IMPORT_LIMIT>,
+) -> Result<Json<import::ImportReport>, ApiError> {
+    p.require_signed_in()?;
+    let body = domain::as_object(body, Kind::Area)?;
+    let mut errors = only_fields(&body, &["selection_csv", "allocations_csv"]);
+    let selection = str_field(&body, "selection_csv", &mut errors).to_string();
+    let allocations = match body.get("allocations_csv") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "allocations_csv",
+                "must be the text of allocations.csv",
+            ));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    if state.store.get(Kind::Programme, id).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "programme {id} not found: create it first"
+        )));
+    }
+    Ok(Json(
+        import::import_bundle(&state.store, &p, id, &selection, allocations.as_deref()).await?,
+    ))
+}
