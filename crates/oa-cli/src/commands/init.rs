@@ -72,13 +72,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             out.display()
         )));
     }
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
-            return Err(exit::user(format!(
-                "{}: folder does not exist; create it first",
-                parent.display()
-            )));
-        }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return Err(exit::user(format!(
+            "{}: folder does not exist; create it first",
+            parent.display()
+        )));
     }
     std::fs::write(&out, preset.text).with_context(|| format!("writing {}", out.display()))?;
     println!(
