@@ -143,7 +143,7 @@ weight = 1.0
 [method]
 outliers = "none"                   # or "jrc" (winsorise, then log if still skewed)
 normalisation = { method = "zscore" }   # min_max, rank, percentile_rank, borda, goalposts, ...
-weights = "given"                   # given, equal or pca
+weights = "given"                   # given (used as written: arithmetic = sum of w x), equal or pca
 aggregation = { method = "arithmetic" } # geometric, harmonic, generalised_mean, median, copeland
 
 [method.missing]

@@ -442,7 +442,8 @@ fn summary(
         .copied()
         .filter(|&i| r.index.rank[i] > 0)
         .collect();
-    let show = ranked.len().min(3);
+    // Up to three at each end, without showing an area twice.
+    let show = (ranked.len() / 2).clamp(1, 3).min(ranked.len());
     let first = match study.scoring.rank_1 {
         oa_model::study::End::Best => "best",
         oa_model::study::End::Worst => "worst",

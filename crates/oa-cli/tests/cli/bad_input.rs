@@ -265,3 +265,52 @@ fn refuses_to_overwrite_a_folder_that_is_not_a_bundle() {
         "keep me"
     );
 }
+
+#[test]
+fn run_summary_and_error_messages_read_well() {
+    let tmp = temp();
+    let dir = tmp.path();
+    std::fs::write(dir.join("study.toml"), STUDY).unwrap();
+    std::fs::write(dir.join("data.csv"), DATA).unwrap();
+    let out = dir.join("out");
+    let r = oa([
+        "run".as_ref(),
+        dir.join("study.toml").as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tmp_text = dir.display().to_string();
+    insta::assert_snapshot!(r.stdout.replace(&tmp_text, "[TMP]"), @r"
+    Bad input (bad)
+      areas: 5 ranked of 5 read (0 dropped for coverage), 2 indicators, 0 values imputed
+      quantiles: 2 (1 = rank-1 end)
+      rank 1 = best:
+        #1 E06000004 Stockton-on-Tees (1.083)
+        #2 E06000003 Redcar and Cleveland (0.947)
+      worst:
+        #4 E06000002 Middlesbrough (-0.941)
+        #5 E06000001 Hartlepool (-1.077)
+      results: [TMP]/out
+    ");
+    let scores = std::fs::read_to_string(out.join("scores.csv")).unwrap();
+    insta::assert_snapshot!(scores, @r"
+    area_code,area_name,score,rank,band,quantile
+    E06000004,Stockton-on-Tees,1.0829283789408108,1,,1
+    E06000003,Redcar and Cleveland,0.9469777880668941,2,,1
+    E06000005,Darlington,-0.012833847023405065,3,,2
+    E06000002,Middlesbrough,-0.9405608645551912,4,,2
+    E06000001,Hartlepool,-1.0765114554291078,5,,2
+    ");
+
+    std::fs::write(dir.join("data.csv"), format!("{DATA}E06000002,Again,1,1\n")).unwrap();
+    let r = oa([
+        "run".as_ref(),
+        dir.join("study.toml").as_os_str(),
+        "--out".as_ref(),
+        dir.join("out2").as_os_str(),
+    ]);
+    insta::assert_snapshot!(r.stderr.replace(&tmp_text, "[TMP]"), @r"
+    error: [TMP]/data.csv: area code `E06000002` appears twice, at line 3 and line 7; remove one of the rows
+    ");
+}
