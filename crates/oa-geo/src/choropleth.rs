@@ -34,7 +34,13 @@ const CATEGORICAL: [&str; 8] = [
     "#D55E00", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
 ];
 
-const NO_DATA: &str = "#d9d9d9";
+const NO_DATA: &str = "#bdbdbd";
+
+/// Label of the empty category of a text column.
+const NONE_CATEGORY: &str = "(none)";
+/// Categories that mean "nothing to see" and are drawn pale.
+const NEUTRAL: [&str; 4] = ["(none)", "not significant", "none", "other"];
+const NEUTRAL_COLOUR: &str = "#ececec";
 
 /// How values are cut into classes.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,9 +244,14 @@ fn classify(column: &Column, classes: &Classes) -> Result<Classed, GeoError> {
     };
     let numbers = column.numbers();
     if *classes == Classes::Bands || numbers.is_none() {
+        // An empty cell of a text column is a category of its own (an area in no named
+        // band), not missing data.
+        fn category(c: &str) -> &str {
+            if c.is_empty() { NONE_CATEGORY } else { c }
+        }
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for c in column.cells.iter().filter(|c| !c.is_empty()) {
-            *counts.entry(c.as_str()).or_default() += 1;
+        for c in &column.cells {
+            *counts.entry(category(c)).or_default() += 1;
         }
         if counts.len() > CATEGORICAL.len() {
             return Err(bad(format!(
@@ -254,19 +265,28 @@ fn classify(column: &Column, classes: &Classes) -> Result<Classed, GeoError> {
             .codes
             .iter()
             .zip(&column.cells)
-            .filter(|(_, c)| !c.is_empty())
             .map(|(code, c)| {
-                (
-                    code.clone(),
-                    cats.iter().position(|k| k == c).expect("counted"),
-                )
+                let k = cats
+                    .iter()
+                    .position(|k| *k == category(c))
+                    .expect("counted");
+                (code.clone(), k)
+            })
+            .collect();
+        // Neutral categories are drawn in a pale grey so the named ones stand out.
+        let mut palette = CATEGORICAL.iter();
+        let colours = cats
+            .iter()
+            .map(|c| {
+                if NEUTRAL.contains(&c.to_ascii_lowercase().as_str()) {
+                    NEUTRAL_COLOUR.to_string()
+                } else {
+                    palette.next().expect("at most 8 categories").to_string()
+                }
             })
             .collect();
         return Ok(Classed {
-            colours: CATEGORICAL[..cats.len()]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            colours,
             labels: cats
                 .iter()
                 .map(|c| format!("{c} ({})", counts[c]))
@@ -551,6 +571,8 @@ pub fn choropleth(
         .collect();
     if !labelled.is_empty() {
         svg.push_str(r##"<g font-size="10" text-anchor="middle" stroke="#fff" stroke-width="3" paint-order="stroke" fill="#000">"##);
+        // Skip a label that would overlap one already placed (width estimated from its length).
+        let mut placed: Vec<[f64; 4]> = Vec::new();
         for f in labelled {
             let (x, y) = main.px(&label_point(f));
             let name = names
@@ -558,6 +580,15 @@ pub fn choropleth(
                 .copied()
                 .or(f.name.as_deref())
                 .unwrap_or(&f.code);
+            let half = name.chars().count() as f64 * 3.0;
+            let b = [x - half, y - 10.0, x + half, y + 2.0];
+            if placed
+                .iter()
+                .any(|p| b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3])
+            {
+                continue;
+            }
+            placed.push(b);
             let _ = write!(
                 svg,
                 r#"<text x="{x:.1}" y="{y:.1}">{}</text>"#,

@@ -1,5 +1,6 @@
 //! The maps stage of `oa run`: `map_score.svg` (the index score in classes) and
-//! `map_band.svg` (the named bands), plus PNG copies when `[maps] png = true`.
+//! `map_band.svg` (the named bands), `map_clusters.svg` when the spatial stage wrote
+//! `clusters.csv`, plus PNG copies when `[maps] png = true`.
 
 use super::RunContext;
 use crate::commands::map::{MapRequest, draw, report_mismatches, study_boundaries};
@@ -30,15 +31,40 @@ pub fn run(ctx: &RunContext) -> anyhow::Result<Vec<String>> {
             .filter(|_| has_bands)
             .map(|b| format!("band={}", b.name))
     });
-    let mut maps_to_draw = vec![("map_score", score.clone(), maps.classes.clone())];
+    let mut maps_to_draw = vec![(
+        "map_score",
+        "scores.csv",
+        score.clone(),
+        maps.classes.clone(),
+        highlight.clone(),
+    )];
     if has_bands {
-        maps_to_draw.push(("map_band", "band".to_string(), "bands".to_string()));
+        maps_to_draw.push((
+            "map_band",
+            "scores.csv",
+            "band".to_string(),
+            "bands".to_string(),
+            highlight.clone(),
+        ));
+    }
+    // The spatial stage ran before: map its clusters, outlining the cold-spot clusters.
+    if ctx.out.join("clusters.csv").is_file() {
+        let clusters = std::fs::read_to_string(ctx.out.join("clusters.csv"))
+            .context("reading clusters.csv")?;
+        let cold = clusters.lines().any(|l| l.ends_with(",cold spot cluster"));
+        maps_to_draw.push((
+            "map_clusters",
+            "clusters.csv",
+            "cluster".to_string(),
+            "bands".to_string(),
+            cold.then(|| "cluster=cold spot cluster".to_string()),
+        ));
     }
     let mut written = Vec::new();
-    for (stem, column, classes) in maps_to_draw {
+    for (stem, table, column, classes, highlight) in maps_to_draw {
         let request = MapRequest {
             bundle: ctx.out,
-            table: "scores.csv",
+            table,
             column: &column,
             classes: &classes,
             highlight: highlight.as_deref(),

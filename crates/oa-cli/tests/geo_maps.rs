@@ -1,0 +1,242 @@
+//! `oa geo convert`, `oa geo history`, `oa map` and the maps stage of `oa run` (owned by
+//! the geography work), on the real ONS boundaries and change list.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn oa(args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_oa"))
+        .args(args)
+        .output()
+        .expect("oa runs");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn data() -> String {
+    oa_testkit::shared_data_dir().display().to_string()
+}
+
+/// A CSV with one row per English district of 2016 (from the LAD16 lookup): count = 1 and
+/// rate = the row number modulo 7.
+fn lad16_input(dir: &Path) -> PathBuf {
+    let lookup =
+        std::fs::read_to_string(oa_testkit::shared_data("lookups/lad16_england_lookup.csv"))
+            .unwrap();
+    let mut text = String::from("lad,count,rate\n");
+    for (i, line) in lookup.lines().skip(1).enumerate() {
+        let code = line
+            .split(',')
+            .next()
+            .unwrap()
+            .trim_start_matches('\u{feff}');
+        text += &format!("{code},1,{}\n", i % 7);
+    }
+    let path = dir.join("lad16.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn convert_2016_to_2019_sums_mergers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = lad16_input(tmp.path());
+    let out = tmp.path().join("lad19.csv");
+    let (i, o, d) = (input.to_str().unwrap(), out.to_str().unwrap(), data());
+    let r = oa(&[
+        "geo",
+        "convert",
+        "--from",
+        "2016",
+        "--to",
+        "2019",
+        "--input",
+        i,
+        "--code-column",
+        "lad",
+        "--columns",
+        "count",
+        "--method",
+        "sum",
+        "--out",
+        o,
+        "--data-dir",
+        &d,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("326 areas of 2016 into 317 areas of 2019"),
+        "{}",
+        r.stderr
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 318);
+    assert!(
+        text.contains("E07000246,2,E07000190;E07000191"),
+        "Somerset West and Taunton"
+    );
+    assert!(text.contains("E06000059,5,"), "Dorset");
+
+    // A mean over mergers needs population weights: exit 2, nothing written.
+    let out2 = tmp.path().join("mean.csv");
+    let r = oa(&[
+        "geo",
+        "convert",
+        "--from",
+        "2016",
+        "--to",
+        "2019",
+        "--input",
+        i,
+        "--code-column",
+        "lad",
+        "--columns",
+        "rate",
+        "--method",
+        "mean",
+        "--out",
+        out2.to_str().unwrap(),
+        "--data-dir",
+        &d,
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--weights"), "{}", r.stderr);
+    assert!(!out2.exists());
+
+    // 2019 data declared as 2016: the codes are listed with their years.
+    let r = oa(&[
+        "geo",
+        "convert",
+        "--from",
+        "2016",
+        "--to",
+        "2023",
+        "--input",
+        o,
+        "--code-column",
+        "lad",
+        "--columns",
+        "count",
+        "--method",
+        "sum",
+        "--out",
+        out2.to_str().unwrap(),
+        "--data-dir",
+        &d,
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not valid in 2016") && r.stderr.contains("E06000058 (2019 onwards)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn history_follows_west_somerset_to_somerset() {
+    let r = oa(&["geo", "history", "E07000191", "--data-dir", &data()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("2019: E07000246 Somerset West and Taunton"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("2023: E06000066 Somerset"),
+        "{}",
+        r.stdout
+    );
+    let r = oa(&["geo", "history", "X1", "--data-dir", &data()]);
+    assert_eq!(r.code, 2);
+}
+
+/// `oa run` with `[maps]` writes the score and cluster maps; `oa map` draws any column.
+#[test]
+fn run_writes_maps_and_oa_map_draws_any_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study_text = std::fs::read_to_string(oa_testkit::repo_path("studies/imd2019-lad.toml"))
+        .unwrap()
+        + "\n[maps]\nclasses = \"jenks:5\"\n";
+    let study = tmp.path().join("study.toml");
+    std::fs::write(&study, study_text).unwrap();
+    let bundle = tmp.path().join("out");
+    let (s, b, d) = (study.to_str().unwrap(), bundle.to_str().unwrap(), data());
+    let r = oa(&["run", s, "--data-dir", &d, "--out", b, "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let svg = std::fs::read_to_string(bundle.join("map_score.svg")).unwrap();
+    assert_eq!(
+        svg.matches("<path ").count(),
+        317 + 33,
+        "317 districts and the London inset"
+    );
+    assert!(svg.contains("Office for National Statistics"));
+    assert!(bundle.join("map_clusters.svg").is_file());
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("map_score.svg"),
+        "maps are in the manifest"
+    );
+
+    let png = tmp.path().join("rank.png");
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "rank_extent",
+        "--out",
+        png.to_str().unwrap(),
+        "--classes",
+        "quantiles:4",
+        "--highlight",
+        "rank_average_score=1",
+        "--title",
+        "Extent",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+
+    // Bad input: an unknown column, boundaries without the code property.
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "nope",
+        "--out",
+        tmp.path().join("x.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no column `nope`") && r.stderr.contains("average_score"),
+        "{}",
+        r.stderr
+    );
+    let regions = oa_testkit::shared_data("geo/smc-son/2025-UK205regions.json");
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "average_score",
+        "--out",
+        tmp.path().join("x.svg").to_str().unwrap(),
+        "--boundaries",
+        regions.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("properties present: Newname"),
+        "{}",
+        r.stderr
+    );
+    assert!(!tmp.path().join("x.svg").exists());
+}
