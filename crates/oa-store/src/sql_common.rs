@@ -276,23 +276,20 @@ fn where_clause(t: &Table, filter: &Filter) -> (String, Vec<(ColType, Value)>) {
         binds.push((ty, v.clone()));
         parts.push(format!("{name} = ${}", binds.len()));
     }
-    if let Some(areas) = &filter.area_in {
-        match t.area_column() {
-            Some(col) => {
-                let list: Vec<String> = areas.iter().map(|a| a.to_string()).collect();
-                let nullable = t.column(col).is_some_and(|c| c.nullable);
-                let inlist = if list.is_empty() {
-                    "1 = 0".to_string()
-                } else {
-                    format!("{col} IN ({})", list.join(", "))
-                };
-                if nullable {
-                    parts.push(format!("({inlist} OR {col} IS NULL)"));
-                } else {
-                    parts.push(inlist);
-                }
-            }
-            None => {}
+    if let Some(areas) = &filter.area_in
+        && let Some(col) = t.area_column()
+    {
+        let list: Vec<String> = areas.iter().map(|a| a.to_string()).collect();
+        let nullable = t.column(col).is_some_and(|c| c.nullable);
+        let inlist = if list.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("{col} IN ({})", list.join(", "))
+        };
+        if nullable {
+            parts.push(format!("({inlist} OR {col} IS NULL)"));
+        } else {
+            parts.push(inlist);
         }
     }
     let clause = if parts.is_empty() {

@@ -36,8 +36,11 @@ pub const PROGRAMME_NAME: &str = "Opportunity areas (2016 programme)";
 pub const ADMIN_EMAIL: &str = "admin@example.org";
 pub const LEAD_EMAIL: &str = "lead.blackpool@example.org";
 
-/// (code, name, wave, [(district code, district name)], year-4 allocation in pounds).
-const AREAS: [(&str, &str, i64, &[(&str, &str)], i64); 12] = [
+/// (district code, district name).
+type District = (&'static str, &'static str);
+
+/// (code, name, wave, districts, year-4 allocation in pounds).
+const AREAS: [(&str, &str, i64, &[District], i64); 12] = [
     (
         "OA01",
         "West Somerset",
@@ -252,6 +255,11 @@ fn kpis(name: &str) -> Vec<KpiSeed> {
     out
 }
 
+/// Whole pounds as pence.
+fn pounds(p: i64) -> i64 {
+    oa_model::Pence::from_pounds(p).pence()
+}
+
 fn id(r: &Record) -> i64 {
     r.get("id").and_then(Value::as_i64).unwrap_or(0)
 }
@@ -385,7 +393,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
 
     let core = create(s, sys, Kind::Fund, json!({
         "programme_id": pid, "name": "Opportunity areas core, years 1-3 (2017-20)",
-        "total_pence": 72_000_000_00i64, "first_period": "2017-18", "last_period": "2019-20",
+        "total_pence": pounds(72_000_000), "first_period": "2017-18", "last_period": "2019-20",
         "source": "£72m as published; the equal split of £6m per area over three years is a demo assumption",
     })).await?;
     let year4 = create(
@@ -394,7 +402,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
         Kind::Fund,
         json!({
             "programme_id": pid, "name": "Opportunity areas year 4 (2020/21)",
-            "total_pence": 18_000_000_00i64, "first_period": "2020-21", "last_period": "2020-21",
+            "total_pence": pounds(18_000_000), "first_period": "2020-21", "last_period": "2020-21",
             "source": "£18m headline; per-area allocations as published (sum £17.59m)",
         }),
     )
@@ -405,7 +413,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
         Kind::Fund,
         json!({
             "programme_id": pid, "name": "Research schools",
-            "total_pence": 3_500_000_00i64, "first_period": "2017-18", "last_period": "2019-20",
+            "total_pence": pounds(3_500_000), "first_period": "2017-18", "last_period": "2019-20",
             "source": "£3.5m (£1.5m DfE, £2m EEF) as published; about £200k per school",
         }),
     )
@@ -531,24 +539,24 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
 
         let mut first_alloc = 0;
         for period in ["2017-18", "2018-19", "2019-20"] {
-            let a = create(s, sys, Kind::Allocation, json!({"fund_id": id(&core), "area_id": aid, "period": period, "amount_pence": 2_000_000_00i64})).await?;
+            let a = create(s, sys, Kind::Allocation, json!({"fund_id": id(&core), "area_id": aid, "period": period, "amount_pence": pounds(2_000_000)})).await?;
             if first_alloc == 0 {
                 first_alloc = id(&a);
             }
         }
         create(s, sys, Kind::Allocation, json!({"fund_id": id(&year4), "area_id": aid, "period": "2020-21", "amount_pence": year4_pounds * 100})).await?;
-        create(s, sys, Kind::Allocation, json!({"fund_id": id(&research), "area_id": aid, "period": "2017-18", "amount_pence": 200_000_00i64})).await?;
+        create(s, sys, Kind::Allocation, json!({"fund_id": id(&research), "area_id": aid, "period": "2017-18", "amount_pence": pounds(200_000)})).await?;
 
         // Spend to September 2018: West Somerset £1.34m and Ipswich £0.15m as reported;
         // the others are demo figures.
         let spend_total: i64 = match name {
-            "West Somerset" => 1_340_000_00,
-            "Ipswich" => 150_000_00,
-            _ => 600_000_00,
+            "West Somerset" => pounds(1_340_000),
+            "Ipswich" => pounds(150_000),
+            _ => pounds(600_000),
         };
         let grant = create(s, sys, Kind::Grant, json!({
             "allocation_id": first_alloc, "recipient": "the local authority", "purpose": "delivery plan projects, year 1 (demo)",
-            "amount_pence": 1_800_000_00i64, "awarded_on": "2017-11-01",
+            "amount_pence": pounds(1_800_000), "awarded_on": "2017-11-01",
         })).await?;
         let months = [
             "2018-04", "2018-05", "2018-06", "2018-07", "2018-08", "2018-09",
