@@ -91,6 +91,49 @@ fn demo_runs_end_to_end_on_the_synthetic_country() {
             .all(|w| num(&w[0][s]) >= num(&w[1][s]))
     );
 
+    // The demo study's other sections ran: clusters, a selection of 8 areas (at most 2 per
+    // region, all from the worst fifth), a fund shared to the penny, rank intervals, maps.
+    let results = dir.join("results");
+    let selection = Csv::read(&results.join("selection.csv"));
+    let chosen: Vec<&Vec<String>> = selection
+        .rows
+        .iter()
+        .filter(|r| r[selection.col("selected")] == "true")
+        .collect();
+    assert_eq!(chosen.len(), 8);
+    let rank_col = selection.col("rank");
+    assert!(
+        chosen
+            .iter()
+            .all(|r| num(&r[rank_col]) <= (kept as f64 * 0.2).ceil())
+    );
+    let region_col = selection.col("region");
+    for r in &chosen {
+        let same = chosen
+            .iter()
+            .filter(|x| x[region_col] == r[region_col])
+            .count();
+        assert!(same <= 2, "region {} has {same}", r[region_col]);
+    }
+    let allocations = Csv::read(&results.join("allocations.csv"));
+    let pence: i64 = allocations
+        .rows
+        .iter()
+        .map(|r| r[allocations.col("amount_pence")].parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(pence, 24_000_000 * 100);
+    let uncertainty = Csv::read(&results.join("uncertainty.csv"));
+    assert_eq!(uncertainty.rows.len(), kept);
+    let clusters = Csv::read(&results.join("clusters.csv"));
+    assert_eq!(clusters.rows.len(), kept);
+    for map in ["map_score.svg", "map_band.svg"] {
+        let svg = std::fs::read_to_string(results.join(map)).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.matches("<path").count() >= kept,
+            "{map}"
+        );
+    }
+
     // The same seed gives the same country and the same results; a second run replaces
     // the earlier demo folder.
     let first = std::fs::read_to_string(dir.join("results/scores.csv")).unwrap();
