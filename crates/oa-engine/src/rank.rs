@@ -14,6 +14,8 @@ pub struct RankScratch {
     /// `(top 32 bits of key) << 32 | position`, sorted.
     packed: Vec<u64>,
     tmp: Vec<u64>,
+    /// Positions of the ranked values in rank order.
+    order: Vec<u32>,
     /// Rank buffer for callers that need ranks only transiently (normalisation).
     pub(crate) ranks: Vec<u32>,
 }
@@ -22,6 +24,12 @@ impl RankScratch {
     /// Empty buffers; they grow to the largest input seen.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Positions of the non-missing values of the last [`rank_min_into`] call, in rank
+    /// order (rank 1 first, ties in input order).
+    pub fn order(&self) -> &[u32] {
+        &self.order
     }
 }
 
@@ -129,6 +137,7 @@ pub fn rank_min_into(
         scratch.packed.push((k & !POSITION_MASK) | i as u64);
     }
     sort_packed(scratch);
+    scratch.order.clear();
     let mut prev_key = None;
     let mut prev_rank = 0u32;
     for (pos, &p) in scratch.packed.iter().enumerate() {
@@ -140,6 +149,7 @@ pub fn rank_min_into(
             pos as u32 + 1
         };
         out[i] = rank;
+        scratch.order.push(i as u32);
         prev_key = Some(k);
         prev_rank = rank;
     }
@@ -196,6 +206,10 @@ mod tests {
             .collect();
         assert_eq!(rank_min(&s, false), vec![5, 1, 3, 3, 2]);
         assert_eq!(rank_min(&s, true), vec![1, 5, 2, 2, 4]);
+        let mut scratch = RankScratch::new();
+        let mut out = vec![0; 5];
+        rank_min_into(&s, true, &mut scratch, &mut out);
+        assert_eq!(scratch.order(), &[0, 2, 3, 4, 1]);
     }
 
     #[test]
