@@ -93,11 +93,53 @@ pub fn load_data(study: &Study, data_dir: &Path) -> anyhow::Result<StudyData> {
             data_dir.display()
         )));
     }
+    check_referenced_files(study, data_dir)?;
     let mut data = oa_io::load_study_data(study, data_dir).map_err(exit::user)?;
     if let Some(reference) = &study.geography.areas {
         check_geography(study, reference, data_dir, &mut data)?;
     }
     Ok(data)
+}
+
+/// Files the optional sections name (roll-up tables, boundaries, selection tables) must
+/// exist before anything is computed; the error names the study key.
+pub fn referenced_files(study: &Study) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    if let Some(r) = &study.rollup {
+        if let Some(p) = &r.parent.path {
+            files.push(("rollup.parent.path".to_string(), p.clone()));
+        }
+        if let Some(p) = &r.population.path {
+            files.push(("rollup.population.path".to_string(), p.clone()));
+        }
+    }
+    if let Some(b) = study.spatial.as_ref().and_then(|s| s.boundaries.as_ref()) {
+        files.push(("spatial.boundaries".to_string(), b.clone()));
+    }
+    if let Some(s) = &study.selection {
+        if let Some(u) = &s.universe {
+            files.push(("selection.universe.path".to_string(), u.path.clone()));
+        }
+        for (i, m) in s.measures.iter().enumerate() {
+            files.push((format!("selection.measures[{i}].path"), m.path.clone()));
+        }
+    }
+    if let Some(b) = study.maps.as_ref().and_then(|m| m.boundaries.as_ref()) {
+        files.push(("maps.boundaries".to_string(), b.clone()));
+    }
+    files
+}
+
+fn check_referenced_files(study: &Study, data_dir: &Path) -> anyhow::Result<()> {
+    for (key, path) in referenced_files(study) {
+        if !data_dir.join(&path).is_file() {
+            return Err(exit::user(format!(
+                "{}: file not found (study key `{key}`); check the path and --data-dir",
+                data_dir.join(&path).display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Every area code must be in the geography's reference list; a code that the list

@@ -70,6 +70,9 @@ pub fn check(args: &Args) -> anyhow::Result<String> {
             }
         );
     }
+    for (key, path) in super::run::referenced_files(&study) {
+        let _ = writeln!(s, "found {path} ({key})");
+    }
     for j in &data.joins {
         if !j.missing_codes.is_empty() || !j.unmatched_codes.is_empty() {
             let _ = writeln!(

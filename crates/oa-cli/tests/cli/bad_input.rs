@@ -314,3 +314,42 @@ fn run_summary_and_error_messages_read_well() {
     error: [TMP]/data.csv: area code `E06000002` appears twice, at line 3 and line 7; remove one of the rows
     ");
 }
+
+#[test]
+fn missing_file_of_an_optional_section_is_found_before_computing() {
+    let tmp = temp();
+    let demo = tmp.path().join("demo");
+    let r = oa([
+        "demo".as_ref(),
+        "--out".as_ref(),
+        demo.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let study = demo.join("input/demo.toml");
+    let text = std::fs::read_to_string(&study).unwrap();
+    let broken = text.replacen(
+        "[maps]\nboundaries = \"boundaries.geojson\"",
+        "[maps]\nboundaries = \"borders.geojson\"",
+        1,
+    );
+    assert_ne!(text, broken, "the demo study has [maps] boundaries");
+    std::fs::write(&study, broken).unwrap();
+    let out = tmp.path().join("out");
+    for args in [
+        vec!["validate".as_ref(), study.as_os_str()],
+        vec![
+            "run".as_ref(),
+            study.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    ] {
+        let r = oa(args);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains("borders.geojson"), "{}", r.stderr);
+        assert!(r.stderr.contains("maps.boundaries"), "{}", r.stderr);
+    }
+    assert!(!out.exists());
+}
