@@ -101,14 +101,25 @@ fn start(db: &str) -> (Child, String, mpsc::Receiver<String>) {
             let _ = tx.send(line);
         }
     });
+    match wait_for_address(&rx) {
+        Some(addr) => (child, addr, rx),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("oa serve did not print its address within 30 s");
+        }
+    }
+}
+
+/// The address from `oa serve`'s "listening on http://ADDR" line.
+fn wait_for_address(rx: &mpsc::Receiver<String>) -> Option<String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let line = rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("oa serve printed its address in time");
+            .ok()?;
         if let Some(rest) = line.split("listening on http://").nth(1) {
-            let addr = rest.split_whitespace().next().unwrap().to_string();
-            return (child, addr, rx);
+            return rest.split_whitespace().next().map(str::to_string);
         }
     }
 }
