@@ -329,3 +329,29 @@ fn errors_name_what_is_wrong() {
         "{e}"
     );
 }
+
+#[test]
+fn score_tree_reproduces_the_pipeline_scores_with_fixed_weights() {
+    let extra = MINMAX_EQUAL.replace("weights = \"equal\"", "weights = \"given\"");
+    let inds = TREE.replace(
+        "id = \"x2\"\ndirection = \"higher_is_worse\"",
+        "id = \"x2\"\ndirection = \"higher_is_worse\"\nweight = 3",
+    );
+    let s = study(&extra, &inds);
+    let r = compute_index(&s, &matrix(&s, tree_columns()), &NoProgress).unwrap();
+    // g1 = 1 * x1 + 3 * x2 (given weights as written), then the other levels sum too.
+    let g1 = r.node("g1").unwrap();
+    assert_eq!(g1.weights, vec![1.0, 3.0]);
+    close(&g1.score, &[0.0, 400.0 / 3.0, 800.0 / 3.0, 400.0]);
+
+    let tree = oa_engine::IndexTree::from_study(&s);
+    let mut weights: Vec<Vec<f64>> = r.groups.iter().map(|g| g.weights.clone()).collect();
+    weights.push(r.index.weights.clone());
+    let cols: Vec<&[f64]> = r.normalised.iter().map(Vec::as_slice).collect();
+    let mut scores = Vec::new();
+    oa_engine::score_tree(&tree, &cols, &weights, &mut scores).unwrap();
+    close(&scores[tree.root()], &r.index.score);
+    for (j, g) in r.groups.iter().enumerate() {
+        close(&scores[j], &g.score);
+    }
+}
