@@ -10,7 +10,7 @@ pub enum Location {
     Line(u64),
     /// 1-based row of a spreadsheet sheet.
     SheetRow { sheet: String, row: u32 },
-    /// 1-based row of a Parquet file.
+    /// 1-based row of a Parquet file (0: its schema, where the column names are).
     Row(u64),
 }
 
@@ -33,6 +33,7 @@ impl fmt::Display for Location {
         match self {
             Location::Line(l) => write!(f, "line {l}"),
             Location::SheetRow { sheet, row } => write!(f, "sheet `{sheet}` row {row}"),
+            Location::Row(0) => write!(f, "the Parquet schema"),
             Location::Row(r) => write!(f, "row {r}"),
         }
     }

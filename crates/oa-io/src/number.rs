@@ -48,17 +48,26 @@ pub fn marker_name(index: usize, extra: &[String]) -> String {
 
 /// Trims the spaces published files put around values (including no-break spaces).
 pub fn trim_cell(text: &str) -> &str {
+    let b = text.as_bytes();
+    let plain = |c: &u8| c.is_ascii_graphic();
+    // Fast path: most cells start and end with a visible ASCII character.
+    if b.first().is_none_or(plain) && b.last().is_none_or(plain) {
+        return text;
+    }
     text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
 /// Reads one cell: a missing marker (standard or `extra`) or a finite number.
 pub fn parse_cell(text: &str, extra: &[String]) -> Result<CellValue, NumberError> {
     let t = trim_cell(text);
-    if let Some(i) = STANDARD_MISSING_MARKERS.iter().position(|m| *m == t) {
-        return Ok(CellValue::Missing(i));
-    }
     if let Some(i) = extra.iter().position(|m| trim_cell(m) == t) {
         return Ok(CellValue::Missing(STANDARD_MISSING_MARKERS.len() + i));
+    }
+    // No standard marker starts with a digit: most cells skip the marker search.
+    if !t.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && let Some(i) = STANDARD_MISSING_MARKERS.iter().position(|m| *m == t)
+    {
+        return Ok(CellValue::Missing(i));
     }
     parse_number(t).map(CellValue::Number)
 }

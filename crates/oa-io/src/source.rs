@@ -6,7 +6,9 @@ use crate::error::{Location, ReadError, closest, quote_cell};
 use crate::number::{CellValue, NumberError, marker_name, parse_cell, trim_cell};
 use crate::read::{Cell, ScanCtx, Wanted, find_column, list_names, scan};
 use oa_model::study::{Layout, Source};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 /// Label used for values absent because a tidy file has no row for the area and measure.
@@ -147,7 +149,7 @@ fn read_wide(
     let mut codes: Vec<String> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut lines: Vec<u64> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index = CodeIndex::default();
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); measures.len()];
     let mut tally = MissingTally::new(measures.len());
     let extra = &source.missing_markers;
@@ -157,14 +159,14 @@ fn read_wide(
         source,
         Wanted::Columns(&wanted),
         &mut |ctx, row, cells| {
-            let code = cells[0].text();
+            let code = cells.text(0);
             if code.is_empty() {
                 return Err(ReadError::EmptyCode {
                     path: ctx.path.clone(),
                     cell: ctx.cell(row, 0),
                 });
             }
-            if let Some(&first) = index.get(code.as_ref()) {
+            if let Some(first) = index.find_or_insert(&code, &codes) {
                 return Err(ReadError::DuplicateCode {
                     path: ctx.path.clone(),
                     code: code.into_owned(),
@@ -174,7 +176,7 @@ fn read_wide(
             }
             for (m, column) in columns.iter_mut().enumerate() {
                 let k = first_measure + m;
-                match cell_number(ctx, row, k, &cells[k], extra)? {
+                match cell_number(ctx, row, k, &cells.get(k), extra)? {
                     CellValue::Number(v) => column.push(v),
                     CellValue::Missing(marker) => {
                         tally.add(m, marker, 1);
@@ -182,11 +184,10 @@ fn read_wide(
                     }
                 }
             }
-            index.insert(code.to_string(), codes.len());
             codes.push(code.into_owned());
             lines.push(row);
             if has_name {
-                names.push(cells[1].text().into_owned());
+                names.push(cells.text(1).into_owned());
             }
             Ok(())
         },
@@ -200,6 +201,63 @@ fn read_wide(
         rows_read: summary.rows,
         digest,
     })
+}
+
+/// Finds repeated area codes without copying them: keys are 64-bit hashes of the codes,
+/// values their row; a hit is confirmed by comparing the codes themselves.
+#[derive(Default)]
+struct CodeIndex {
+    rows: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
+}
+
+impl CodeIndex {
+    /// The earlier row of `code` in `codes`, or `None` after recording that `code` will be
+    /// pushed as row `codes.len()`.
+    fn find_or_insert(&mut self, code: &str, codes: &[String]) -> Option<usize> {
+        match self.rows.entry(hash_code(code)) {
+            Entry::Vacant(v) => {
+                v.insert(codes.len());
+                None
+            }
+            // Same hash: the same code, or (vanishingly rarely) a collision.
+            Entry::Occupied(o) if codes[*o.get()] == code => Some(*o.get()),
+            Entry::Occupied(_) => codes.iter().position(|c| c == code),
+        }
+    }
+}
+
+/// A fast 64-bit hash of a short string (multiply-rotate over 8-byte words).
+fn hash_code(s: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h: u64 = s.len() as u64;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -263,7 +321,7 @@ fn read_tidy(
         &mut |ctx, row, cells| {
             let mut keep = true;
             for (f, (_, expected)) in filter_list.iter().enumerate() {
-                let got = cells[first_filter + f].text();
+                let got = cells.text(first_filter + f);
                 if got != trim_cell(expected) {
                     keep = false;
                 }
@@ -278,7 +336,7 @@ fn read_tidy(
             // Which requested measures this row carries, and from which value cell.
             let targets: Vec<(usize, usize)> = match measure_k {
                 Some(mk) => {
-                    let name = cells[mk].text();
+                    let name = cells.text(mk);
                     match measure_pos.get(name.as_ref()) {
                         Some(ms) => ms.iter().map(|&m| (m, first_value)).collect(),
                         None => {
@@ -298,7 +356,7 @@ fn read_tidy(
                     })
                     .collect(),
             };
-            let code = cells[0].text();
+            let code = cells.text(0);
             if code.is_empty() {
                 return Err(ReadError::EmptyCode {
                     path: ctx.path.clone(),
@@ -312,7 +370,7 @@ fn read_tidy(
                     index.insert(code.to_string(), a);
                     codes.push(code.into_owned());
                     if has_name {
-                        names.push(cells[1].text().into_owned());
+                        names.push(cells.text(1).into_owned());
                     }
                     for m in 0..measures.len() {
                         columns[m].push(f64::NAN);
@@ -333,7 +391,7 @@ fn read_tidy(
                     });
                 }
                 set_at[m][area] = row;
-                match cell_number(ctx, row, k, &cells[k], extra)? {
+                match cell_number(ctx, row, k, &cells.get(k), extra)? {
                     CellValue::Number(v) => columns[m][area] = v,
                     CellValue::Missing(marker) => tally.add(m, marker, 1),
                 }
@@ -516,11 +574,11 @@ pub fn read_table(path: &Path, source: &Source) -> Result<SourceTable, ReadError
                 filter_idx.insert(f)
             }
         };
-        if idx.iter().any(|(i, v)| cells[*i].text() != v.as_str()) {
+        if idx.iter().any(|(i, v)| cells.text(*i) != v.as_str()) {
             return Ok(());
         }
-        for (column, cell) in columns.iter_mut().zip(cells) {
-            column.push(cell.text().into_owned());
+        for (k, column) in columns.iter_mut().enumerate() {
+            column.push(cells.text(k).into_owned());
         }
         rows.push(row);
         Ok(())
@@ -538,4 +596,32 @@ pub fn read_table(path: &Path, source: &Source) -> Result<SourceTable, ReadError
         header_at: ctx.header_at,
         missing_markers: source.missing_markers.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_index_finds_repeats_and_survives_collisions() {
+        let mut index = CodeIndex::default();
+        let mut codes: Vec<String> = Vec::new();
+        for c in ["E01000001", "E01000002", "E01000001"] {
+            match index.find_or_insert(c, &codes) {
+                None => codes.push(c.to_string()),
+                Some(first) => {
+                    assert_eq!(c, "E01000001");
+                    assert_eq!(first, 0);
+                }
+            }
+        }
+        assert_eq!(codes.len(), 2);
+        // A forced collision: another code under an existing hash is checked by value.
+        let mut forced = CodeIndex::default();
+        forced.rows.insert(hash_code("B"), 0);
+        let codes = vec!["A".to_string(), "B".to_string()];
+        assert_eq!(forced.find_or_insert("B", &codes), Some(1));
+        assert_ne!(hash_code("E01000001"), hash_code("E01000002"));
+        assert_ne!(hash_code("E0100000"), hash_code("E01000000"));
+    }
 }

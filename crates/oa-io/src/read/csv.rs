@@ -1,11 +1,14 @@
 //! CSV (and tab-separated) files, read as byte records so cells are not copied.
 
 use super::{
-    Cell, HEADER_SEARCH_ROWS, ScanSummary, Visitor, Wanted, clean_header, resolve, row_names_column,
+    Cell, Cells, HEADER_SEARCH_ROWS, ScanSummary, Visitor, Wanted, clean_header, resolve,
+    row_names_column,
 };
 use crate::digest::HashingReader;
 use crate::error::{Location, ReadError, closest};
+use crate::number::trim_cell;
 use oa_model::study::Source;
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -64,30 +67,33 @@ pub(super) fn scan(
     let ctx = resolve(path, None, headers, Location::Line(header_line), 0, wanted)?;
 
     let mut rows = 0usize;
-    let width = ctx.indices.len();
+    let needed = ctx.indices.iter().max().map_or(0, |m| m + 1);
     while reader.read_byte_record(&mut record).map_err(malformed)? {
         let line = record.position().map_or(0, |p| p.line());
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(width);
-        let mut blank = true;
-        for (k, &i) in ctx.indices.iter().enumerate() {
-            let Some(bytes) = record.get(i) else {
-                if record.len() == 1 && record.get(0).is_some_and(|b| b.is_empty()) {
-                    break;
-                }
-                return Err(ReadError::ShortRow {
-                    path: ctx.path.clone(),
-                    cell: ctx.cell(line, k),
-                    fields: record.len(),
-                });
-            };
-            let text = String::from_utf8_lossy(bytes);
-            blank &= crate::number::trim_cell(&text).is_empty();
-            cells.push(Cell::Text(text));
-        }
+        let blank = ctx
+            .indices
+            .iter()
+            .all(|&i| record.get(i).is_none_or(|b| b.trim_ascii().is_empty()));
         if blank {
             continue;
         }
+        if record.len() < needed {
+            let k = ctx
+                .indices
+                .iter()
+                .position(|&i| i >= record.len())
+                .unwrap_or(0);
+            return Err(ReadError::ShortRow {
+                path: ctx.path.clone(),
+                cell: ctx.cell(line, k),
+                fields: record.len(),
+            });
+        }
         rows += 1;
+        let cells = CsvCells {
+            record: &record,
+            indices: &ctx.indices,
+        };
         visit(&ctx, line, &cells)?;
     }
     let label = path.display().to_string();
@@ -122,5 +128,32 @@ fn header_not_found(
         searched,
         where_: String::new(),
         hint,
+    }
+}
+
+/// The wanted fields of a CSV record, decoded only when asked for.
+struct CsvCells<'r> {
+    record: &'r csv::ByteRecord,
+    indices: &'r [usize],
+}
+
+impl CsvCells<'_> {
+    fn bytes(&self, k: usize) -> &[u8] {
+        self.record.get(self.indices[k]).unwrap_or(b"")
+    }
+}
+
+impl Cells for CsvCells<'_> {
+    fn len(&self) -> usize {
+        self.indices.len()
+    }
+    fn get(&self, k: usize) -> Cell<'_> {
+        Cell::Text(String::from_utf8_lossy(self.bytes(k)))
+    }
+    fn text(&self, k: usize) -> Cow<'_, str> {
+        match String::from_utf8_lossy(self.bytes(k)) {
+            Cow::Borrowed(s) => Cow::Borrowed(trim_cell(s)),
+            Cow::Owned(s) => Cow::Owned(trim_cell(&s).to_string()),
+        }
     }
 }

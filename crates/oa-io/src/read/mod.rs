@@ -36,10 +36,31 @@ impl Cell<'_> {
             Cell::Number(_) => false,
         }
     }
+}
 
-    /// The cell as trimmed text (numbers in shortest round-trip form).
-    pub(crate) fn text(&self) -> Cow<'_, str> {
-        match self {
+/// The wanted cells of one data row, decoded on demand (a CSV row is not copied).
+pub(crate) trait Cells {
+    /// Number of wanted cells.
+    fn len(&self) -> usize;
+    /// Wanted cell `k`.
+    fn get(&self, k: usize) -> Cell<'_>;
+    /// Wanted cell `k` as trimmed text (numbers in shortest round-trip form).
+    fn text(&self, k: usize) -> Cow<'_, str>;
+}
+
+impl Cells for Vec<Cell<'_>> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn get(&self, k: usize) -> Cell<'_> {
+        match &self[k] {
+            Cell::Empty => Cell::Empty,
+            Cell::Number(v) => Cell::Number(*v),
+            Cell::Text(t) => Cell::Text(Cow::Borrowed(t.as_ref())),
+        }
+    }
+    fn text(&self, k: usize) -> Cow<'_, str> {
+        match &self[k] {
             Cell::Empty => Cow::Borrowed(""),
             Cell::Text(t) => Cow::Borrowed(trim_cell(t)),
             Cell::Number(v) => Cow::Owned(format!("{v}")),
@@ -103,7 +124,7 @@ impl ScanCtx {
 }
 
 /// Called for each data row with its row number and the wanted cells.
-pub(crate) type Visitor<'v> = dyn FnMut(&ScanCtx, u64, &[Cell<'_>]) -> Result<(), ReadError> + 'v;
+pub(crate) type Visitor<'v> = dyn FnMut(&ScanCtx, u64, &dyn Cells) -> Result<(), ReadError> + 'v;
 
 /// What a scan found besides the rows.
 pub(crate) struct ScanSummary {

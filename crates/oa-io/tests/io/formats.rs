@@ -333,7 +333,10 @@ fn parquet_round_trip_through_the_writer() {
         dir.path(),
         &study("d.parquet", "", "").tap_column("a", "aa"),
     );
-    assert!(e.contains("no column `aa` in the header"), "{e}");
+    assert!(
+        e.contains("no column `aa` in the header at the Parquet schema; did you mean `a`?"),
+        "{e}"
+    );
 }
 
 #[test]
