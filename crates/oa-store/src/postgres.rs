@@ -65,6 +65,21 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// One transaction per request; PostgreSQL groups concurrent commits itself.
+    async fn write_request(
+        &self,
+        ops: Vec<crate::Op>,
+        guards: Vec<crate::Guard>,
+        actor: crate::Actor,
+    ) -> Result<Vec<crate::Record>, crate::StoreError> {
+        let mut tx = self.write.begin().await?;
+        let out = run_request(&mut tx, ops, &guards, &actor).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
 async fn integrity(pool: &Pool<Db>) -> Result<Vec<String>, crate::StoreError> {
     // PostgreSQL checks its own pages; a successful query is the health check.
     sqlx::query("SELECT 1").execute(pool).await?;

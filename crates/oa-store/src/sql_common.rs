@@ -149,7 +149,12 @@ async fn write_audit(
     Ok(())
 }
 
-async fn apply_op(conn: &mut DbConn, op: Op, at: &str, actor: &Actor) -> Result<Record, StoreError> {
+async fn apply_op(
+    conn: &mut DbConn,
+    op: Op,
+    at: &str,
+    actor: &Actor,
+) -> Result<Record, StoreError> {
     match op {
         Op::Create { kind, record } => {
             let t = kind.table();
@@ -170,17 +175,30 @@ async fn apply_op(conn: &mut DbConn, op: Op, at: &str, actor: &Actor) -> Result<
                 .await
                 .map_err(|e| map_write_error(t, e))?;
             let id: i64 = row.try_get(0)?;
-            let after = fetch_in(conn, t, id)
-                .await?
-                .ok_or(StoreError::NotFound { what: t.singular, id })?;
-            write_audit(conn, at, actor, "create", t.name, id, area_of(t, &after), None, Some(&after)).await?;
+            let after = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
+                what: t.singular,
+                id,
+            })?;
+            write_audit(
+                conn,
+                at,
+                actor,
+                "create",
+                t.name,
+                id,
+                area_of(t, &after),
+                None,
+                Some(&after),
+            )
+            .await?;
             Ok(after)
         }
         Op::Update { kind, id, record } => {
             let t = kind.table();
-            let before = fetch_in(conn, t, id)
-                .await?
-                .ok_or(StoreError::NotFound { what: t.singular, id })?;
+            let before = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
+                what: t.singular,
+                id,
+            })?;
             let sets: Vec<String> = t
                 .columns
                 .iter()
@@ -195,27 +213,69 @@ async fn apply_op(conn: &mut DbConn, op: Op, at: &str, actor: &Actor) -> Result<
             q.execute(&mut *conn)
                 .await
                 .map_err(|e| map_write_error(t, e))?;
-            let after = fetch_in(conn, t, id)
-                .await?
-                .ok_or(StoreError::NotFound { what: t.singular, id })?;
-            write_audit(conn, at, actor, "update", t.name, id, area_of(t, &after), Some(&before), Some(&after)).await?;
+            let after = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
+                what: t.singular,
+                id,
+            })?;
+            write_audit(
+                conn,
+                at,
+                actor,
+                "update",
+                t.name,
+                id,
+                area_of(t, &after),
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
             Ok(after)
         }
         Op::Delete { kind, id } => {
             let t = kind.table();
-            let before = fetch_in(conn, t, id)
-                .await?
-                .ok_or(StoreError::NotFound { what: t.singular, id })?;
+            let before = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
+                what: t.singular,
+                id,
+            })?;
             let sql = format!("DELETE FROM {} WHERE id = $1", t.name);
             sqlx::query(AssertSqlSafe(sql))
                 .bind(id)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| map_write_error(t, e))?;
-            write_audit(conn, at, actor, "delete", t.name, id, area_of(t, &before), Some(&before), None).await?;
+            write_audit(
+                conn,
+                at,
+                actor,
+                "delete",
+                t.name,
+                id,
+                area_of(t, &before),
+                Some(&before),
+                None,
+            )
+            .await?;
             Ok(before)
         }
     }
+}
+
+/// One write request (its ops, then its guards) on an open transaction.
+async fn run_request(
+    conn: &mut DbConn,
+    ops: Vec<Op>,
+    guards: &[Guard],
+    actor: &Actor,
+) -> Result<Vec<Record>, StoreError> {
+    let at = now_rfc3339();
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        out.push(apply_op(conn, op, &at, actor).await?);
+    }
+    for g in guards {
+        check_guard(conn, g).await?;
+    }
+    Ok(out)
 }
 
 async fn check_guard(conn: &mut DbConn, g: &Guard) -> Result<(), StoreError> {
@@ -341,8 +401,16 @@ static AUDIT_TABLE: Table = Table {
     collection: "audit",
     singular: "audit entry",
     columns: &[
-        crate::schema::Column { name: "entity", ty: ColType::Text, nullable: false },
-        crate::schema::Column { name: "area_id", ty: ColType::Int, nullable: false },
+        crate::schema::Column {
+            name: "entity",
+            ty: ColType::Text,
+            nullable: false,
+        },
+        crate::schema::Column {
+            name: "area_id",
+            ty: ColType::Int,
+            nullable: false,
+        },
     ],
     parent: None,
 };
@@ -356,17 +424,7 @@ impl Store for This {
         guards: Vec<Guard>,
         actor: &Actor,
     ) -> Result<Vec<Record>, StoreError> {
-        let at = now_rfc3339();
-        let mut tx = self.write.begin().await?;
-        let mut out = Vec::with_capacity(ops.len());
-        for op in ops {
-            out.push(apply_op(&mut tx, op, &at, actor).await?);
-        }
-        for g in &guards {
-            check_guard(&mut tx, g).await?;
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.write_request(ops, guards, actor.clone()).await
     }
 
     async fn get(&self, kind: Kind, id: i64) -> Result<Option<Record>, StoreError> {
@@ -400,15 +458,16 @@ impl Store for This {
             .iter()
             .map(|r| row_to_record(t, r))
             .collect::<Result<Vec<_>, _>>()?;
-        let total = if page.per_page == 0 || (page.page <= 1 && items.len() < page.per_page as usize) {
-            items.len() as i64
-        } else {
-            let sql = format!("SELECT COUNT(*) FROM {}{clause}", t.name);
-            bind_filter(sqlx::query(AssertSqlSafe(sql)), &binds)
-                .fetch_one(&self.read)
-                .await?
-                .try_get::<i64, _>(0)?
-        };
+        let total =
+            if page.per_page == 0 || (page.page <= 1 && items.len() < page.per_page as usize) {
+                items.len() as i64
+            } else {
+                let sql = format!("SELECT COUNT(*) FROM {}{clause}", t.name);
+                bind_filter(sqlx::query(AssertSqlSafe(sql)), &binds)
+                    .fetch_one(&self.read)
+                    .await?
+                    .try_get::<i64, _>(0)?
+            };
         Ok(Page { items, total })
     }
 
@@ -491,8 +550,22 @@ impl Store for This {
         let mut after = Record::new();
         after.insert("email".into(), Value::from(created.email.clone()));
         after.insert("role".into(), Value::from(created.role.clone()));
-        after.insert("area_id".into(), created.area_id.map(Value::from).unwrap_or(Value::Null));
-        write_audit(&mut tx, &at, actor, "create", "users", created.id, created.area_id, None, Some(&after)).await?;
+        after.insert(
+            "area_id".into(),
+            created.area_id.map(Value::from).unwrap_or(Value::Null),
+        );
+        write_audit(
+            &mut tx,
+            &at,
+            actor,
+            "create",
+            "users",
+            created.id,
+            created.area_id,
+            None,
+            Some(&after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -517,7 +590,9 @@ impl Store for This {
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY id");
-        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.read).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -535,7 +610,10 @@ impl Store for This {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "user", id: user_id });
+            return Err(StoreError::NotFound {
+                what: "user",
+                id: user_id,
+            });
         }
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND kind = 'session'")
             .bind(user_id)
@@ -543,7 +621,18 @@ impl Store for This {
             .await?;
         let mut after = Record::new();
         after.insert("password".into(), Value::from("changed"));
-        write_audit(&mut tx, &at, actor, "update", "users", user_id, None, None, Some(&after)).await?;
+        write_audit(
+            &mut tx,
+            &at,
+            actor,
+            "update",
+            "users",
+            user_id,
+            None,
+            None,
+            Some(&after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -30,8 +30,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let server = Server::bind(&args.listen, &args.database, args.demo)
         .await
         .map_err(|e| match e {
-            ServeError::Bind { .. } | ServeError::Store(oa_store::StoreError::Url(_)) => {
-                exit::user(e)
+            ServeError::Bind { .. } => exit::user(e),
+            ServeError::Store(oa_store::StoreError::Url(_) | oa_store::StoreError::Database(_)) => {
+                exit::user(format!("{e} (check --database)"))
             }
             other => anyhow::Error::new(other),
         })?;

@@ -623,33 +623,42 @@ pub async fn upsert_kpi_actual(
         return Err(ApiError::field("period", "is required, e.g. 2019/20"));
     };
     body.remove("kpi_id");
-    let existing = store
-        .list(
-            Kind::KpiValue,
-            &Filter {
-                equals: vec![
-                    ("kpi_id", Value::from(kpi_id)),
-                    ("period", Value::from(period)),
-                ],
-                area_in: None,
-            },
-            PageRequest::ALL,
-        )
-        .await?;
-    match existing.items.first().and_then(|r| int(r, "id")) {
-        Some(id) => {
-            body.remove("period");
-            Ok((
-                update(store, p, Kind::KpiValue, id, Value::Object(body)).await?,
-                false,
-            ))
-        }
-        None => {
-            body.insert("kpi_id".into(), Value::from(kpi_id));
-            Ok((
-                create(store, p, Kind::KpiValue, Value::Object(body)).await?,
-                true,
-            ))
+    // Two clients may record the same period at once: the loser of the insert race
+    // (a uniqueness conflict) finds the winner's row and updates it.
+    for attempt in 0..2 {
+        let existing = store
+            .list(
+                Kind::KpiValue,
+                &Filter {
+                    equals: vec![
+                        ("kpi_id", Value::from(kpi_id)),
+                        ("period", Value::from(period.clone())),
+                    ],
+                    area_in: None,
+                },
+                PageRequest::ALL,
+            )
+            .await?;
+        match existing.items.first().and_then(|r| int(r, "id")) {
+            Some(id) => {
+                let mut changes = body.clone();
+                changes.remove("period");
+                return Ok((
+                    update(store, p, Kind::KpiValue, id, Value::Object(changes)).await?,
+                    false,
+                ));
+            }
+            None => {
+                let mut new = body.clone();
+                new.insert("kpi_id".into(), Value::from(kpi_id));
+                match create(store, p, Kind::KpiValue, Value::Object(new)).await {
+                    Err(ApiError::Conflict(_)) if attempt == 0 => continue,
+                    other => return Ok((other?, true)),
+                }
+            }
         }
     }
+    Err(ApiError::Conflict(format!(
+        "the actual for {period} changed while it was being recorded: send it again"
+    )))
 }
