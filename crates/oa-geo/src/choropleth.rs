@@ -563,10 +563,12 @@ pub fn choropleth(
     };
     draw_areas(&mut svg, &main, &features, 0.3);
 
+    // A hex layout gives every area the same size already: no inset.
+    let inset = options.london_inset && layer.source_crs != crate::crs::SourceCrs::HexGrid;
     // Labels of highlighted areas (at most 15, so the map stays readable), outside London.
     let labelled: Vec<&&Feature> = features
         .iter()
-        .filter(|f| highlighted(f) && !(options.london_inset && f.code.starts_with("E09")))
+        .filter(|f| highlighted(f) && !(inset && f.code.starts_with("E09")))
         .take(15)
         .collect();
     if !labelled.is_empty() {
@@ -648,7 +650,7 @@ pub fn choropleth(
         .copied()
         .filter(|f| f.code.starts_with("E09"))
         .collect();
-    if options.london_inset && !london.is_empty() {
+    if inset && !london.is_empty() {
         let mut lb = [
             f64::INFINITY,
             f64::INFINITY,

@@ -122,3 +122,23 @@ fn codes_unlike_the_boundaries_are_an_error() {
         "{err}"
     );
 }
+
+/// The HexJSON cartogram draws one hexagon per area and needs no London inset.
+#[test]
+fn hex_layout_map() {
+    let mut hex = load_boundaries(
+        &shared_data("geo/open-innovations-housing/uk-local-authority-districts-2023.hexjson"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    hex.retain_prefixes(&["E06", "E07", "E08", "E09"]);
+    assert_eq!(hex.features.len(), 296);
+    let col = column(&hex, true);
+    let options = MapOptions {
+        london_inset: true,
+        ..MapOptions::default()
+    };
+    let r = choropleth(&hex, &col, &Classes::Equal(4), &options).unwrap();
+    assert_eq!(r.svg.matches("<path ").count(), 296);
+    assert!(!r.svg.contains(">London</text>"));
+}
