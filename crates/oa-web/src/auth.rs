@@ -143,8 +143,69 @@ pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// A signed-in session: the user, the secret (to send back as a bearer token) and the
+/// `Set-Cookie` header value that carries it for the pages.
+pub struct Session {
+    pub user: User,
+    pub secret: String,
+    pub expires_at: i64,
+    pub set_cookie: String,
+}
+
+/// The `Set-Cookie` value that ends a session in the browser.
+pub const CLEAR_COOKIE: &str = "oa_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
+
+/// Checks an email and password and opens a session (for the API's login and the pages'
+/// sign-in form alike). Wrong email or password: 401 with the same message for both.
+pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Session, ApiError> {
+    let user = state.store.user_by_email(email).await?;
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_default();
+    let password = password.to_string();
+    // argon2id is deliberately slow: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(u) if ok => u,
+        _ => {
+            return Err(ApiError::Unauthorized(
+                "the email or password is wrong: check them, or ask a national admin to reset the password".into(),
+            ));
+        }
+    };
+    let secret = new_secret();
+    let expires_at = now_unix() + SESSION_SECONDS;
+    state
+        .store
+        .create_token(oa_store::NewToken {
+            token_hash: secret_hash(&secret),
+            user_id: user.id,
+            kind: "session",
+            label: None,
+            expires_at: Some(expires_at),
+        })
+        .await?;
+    let set_cookie = format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}"
+    );
+    Ok(Session {
+        user,
+        secret,
+        expires_at,
+        set_cookie,
+    })
+}
+
+/// Ends the session or revokes the token whose secret is given.
+pub async fn sign_out(state: &AppState, secret: &str) -> Result<(), ApiError> {
+    Ok(state.store.delete_token(&secret_hash(secret)).await?)
+}
+
 /// The secret sent with a request: `Authorization: Bearer ...` first, else the cookie.
-fn request_secret(parts: &Parts) -> Option<String> {
+pub fn request_secret(parts: &Parts) -> Option<String> {
     if let Some(v) = parts.headers.get(header::AUTHORIZATION)
         && let Ok(v) = v.to_str()
         && let Some(token) = v.strip_prefix("Bearer ")

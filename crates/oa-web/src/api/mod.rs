@@ -539,31 +539,12 @@ async fn login(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let wrong = || {
-        ApiError::Unauthorized("the email or password is wrong: check them, or ask a national admin to reset the password".into())
-    };
-    let user = state.store.user_by_email(&email).await?;
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_default();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
-        .await
-        .unwrap_or(false);
-    let user = match user {
-        Some(u) if ok => u,
-        _ => return Err(wrong()),
-    };
-    let expires = auth::now_unix() + auth::SESSION_SECONDS;
-    let secret = issue_token(&state, user.id, "session", None, Some(expires)).await?;
-    let mut resp =
-        Json(json!({"token": secret, "expires_at": expires, "user": user})).into_response();
-    let cookie = format!(
-        "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        auth::SESSION_COOKIE,
-        auth::SESSION_SECONDS
-    );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    let session = auth::sign_in(&state, &email, &password).await?;
+    let mut resp = Json(
+        json!({"token": session.secret, "expires_at": session.expires_at, "user": session.user}),
+    )
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&session.set_cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(resp)
@@ -584,15 +565,12 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         .find(|(k, _)| *k == auth::SESSION_COOKIE)
         .map(|(_, v)| v.to_string());
     for secret in bearer.into_iter().chain(cookie) {
-        state
-            .store
-            .delete_token(&auth::secret_hash(&secret))
-            .await?;
+        auth::sign_out(&state, &secret).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("oa_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        HeaderValue::from_static(auth::CLEAR_COOKIE),
     );
     Ok(resp)
 }
