@@ -4,6 +4,7 @@
 
 use crate::crs::{SourceCrs, wgs84_to_bng};
 use crate::error::GeoError;
+use crate::registry::AreaSpan;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -35,6 +36,16 @@ impl Feature {
         self.start.is_none_or(|s| s <= year) && self.end.is_none_or(|e| year <= e)
     }
 
+    /// The feature's code, name and valid years.
+    pub fn span(&self) -> AreaSpan {
+        AreaSpan {
+            code: self.code.clone(),
+            name: self.name.clone().unwrap_or_default(),
+            start: self.start,
+            end: self.end,
+        }
+    }
+
     /// Bounding box `[min_x, min_y, max_x, max_y]` of the exterior rings.
     pub fn bounds(&self) -> [f64; 4] {
         let mut b = EMPTY_BOUNDS;
@@ -60,6 +71,11 @@ pub struct Layer {
     /// Rings dropped because they had fewer than three distinct points (slivers collapsed by
     /// quantisation or simplification).
     pub degenerate_rings: usize,
+    /// The year the layer was filtered to ([`LoadOptions::year`]), if any.
+    pub year: Option<u16>,
+    /// Areas of the file left out because they are not valid in `year`, with their years:
+    /// they let a map say which vintage stray codes belong to.
+    pub other_years: Vec<AreaSpan>,
 }
 
 impl Layer {
@@ -68,9 +84,14 @@ impl Layer {
         self.features.iter().position(|f| f.code == code)
     }
 
-    /// Keeps only the features valid in `year`.
+    /// Keeps only the features valid in `year`; the others are listed in `other_years`.
     pub fn retain_year(&mut self, year: u16) {
-        self.features.retain(|f| f.valid_in(year));
+        let (keep, drop): (Vec<Feature>, Vec<Feature>) = std::mem::take(&mut self.features)
+            .into_iter()
+            .partition(|f| f.valid_in(year));
+        self.features = keep;
+        self.other_years.extend(drop.iter().map(Feature::span));
+        self.year = Some(year);
     }
 
     /// Keeps only the features whose code starts with one of the prefixes.
@@ -335,6 +356,8 @@ fn finish(
         code_property,
         features,
         degenerate_rings,
+        year: None,
+        other_years: Vec::new(),
     })
 }
 
@@ -539,6 +562,7 @@ fn topojson(root: &Value, file: &str, options: &LoadOptions) -> Result<Layer, Ge
         .and_then(Value::as_object);
     let (code_property, name_property) = choose_properties(first_props, options);
     let mut raw = Vec::with_capacity(geometries.len());
+    let mut skipped = Vec::new();
     for (index, g) in geometries.iter().enumerate() {
         let props = g.get("properties").and_then(Value::as_object);
         let id = identity(props, &code_property, &name_property, index, file)?;
@@ -546,7 +570,14 @@ fn topojson(root: &Value, file: &str, options: &LoadOptions) -> Result<Layer, Ge
             .year
             .is_some_and(|y| id.start.is_some_and(|s| s > y) || id.end.is_some_and(|e| e < y))
         {
-            continue; // not in the wanted year: skip before stitching its rings
+            // Not in the wanted year: skip before stitching its rings.
+            skipped.push(AreaSpan {
+                code: id.code,
+                name: id.name.unwrap_or_default(),
+                start: id.start,
+                end: id.end,
+            });
+            continue;
         }
         let mut polygons = Vec::new();
         topo_geometry(g, &arcs, &mut polygons).map_err(|message| GeoError::InvalidGeometry {
@@ -566,6 +597,7 @@ fn topojson(root: &Value, file: &str, options: &LoadOptions) -> Result<Layer, Ge
     )
     .map(|mut l| {
         l.source_crs = crs;
+        l.other_years = skipped;
         l
     })
 }

@@ -482,6 +482,27 @@ pub fn choropleth(
         .filter(|f| !classed.class_of.contains_key(&f.code))
         .map(|f| f.code.clone())
         .collect();
+    // With a boundary file that dates its areas, data codes of another year are an error
+    // naming the years they are valid (never a map with silent holes).
+    if let Some(year) = layer.year
+        && !missing_from_map.is_empty()
+    {
+        let registry = crate::registry::Registry::from_spans(
+            layer
+                .features
+                .iter()
+                .map(Feature::span)
+                .chain(layer.other_years.iter().cloned()),
+            Vec::new(),
+        );
+        let dated: Vec<&str> = column
+            .codes
+            .iter()
+            .map(String::as_str)
+            .filter(|c| registry.area(c).is_some())
+            .collect();
+        registry.check_codes(dated, year, &format!("column `{}`", column.name))?;
+    }
     let names: HashMap<&str, &str> = column
         .codes
         .iter()

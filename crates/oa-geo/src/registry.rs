@@ -121,6 +121,12 @@ impl Registry {
         Registry { areas, changes }
     }
 
+    /// Builds a registry from area spans (codes with their valid years).
+    pub fn from_spans(spans: impl IntoIterator<Item = AreaSpan>, changes: Vec<Change>) -> Registry {
+        let areas = spans.into_iter().map(|a| (a.code.clone(), a)).collect();
+        Registry { areas, changes }
+    }
+
     /// Loads the ONS topojson (layer `layer`, e.g. `ltla`) and its change list.
     pub fn load(topojson: &Path, layer: &str, changes_csv: &Path) -> Result<Registry, GeoError> {
         let options = LoadOptions {
@@ -298,7 +304,7 @@ impl Registry {
                 (None, None) => "any year".into(),
             };
             message += &format!(
-                "{} of {} codes are not valid in {year}: {}{}; all the file's codes are valid {years}: use that vintage (e.g. `--from`) or convert with `oa geo convert`",
+                "{} of {} codes are not valid in {year}: {}{}; all the file's codes are valid {years}: use that vintage (`geography.vintage` in a study, `--from` in `oa geo convert`) or convert with `oa geo convert`",
                 wrong.len(),
                 codes.len(),
                 shown.join(", "),

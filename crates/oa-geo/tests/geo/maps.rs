@@ -142,3 +142,45 @@ fn hex_layout_map() {
     assert_eq!(r.svg.matches("<path ").count(), 296);
     assert!(!r.svg.contains(">London</text>"));
 }
+
+/// Mapping 2016 codes on the 2019 districts is an error that names the codes and their
+/// years; mixing 2016 and 2023 codes is reported as mixed vintages.
+#[test]
+fn data_of_another_vintage_is_an_error() {
+    let options = LoadOptions {
+        layer: Some("ltla".into()),
+        year: Some(2019),
+        ..LoadOptions::default()
+    };
+    let topo = shared_data("geo/onsvisual-uk-topojson/topo.json");
+    let lad19 = load_boundaries(&topo, &options).unwrap();
+    assert!(lad19.other_years.iter().any(|a| a.code == "E07000191"));
+    let col = column(&lad16(), true);
+    let err = choropleth(&lad19, &col, &Classes::Quantiles(5), &MapOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("E06000028 (until 2018)")
+            && err.contains("14 of 325 codes are not valid in 2019"),
+        "{err}"
+    );
+    assert!(
+        err.contains("valid until 2018"),
+        "suggests the vintage: {err}"
+    );
+    let mixed = Column {
+        name: "x".into(),
+        codes: vec!["E07000191".into(), "E06000066".into()],
+        names: vec![None, None],
+        cells: vec!["1".into(), "2".into()],
+    };
+    let err = choropleth(
+        &lad19,
+        &mixed,
+        &Classes::Quantiles(2),
+        &MapOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("mixes two vintages"), "{err}");
+}
