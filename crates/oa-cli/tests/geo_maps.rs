@@ -240,3 +240,21 @@ fn run_writes_maps_and_oa_map_draws_any_column() {
     );
     assert!(!tmp.path().join("x.svg").exists());
 }
+
+/// A `[maps]` section with unknown classes or a malformed highlight is refused by name.
+#[test]
+fn bad_maps_section_names_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(oa_testkit::repo_path("studies/imd2019-lad.toml")).unwrap();
+    for (section, key) in [
+        ("[maps]\nclasses = \"natural:5\"\n", "maps.classes"),
+        ("[maps]\nhighlight = \"coldspot\"\n", "maps.highlight"),
+        ("[maps]\ncolours = \"red\"\n", "colours"),
+    ] {
+        let study = tmp.path().join("study.toml");
+        std::fs::write(&study, format!("{base}\n{section}")).unwrap();
+        let r = oa(&["validate", study.to_str().unwrap(), "--data-dir", &data()]);
+        assert_eq!(r.code, 2, "{section}: {}", r.stderr);
+        assert!(r.stderr.contains(key), "{section}: {}", r.stderr);
+    }
+}
