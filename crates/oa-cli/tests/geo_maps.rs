@@ -258,3 +258,64 @@ fn bad_maps_section_names_the_key() {
         assert!(r.stderr.contains(key), "{section}: {}", r.stderr);
     }
 }
+
+/// `studies/smi2016.toml` with `[maps]` on generated data: the band map shows the 65
+/// hotspots and 65 coldspots of the 324 ranked districts; City of London and the Isles of
+/// Scilly are on the map without data, and the run says so.
+#[cfg(unix)]
+#[test]
+fn smi2016_band_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data_dir = tmp.path().join("data");
+    std::fs::create_dir_all(data_dir.join("smi2016")).unwrap();
+    for shared in ["lookups", "geo"] {
+        std::os::unix::fs::symlink(oa_testkit::shared_data(shared), data_dir.join(shared)).unwrap();
+    }
+    let ids = [
+        "EY1", "EY2", "S1", "S2", "S3", "S4", "Y1", "Y2", "Y3", "Y4", "Y5", "A1", "A2", "A3", "A4",
+        "A5",
+    ];
+    let lookup =
+        std::fs::read_to_string(oa_testkit::shared_data("lookups/lad16_england_lookup.csv"))
+            .unwrap();
+    let mut text = format!("lad_code,{}\n", ids.join(","));
+    for (i, line) in lookup.lines().skip(1).enumerate() {
+        let code = line.split(',').next().unwrap();
+        let values: Vec<String> = (0..ids.len())
+            .map(|k| format!("{}", (i * 7 + k * 13) % 101))
+            .collect();
+        text += &format!("{code},{}\n", values.join(","));
+    }
+    std::fs::write(data_dir.join("smi2016/indicators.csv"), text).unwrap();
+    let study = tmp.path().join("smi.toml");
+    let base = std::fs::read_to_string(oa_testkit::repo_path("studies/smi2016.toml")).unwrap();
+    std::fs::write(&study, format!("{base}\n[maps]\nclasses = \"equal:4\"\n")).unwrap();
+    let bundle = tmp.path().join("out");
+    let r = oa(&[
+        "run",
+        study.to_str().unwrap(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--out",
+        bundle.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("2 areas on the map have no data"),
+        "{}",
+        r.stderr
+    );
+    let band = std::fs::read_to_string(bundle.join("map_band.svg")).unwrap();
+    for entry in [
+        "coldspot (65)",
+        "hotspot (65)",
+        "(none) (194)",
+        "band = coldspot (65)",
+    ] {
+        assert!(band.contains(entry), "{entry}");
+    }
+    let score = std::fs::read_to_string(bundle.join("map_score.svg")).unwrap();
+    assert_eq!(score.matches("<path ").count(), 326 + 33);
+    assert!(score.contains("no data (2)"));
+}

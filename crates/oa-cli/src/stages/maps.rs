@@ -23,11 +23,13 @@ pub fn run(ctx: &RunContext) -> anyhow::Result<Vec<String>> {
         .context("scores.csv has no score column")?
         .to_string();
     let has_bands = columns.contains(&"band") && !ctx.study.bands.named.is_empty();
+    // By default outline the band at the worst end (the cold spots), else the first band.
+    let named = &ctx.study.bands.named;
     let highlight = maps.highlight.clone().or_else(|| {
-        ctx.study
-            .bands
-            .named
-            .first()
+        named
+            .iter()
+            .find(|b| b.end == oa_model::study::End::Worst)
+            .or(named.first())
             .filter(|_| has_bands)
             .map(|b| format!("band={}", b.name))
     });
