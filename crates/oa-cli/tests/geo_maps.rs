@@ -113,6 +113,66 @@ fn convert_2016_to_2019_sums_mergers() {
     assert!(r.stderr.contains("--weights"), "{}", r.stderr);
     assert!(!out2.exists());
 
+    // With population weights the mean is weighted: Somerset West and Taunton from Taunton
+    // Deane (population 3) and West Somerset (population 1).
+    let lookup = std::fs::read_to_string(&input).unwrap();
+    let mut pop = String::from("code,population\n");
+    for line in lookup.lines().skip(1) {
+        let code = line.split(',').next().unwrap();
+        pop += &format!("{code},{}\n", if code == "E07000190" { 3 } else { 1 });
+    }
+    let pop_path = tmp.path().join("pop.csv");
+    std::fs::write(&pop_path, pop).unwrap();
+    let rate_of = |code: &str| -> f64 {
+        lookup
+            .lines()
+            .find(|l| l.starts_with(code))
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let r = oa(&[
+        "geo",
+        "convert",
+        "--from",
+        "2016",
+        "--to",
+        "2019",
+        "--input",
+        i,
+        "--code-column",
+        "lad",
+        "--columns",
+        "rate",
+        "--method",
+        "mean",
+        "--weights",
+        pop_path.to_str().unwrap(),
+        "--weights-code-column",
+        "code",
+        "--out",
+        out2.to_str().unwrap(),
+        "--data-dir",
+        &d,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = (3.0 * rate_of("E07000190") + rate_of("E07000191")) / 4.0;
+    let text = std::fs::read_to_string(&out2).unwrap();
+    let got: f64 = text
+        .lines()
+        .find(|l| l.starts_with("E07000246"))
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
+    std::fs::remove_file(&out2).unwrap();
+
     // 2019 data declared as 2016: the codes are listed with their years.
     let r = oa(&[
         "geo",
