@@ -2,10 +2,10 @@
 //!
 //! - [`boundary`]: boundary files as ONS and others publish them (GeoJSON, TopoJSON,
 //!   HexJSON; WGS84 or British National Grid), read onto one projected plane.
-//! - [`choropleth`]: SVG/PNG maps of a results column (legend, highlights, London inset).
+//! - [`mod@choropleth`]: SVG/PNG maps of a results column (legend, highlights, London inset).
 //! - [`crs`]: the WGS84 <-> National Grid conversions (OS formulas).
 //! - [`contiguity`]: rook and queen neighbour lists from the polygons.
-//! - [`registry`]: which area codes exist in which year and how they change; [`convert`]
+//! - [`registry`]: which area codes exist in which year and how they change; [`mod@convert`]
 //!   moves a table of values between vintages (sums, population-weighted means).
 //!
 //! This crate reads files (it is an edge crate); the statistics built on its neighbour
