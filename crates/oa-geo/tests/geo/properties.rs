@@ -74,3 +74,18 @@ proptest! {
         }
     }
 }
+
+const SMALL_TOPOLOGY: &str = r#"{"type":"Topology","transform":{"scale":[0.001,0.001],"translate":[-2,52]},"arcs":[[[0,0],[100,0],[0,100]],[[100,100],[-100,0],[0,-100]]],"objects":{"o":{"type":"GeometryCollection","geometries":[{"type":"MultiPolygon","arcs":[[[0,1]]],"properties":{"areacd":"A","start":2019}}]}}}"#;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A corrupted boundary file gives an error or a layer, never a panic.
+    #[test]
+    fn corrupted_files_never_panic(at in 0usize..SMALL_TOPOLOGY.len(), with in prop::sample::select(vec!["", "-", "9", "[", "]", "{", "\"", ",", "null", "-1", "1e308"])) {
+        let mut text = SMALL_TOPOLOGY.to_string();
+        text.replace_range(at..at + 1, with);
+        let _ = parse_boundaries(&text, "c.json", "c", &LoadOptions::default());
+        let _ = parse_boundaries(&text, "c.json", "c", &LoadOptions { year: Some(2018), ..LoadOptions::default() });
+    }
+}
