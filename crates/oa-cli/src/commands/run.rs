@@ -262,27 +262,20 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
     let mut formats = args.format.clone();
     formats.push(OutputFormat::Csv);
     let order = rank_order(&result);
-    bundle
-        .write_table(
-            "scores",
-            &scores_table(&study, &data, &result, &order),
-            &formats,
-        )
-        .map_err(exit::user)?;
-    bundle
-        .write_table(
-            "indicators",
-            &indicators_table(&data, &result, &order),
-            &formats,
-        )
-        .map_err(exit::user)?;
-    bundle
-        .write_table(
-            "coverage",
-            &coverage_table(&study, &data, &result),
-            &formats,
-        )
-        .map_err(exit::user)?;
+    // The three tables are independent: build and write them side by side.
+    let write = |stem: &str, table: Table| bundle.write_table(stem, &table, &formats);
+    let ((scores, indicators), coverage) = rayon::join(
+        || {
+            rayon::join(
+                || write("scores", scores_table(&study, &data, &result, &order)),
+                || write("indicators", indicators_table(&data, &result, &order)),
+            )
+        },
+        || write("coverage", coverage_table(&study, &data, &result)),
+    );
+    for written in [scores, indicators, coverage] {
+        written.map_err(exit::user)?;
+    }
     bundle
         .write_file("study.toml", &study_bytes)
         .map_err(exit::user)?;
