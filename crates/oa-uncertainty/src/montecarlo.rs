@@ -199,7 +199,8 @@ pub fn run(
     }
     let mut summaries = summaries.into_inner().expect("no panics hold this lock");
     let mut summary = summaries.pop().unwrap_or(empty);
-    for other in &summaries {
+    summary.flush();
+    for other in summaries.iter_mut() {
         summary.merge(other);
     }
     let mut outputs = outputs.into_inner().expect("no panics hold this lock");

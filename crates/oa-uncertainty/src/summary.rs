@@ -30,7 +30,14 @@ pub struct RankSummary {
     /// `areas x bands`, row-major by area.
     band_counts: Vec<u32>,
     samples: u64,
+    /// Ranks of up to [`PENDING`] samples not yet in `hist`, sample-major. Adding them
+    /// area by area keeps each area's histogram row in cache for the whole batch (one
+    /// sample at a time touches a different row per area, a cache miss each).
+    pending: Vec<u32>,
 }
+
+/// Samples buffered before they are added to the histograms.
+const PENDING: usize = 32;
 
 impl RankSummary {
     /// An empty summary for `areas` areas and at most `max_bins` bins per area.
@@ -47,6 +54,7 @@ impl RankSummary {
             bands,
             rank_1,
             samples: 0,
+            pending: Vec::new(),
         }
     }
 
@@ -64,12 +72,9 @@ impl RankSummary {
     /// their size, as [`oa_engine::named_bands`] does.
     pub fn add(&mut self, ranks: &[u32], order: &[u32]) {
         debug_assert_eq!(ranks.len(), self.areas);
-        let width = self.width;
-        let last = self.areas as u32;
-        for (a, &r) in ranks.iter().enumerate() {
-            let r = if r == 0 { last } else { r };
-            let bin = ((r - 1) / width) as usize;
-            self.hist[a * self.bins + bin] += 1;
+        self.pending.extend_from_slice(ranks);
+        if self.pending.len() >= PENDING * self.areas {
+            self.flush();
         }
         let nb = self.bands.len();
         let ranked = order.len();
@@ -87,9 +92,32 @@ impl RankSummary {
         self.samples += 1;
     }
 
-    /// Adds another summary of the same shape (exact: integer counts).
-    pub fn merge(&mut self, other: &RankSummary) {
+    /// Moves the buffered samples into the histograms; call before reading or merging.
+    pub fn flush(&mut self) {
+        let n = self.areas;
+        if n == 0 {
+            self.pending.clear();
+            return;
+        }
+        let batch = self.pending.len() / n;
+        let width = self.width;
+        let last = n as u32;
+        for a in 0..n {
+            let row = &mut self.hist[a * self.bins..(a + 1) * self.bins];
+            for k in 0..batch {
+                let r = self.pending[k * n + a];
+                let r = if r == 0 { last } else { r };
+                row[((r - 1) / width) as usize] += 1;
+            }
+        }
+        self.pending.clear();
+    }
+
+    /// Adds another summary of the same shape (exact: integer counts). Both are flushed.
+    pub fn merge(&mut self, other: &mut RankSummary) {
         assert_eq!((self.areas, self.bins), (other.areas, other.bins));
+        self.flush();
+        other.flush();
         for (x, y) in self.hist.iter_mut().zip(&other.hist) {
             *x += y;
         }
@@ -100,8 +128,15 @@ impl RankSummary {
     }
 
     /// The type-1 `p`-quantile of area `a`'s sampled ranks (exact when the bin width is 1).
+    ///
+    /// # Panics
+    /// Without samples, or with samples not yet [`RankSummary::flush`]ed.
     pub fn quantile(&self, a: usize, p: f64) -> u32 {
         assert!(self.samples > 0, "no samples");
+        assert!(
+            self.pending.is_empty(),
+            "flush the summary before reading it"
+        );
         let k = ((p * self.samples as f64).ceil() as u64).max(1);
         let row = &self.hist[a * self.bins..(a + 1) * self.bins];
         let mut cum = 0u64;
@@ -156,8 +191,9 @@ mod tests {
                 whole.add(d, &order);
                 halves[i % 2].add(d, &order);
             }
-            let [mut merged, second] = halves;
-            merged.merge(&second);
+            whole.flush();
+            let [mut merged, mut second] = halves;
+            merged.merge(&mut second);
             prop_assert_eq!(&merged, &whole);
             for a in 0..areas {
                 let col: Vec<u32> = draws.iter().map(|d| d[a]).collect();
