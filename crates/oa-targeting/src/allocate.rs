@@ -17,19 +17,28 @@ pub struct FundedArea {
     pub measure: Option<f64>,
 }
 
-/// One line of `allocations.csv`.
+/// What one area receives from a fund over all periods.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AllocationLine {
-    pub area_id: String,
-    pub area_name: String,
-    pub period: String,
+pub struct AreaAllocation {
+    pub id: String,
+    pub name: String,
     pub amount: Pence,
-    /// The area's share of the fund's total (all periods).
+    /// The area's share of the fund's total.
     pub share: f64,
-    /// What the amount rests on, e.g. `population 147,000` or `published amount`.
-    pub basis: String,
+    /// The formula's measure for the area, when it has one.
+    pub measure: Option<f64>,
     /// `floor`, `cap` or empty.
-    pub bound: String,
+    pub bound: &'static str,
+}
+
+/// One line of `allocations.csv`: an area's amount in one period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AllocationLine {
+    /// Index into [`FundOutcome::areas`].
+    pub area: usize,
+    /// Index into [`FundOutcome::periods`].
+    pub period: usize,
+    pub amount: Pence,
     /// Money the area must find under match funding.
     pub match_amount: Option<Pence>,
 }
@@ -42,8 +51,14 @@ pub struct FundOutcome {
     pub total: Pence,
     pub allocated: Pence,
     pub formula: &'static str,
+    /// What each amount rests on: `equal share`, `published amount`, `£200,000.00 per
+    /// area`, or the measure's id (followed by the area's value).
+    pub basis: String,
     pub funders: Vec<(String, Pence)>,
     pub periods: Vec<String>,
+    /// Funded areas in id order.
+    pub areas: Vec<AreaAllocation>,
+    /// Area by period, area-major.
     pub lines: Vec<AllocationLine>,
     /// Sentences for `allocations.md` (re-scaling, differences, formula notes).
     pub notes: Vec<String>,
@@ -53,10 +68,18 @@ impl FundOutcome {
     pub fn unallocated(&self) -> Pence {
         self.total - self.allocated
     }
+
+    /// The basis of one area's amount in words, e.g. `population 147,000`.
+    pub fn basis_of(&self, area: &AreaAllocation) -> String {
+        match area.measure {
+            Some(v) => format!("{} {}", self.basis, group_thousands(v)),
+            None => self.basis.clone(),
+        }
+    }
 }
 
-/// Allocates one fund over `areas` (sorted by id for deterministic rounding).
-pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, TargetingError> {
+/// Allocates one fund over `areas` (put in id order for deterministic rounding).
+pub fn allocate(fund: &Fund, mut areas: Vec<FundedArea>) -> Result<FundOutcome, TargetingError> {
     let fail = |message: String| TargetingError::Fund {
         fund: fund.id.clone(),
         message,
@@ -73,9 +96,10 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
             )));
         }
     }
-    let mut areas: Vec<FundedArea> = areas.to_vec();
-    areas.sort_by(|a, b| a.id.cmp(&b.id));
-    areas.dedup_by(|a, b| a.id == b.id);
+    if !areas.is_sorted_by(|a, b| a.id < b.id) {
+        areas.sort_by(|a, b| a.id.cmp(&b.id));
+        areas.dedup_by(|a, b| a.id == b.id);
+    }
     if areas.is_empty() && !matches!(fund.formula, Formula::None) {
         return Err(fail("there are no areas to fund".into()));
     }
@@ -87,20 +111,22 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
         ));
     }
     let mut notes = Vec::new();
-    let mut basis: Vec<String> = vec![String::new(); areas.len()];
-    let mut bounds: Vec<String> = vec![String::new(); areas.len()];
+    let mut bounds: Vec<&'static str> = vec![""; areas.len()];
+    let mut keep_measure = false;
+    let basis: String;
     let amounts: Vec<i64> = match &fund.formula {
         Formula::None => {
             if fund.note.is_empty() {
                 notes.push("not allocated by formula".to_string());
             }
+            basis = "not allocated by formula".into();
             Vec::new()
         }
         Formula::Equal | Formula::Proportional { .. } => {
             let weights: Vec<f64> = match &fund.formula {
                 Formula::Proportional { measure } => {
                     let mut w = Vec::with_capacity(areas.len());
-                    for (i, a) in areas.iter().enumerate() {
+                    for a in &areas {
                         let v = a.measure.ok_or_else(|| {
                             fail(format!(
                                 "the measure `{measure}` has no value for area {} ({}); the formula needs one for every funded area",
@@ -113,7 +139,6 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
                                 a.id
                             )));
                         }
-                        basis[i] = format!("{measure} {}", group_thousands(v));
                         w.push(v);
                     }
                     if w.iter().all(|&v| v == 0.0) {
@@ -121,10 +146,12 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
                             "the measure `{measure}` is zero for every area"
                         )));
                     }
+                    keep_measure = true;
+                    basis = measure.clone();
                     w
                 }
                 _ => {
-                    basis.iter_mut().for_each(|b| *b = "equal share".into());
+                    basis = "equal share".into();
                     vec![1.0; areas.len()]
                 }
             };
@@ -132,15 +159,11 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
             let cap = fund.cap.map(|m| m.0.pence());
             let (amounts, which) =
                 bounded_shares(total.pence(), &weights, floor, cap).map_err(fail)?;
-            for (b, w) in bounds.iter_mut().zip(which) {
-                *b = w.to_string();
-            }
+            bounds = which;
             amounts
         }
         Formula::PerArea { amount } => {
-            basis
-                .iter_mut()
-                .for_each(|b| *b = format!("{} per area", amount.0));
+            basis = format!("{} per area", amount.0);
             let sum = amount.0.pence().checked_mul(areas.len() as i64);
             match sum {
                 Some(s) if s <= total.pence() => vec![amount.0.pence(); areas.len()],
@@ -155,23 +178,23 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
         }
         Formula::Fixed { amounts } => {
             for id in amounts.keys() {
-                if !areas.iter().any(|a| &a.id == id) {
+                if areas.binary_search_by(|a| a.id.as_str().cmp(id)).is_err() {
                     return Err(fail(format!(
                         "formula.amounts names `{id}`, which is not a funded area"
                     )));
                 }
             }
             let mut out = Vec::with_capacity(areas.len());
-            for (i, a) in areas.iter().enumerate() {
+            for a in &areas {
                 let m = amounts.get(&a.id).ok_or_else(|| {
                     fail(format!(
                         "no published amount for area {} ({}); add it to formula.amounts",
                         a.id, a.name
                     ))
                 })?;
-                basis[i] = "published amount".into();
                 out.push(m.0.pence());
             }
+            basis = "published amount".into();
             let sum: i64 = out.iter().sum();
             if sum > total.pence() {
                 return Err(fail(format!(
@@ -209,27 +232,28 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
             ));
         }
     }
-    let periods: Vec<(String, f64)> = if fund.periods.is_empty() {
-        vec![("all".to_string(), 1.0)]
+    let periods: Vec<String> = if fund.periods.is_empty() {
+        vec!["all".to_string()]
     } else {
-        fund.periods
-            .iter()
-            .map(|p| (p.id.clone(), p.weight))
-            .collect()
+        fund.periods.iter().map(|p| p.id.clone()).collect()
     };
-    let period_weights: Vec<f64> = periods.iter().map(|p| p.1).collect();
+    let period_weights: Vec<f64> = if fund.periods.is_empty() {
+        vec![1.0]
+    } else {
+        fund.periods.iter().map(|p| p.weight).collect()
+    };
     let mut lines = Vec::with_capacity(amounts.len() * periods.len());
     for (i, &amount) in amounts.iter().enumerate() {
-        let split = largest_remainder(amount, &period_weights);
-        for ((period, _), part) in periods.iter().zip(split) {
+        let split = if period_weights.len() == 1 {
+            vec![amount]
+        } else {
+            largest_remainder(amount, &period_weights)
+        };
+        for (p, part) in split.into_iter().enumerate() {
             lines.push(AllocationLine {
-                area_id: areas[i].id.clone(),
-                area_name: areas[i].name.clone(),
-                period: period.clone(),
+                area: i,
+                period: p,
                 amount: Pence(part),
-                share: amount as f64 / total.pence() as f64,
-                basis: basis[i].clone(),
-                bound: bounds[i].clone(),
                 match_amount: fund
                     .match_ratio
                     .map(|r| Pence((part as f64 * r).round() as i64)),
@@ -239,6 +263,23 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
     if !fund.note.is_empty() {
         notes.push(fund.note.clone());
     }
+    let total_f = total.pence() as f64;
+    let out_areas: Vec<AreaAllocation> = if amounts.is_empty() {
+        Vec::new()
+    } else {
+        areas
+            .into_iter()
+            .zip(amounts.iter().zip(bounds))
+            .map(|(a, (&amount, bound))| AreaAllocation {
+                id: a.id,
+                name: a.name,
+                amount: Pence(amount),
+                share: amount as f64 / total_f,
+                measure: if keep_measure { a.measure } else { None },
+                bound,
+            })
+            .collect()
+    };
     Ok(FundOutcome {
         id: fund.id.clone(),
         name: if fund.name.is_empty() {
@@ -249,12 +290,14 @@ pub fn allocate(fund: &Fund, areas: &[FundedArea]) -> Result<FundOutcome, Target
         total,
         allocated,
         formula: fund.formula.name(),
+        basis,
         funders: fund
             .funders
             .iter()
             .map(|f| (f.name.clone(), f.amount.0))
             .collect(),
-        periods: periods.into_iter().map(|p| p.0).collect(),
+        periods,
+        areas: out_areas,
         lines,
         notes,
     })
@@ -287,7 +330,8 @@ pub fn largest_remainder(total: i64, weights: &[f64]) -> Vec<i64> {
         let t = total as i128;
         parts = w.iter().map(|&x| (t * x).div_euclid(ws) as i64).collect();
         let rem: Vec<i128> = w.iter().map(|&x| (t * x).rem_euclid(ws)).collect();
-        order.sort_by(|&a, &b| rem[b].cmp(&rem[a]).then(a.cmp(&b)));
+        let left = (total - parts.iter().sum::<i64>()) as usize;
+        top_first(&mut order, left, |a, b| rem[b].cmp(&rem[a]).then(a.cmp(&b)));
     } else {
         let quotas: Vec<f64> = weights.iter().map(|w| total as f64 * w / wsum).collect();
         parts = quotas.iter().map(|q| q.floor() as i64).collect();
@@ -296,7 +340,10 @@ pub fn largest_remainder(total: i64, weights: &[f64]) -> Vec<i64> {
             .zip(&parts)
             .map(|(q, p)| q - *p as f64)
             .collect();
-        order.sort_by(|&a, &b| rem[b].total_cmp(&rem[a]).then(a.cmp(&b)));
+        let left = (total - parts.iter().sum::<i64>()).clamp(0, n as i64) as usize;
+        top_first(&mut order, left, |a, b| {
+            rem[b].total_cmp(&rem[a]).then(a.cmp(&b))
+        });
     }
     let mut left = total - parts.iter().sum::<i64>();
     // Float drift can leave more (or less) than n pennies; go round again until exact.
@@ -315,6 +362,19 @@ pub fn largest_remainder(total: i64, weights: &[f64]) -> Vec<i64> {
         }
     }
     parts
+}
+
+/// Puts the `k` first elements (by `cmp`) at the front, in order, in O(n + k log k):
+/// only the pennies handed out need ordering.
+fn top_first(order: &mut [usize], k: usize, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) {
+    if k == 0 || order.is_empty() {
+        return;
+    }
+    if k < order.len() {
+        order.select_nth_unstable_by(k, |&a, &b| cmp(a, b));
+    }
+    let end = k.min(order.len());
+    order[..end].sort_by(|&a, &b| cmp(a, b));
 }
 
 /// Proportional shares bounded by a floor and a cap (in pence): `clamp(λ·w, floor, cap)`
@@ -353,25 +413,28 @@ pub fn bounded_shares(
         }
         let rest = total - fixed.iter().flatten().map(|f| f.0).sum::<i64>();
         let wf: f64 = free.iter().map(|&i| weights[i]).sum();
-        let quota = |i: usize| {
-            if wf > 0.0 {
-                rest as f64 * weights[i] / wf
-            } else {
-                rest as f64 / free.len() as f64
+        let quota: Vec<f64> = free
+            .iter()
+            .map(|&i| {
+                if wf > 0.0 {
+                    rest as f64 * weights[i] / wf
+                } else {
+                    rest as f64 / free.len() as f64
+                }
+            })
+            .collect();
+        let mut low = Vec::new();
+        let mut high = Vec::new();
+        let (mut deficit, mut excess) = (0.0, 0.0);
+        for (&i, &q) in free.iter().zip(&quota) {
+            if q < lo as f64 {
+                low.push(i);
+                deficit += lo as f64 - q;
+            } else if q > hi as f64 {
+                high.push(i);
+                excess += q - hi as f64;
             }
-        };
-        let low: Vec<usize> = free
-            .iter()
-            .copied()
-            .filter(|&i| quota(i) < lo as f64)
-            .collect();
-        let high: Vec<usize> = free
-            .iter()
-            .copied()
-            .filter(|&i| quota(i) > hi as f64)
-            .collect();
-        let deficit: f64 = low.iter().map(|&i| lo as f64 - quota(i)).sum();
-        let excess: f64 = high.iter().map(|&i| quota(i) - hi as f64).sum();
+        }
         if low.is_empty() && high.is_empty() {
             break;
         }

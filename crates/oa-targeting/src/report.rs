@@ -2,7 +2,6 @@
 
 use crate::allocate::FundOutcome;
 use oa_model::Pence;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The funds report: per fund, the total, who pays, the formula, what was allocated and
@@ -43,28 +42,22 @@ pub fn allocations_markdown(funds: &[FundOutcome]) -> String {
         if f.lines.is_empty() {
             continue;
         }
-        let mut per_area: BTreeMap<&str, (&str, Pence, &str, &str)> = BTreeMap::new();
-        for l in &f.lines {
-            let e = per_area.entry(l.area_id.as_str()).or_insert((
-                l.area_name.as_str(),
-                Pence::ZERO,
-                l.basis.as_str(),
-                l.bound.as_str(),
-            ));
-            e.1 += l.amount;
-        }
         writeln!(s, "\n| area | amount | share | basis |").ok();
         writeln!(s, "|---|---:|---:|---|").ok();
-        for (id, (name, amount, basis, bound)) in &per_area {
-            let share = amount.pence() as f64 / f.total.pence() as f64 * 100.0;
-            let bound = if bound.is_empty() {
+        for a in &f.areas {
+            let bound = if a.bound.is_empty() {
                 String::new()
             } else {
-                format!(" (at the {bound})")
+                format!(" (at the {})", a.bound)
             };
             writeln!(
                 s,
-                "| {name} ({id}) | {amount} | {share:.2}% | {basis}{bound} |"
+                "| {} ({}) | {} | {:.2}% | {}{bound} |",
+                a.name,
+                a.id,
+                a.amount,
+                a.share * 100.0,
+                f.basis_of(a)
             )
             .ok();
         }

@@ -82,7 +82,7 @@ proptest! {
         let mut f = fund(total, formula);
         f.periods = (0..years).map(|y| Period { id: format!("y{y}"), weight: (y + 1) as f64 }).collect();
         let a = areas(&measures.iter().map(|&m| Some(m as f64)).collect::<Vec<_>>());
-        let out = allocate(&f, &a).unwrap();
+        let out = allocate(&f, a).unwrap();
         let sum: Pence = out.lines.iter().map(|l| l.amount).sum();
         prop_assert_eq!(sum, Pence(total));
         prop_assert_eq!(out.allocated, Pence(total));
@@ -115,14 +115,14 @@ fn research_schools_show_what_is_left() {
             weight: 1.0,
         })
         .collect();
-    let out = allocate(&f, &areas(&[None; 12])).unwrap();
+    let out = allocate(&f, areas(&[None; 12])).unwrap();
     assert_eq!(out.allocated, Pence::from_pounds(2_400_000));
     assert_eq!(out.unallocated(), Pence::from_pounds(1_100_000));
     // £200,000 over three years: 66,666.67 + 66,666.67 + 66,666.66 (largest remainder).
     let a0: Vec<Pence> = out
         .lines
         .iter()
-        .filter(|l| l.area_id == "A000")
+        .filter(|l| out.areas[l.area].id == "A000")
         .map(|l| l.amount)
         .collect();
     assert_eq!(
@@ -130,7 +130,7 @@ fn research_schools_show_what_is_left() {
         vec![Pence(6_666_667), Pence(6_666_667), Pence(6_666_666)]
     );
     f.funders[1].amount = Money(Pence::from_pounds(1_900_000));
-    let e = allocate(&f, &areas(&[None; 12])).unwrap_err().to_string();
+    let e = allocate(&f, areas(&[None; 12])).unwrap_err().to_string();
     assert!(
         e.contains("add up to £3,400,000.00, not the total £3,500,000.00"),
         "{e}"
@@ -144,7 +144,7 @@ fn rescaling_sixty_for_ten_to_seventy_two_for_twelve() {
         total: Money(Pence::from_pounds(60_000_000)),
         areas: 10,
     });
-    let out = allocate(&f, &areas(&[None; 12])).unwrap();
+    let out = allocate(&f, areas(&[None; 12])).unwrap();
     assert!(
         out.lines
             .iter()
@@ -156,7 +156,7 @@ fn rescaling_sixty_for_ten_to_seventy_two_for_twelve() {
         out.notes
     );
     f.total = Money(Pence::from_pounds(70_000_000));
-    let out = allocate(&f, &areas(&[None; 12])).unwrap();
+    let out = allocate(&f, areas(&[None; 12])).unwrap();
     assert!(
         out.notes[0].contains("difference -£2,000,000.00"),
         "{:?}",
@@ -176,10 +176,10 @@ fn published_amounts_show_the_gap_to_the_headline() {
             amounts: amounts.clone(),
         },
     );
-    let out = allocate(&f, &areas(&[None, None])).unwrap();
+    let out = allocate(&f, areas(&[None, None])).unwrap();
     assert_eq!(out.allocated, Pence::from_pounds(2_440_000));
     assert_eq!(out.unallocated(), Pence::from_pounds(60_000));
-    let e = allocate(&f, &areas(&[None, None, None]))
+    let e = allocate(&f, areas(&[None, None, None]))
         .unwrap_err()
         .to_string();
     assert!(e.contains("no published amount for area A002"), "{e}");
@@ -193,19 +193,19 @@ fn missing_measure_and_impossible_bounds_are_errors() {
             measure: "pupils".into(),
         },
     );
-    let e = allocate(&f, &areas(&[Some(1.0), None]))
+    let e = allocate(&f, areas(&[Some(1.0), None]))
         .unwrap_err()
         .to_string();
     assert!(e.contains("`pupils` has no value for area A001"), "{e}");
     let mut f = fund(1_000, Formula::Equal);
     f.floor = Some(Money(Pence(600)));
-    let e = allocate(&f, &areas(&[None, None])).unwrap_err().to_string();
+    let e = allocate(&f, areas(&[None, None])).unwrap_err().to_string();
     assert!(e.contains("floor"), "{e}");
     let mut f = fund(1_000, Formula::Equal);
     f.cap = Some(Money(Pence(400)));
-    let e = allocate(&f, &areas(&[None, None])).unwrap_err().to_string();
+    let e = allocate(&f, areas(&[None, None])).unwrap_err().to_string();
     assert!(e.contains("cap"), "{e}");
-    let e = allocate(&fund(0, Formula::Equal), &areas(&[None]))
+    let e = allocate(&fund(0, Formula::Equal), areas(&[None]))
         .unwrap_err()
         .to_string();
     assert!(e.contains("above zero"), "{e}");

@@ -131,7 +131,7 @@ pub fn compute(study: &Study, bundle: &Path) -> anyhow::Result<Vec<FundOutcome>>
                 measure,
             });
         }
-        outcomes.push(allocate::allocate(fund, &areas).map_err(exit::user)?);
+        outcomes.push(allocate::allocate(fund, areas).map_err(exit::user)?);
     }
     Ok(outcomes)
 }
@@ -154,8 +154,6 @@ fn funds_csv(funds: &[FundOutcome]) -> anyhow::Result<Vec<u8>> {
         "notes",
     ])?;
     for f in funds {
-        let areas: std::collections::BTreeSet<&str> =
-            f.lines.iter().map(|l| l.area_id.as_str()).collect();
         let funders: Vec<String> = f
             .funders
             .iter()
@@ -168,7 +166,7 @@ fn funds_csv(funds: &[FundOutcome]) -> anyhow::Result<Vec<u8>> {
             f.unallocated().pence().to_string(),
             f.name.clone(),
             f.formula.to_string(),
-            areas.len().to_string(),
+            f.areas.len().to_string(),
             f.periods.join(";"),
             funders.join("; "),
             f.total.to_string(),
@@ -197,16 +195,17 @@ fn allocations_csv(funds: &[FundOutcome]) -> anyhow::Result<Vec<u8>> {
     ])?;
     for f in funds {
         for l in &f.lines {
+            let a = &f.areas[l.area];
             w.write_record([
                 f.id.clone(),
-                l.area_id.clone(),
-                l.area_name.clone(),
-                l.period.clone(),
+                a.id.clone(),
+                a.name.clone(),
+                f.periods[l.period].clone(),
                 l.amount.pence().to_string(),
                 f.formula.to_string(),
-                format!("{:.6}", l.share),
-                l.basis.clone(),
-                l.bound.clone(),
+                format!("{:.6}", a.share),
+                f.basis_of(a),
+                a.bound.to_string(),
                 l.match_amount
                     .map(|m| m.pence().to_string())
                     .unwrap_or_default(),
