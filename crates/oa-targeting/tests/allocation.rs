@@ -222,3 +222,46 @@ fn caps_move_money_to_the_others() {
     assert_eq!(parts, vec![6_000, 2_000, 2_000]);
     assert_eq!(which, vec!["", "floor", "floor"]);
 }
+
+#[test]
+fn profiles_and_match_funding() {
+    // £100 over two areas, profiled 1:3 over two years, matched at 50p per pound.
+    let mut f = fund(10_000, Formula::Equal);
+    f.periods = vec![
+        Period {
+            id: "y1".into(),
+            weight: 1.0,
+        },
+        Period {
+            id: "y2".into(),
+            weight: 3.0,
+        },
+    ];
+    f.match_ratio = Some(0.5);
+    let out = allocate(&f, areas(&[None, None])).unwrap();
+    let got: Vec<(usize, usize, i64, Option<i64>)> = out
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.area,
+                l.period,
+                l.amount.pence(),
+                l.match_amount.map(Pence::pence),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (0, 0, 1_250, Some(625)),
+            (0, 1, 3_750, Some(1_875)),
+            (1, 0, 1_250, Some(625)),
+            (1, 1, 3_750, Some(1_875)),
+        ]
+    );
+    // Thirds of a penny: the odd penny goes to the smaller id, and the sum holds.
+    let out = allocate(&fund(100, Formula::Equal), areas(&[None, None, None])).unwrap();
+    let amounts: Vec<i64> = out.areas.iter().map(|a| a.amount.pence()).collect();
+    assert_eq!(amounts, vec![34, 33, 33]);
+}
