@@ -77,13 +77,15 @@ pub fn min_max(values: &[f64]) -> Option<(f64, f64)> {
     Some(it.fold((first, first), |(lo, hi), v| (lo.min(v), hi.max(v))))
 }
 
+/// `1 - e^(-100/23)`, the constant of the IoD exponential transformation.
+const IMD_EXP_C: f64 = 0.987_065_098_611_050_2;
+
 /// The IoD exponential transformation of a rank (1 = the end that scores 100) among
 /// `n` areas: `R = (n - rank + 1)/n`, `X = -23 ln(1 - R (1 - e^(-100/23)))`.
 #[inline]
 pub fn imd_exponential(rank: u32, n: usize) -> f64 {
     let r = (n as f64 - rank as f64 + 1.0) / n as f64;
-    let c = 1.0 - (-100.0_f64 / 23.0).exp();
-    -23.0 * (1.0 - r * c).ln()
+    -23.0 * (1.0 - r * IMD_EXP_C).ln()
 }
 
 /// Normalises oriented `values` (see [`orient`]); `target` (oriented) is needed by
@@ -152,9 +154,7 @@ pub fn normalise_into(
             };
             if !(t > lo) {
                 return Err(err(format!(
-                    "target {} is not beyond the worst value {} in the score's direction; choose a target better than every area's value at the low end",
-                    t.abs(),
-                    lo.abs()
+                    "target {t} does not lie beyond the lowest value {lo} in the score's direction (values and target are negated for an indicator that runs against the score); choose a target on the better side of the worst area"
                 )));
             }
             map(out, &|v| ((v - lo) / (t - lo)).min(1.0));
@@ -336,6 +336,7 @@ mod tests {
         assert!((x[3] - 100.0).abs() < 1e-9);
         // rank 4 of 4: R = 1/4
         let c = 1.0 - (-100.0f64 / 23.0).exp();
+        assert!((IMD_EXP_C - c).abs() < 1e-16);
         assert!((x[0] - (-23.0 * (1.0 - 0.25 * c).ln())).abs() < 1e-12);
         assert!(x[0] < x[2] && x[2] < x[1] && x[1] < x[3]);
     }
