@@ -226,20 +226,28 @@ impl CodeIndex {
     }
 }
 
-/// A fast 64-bit hash of a short string (multiply-rotate over 8-byte words).
+/// A fast 64-bit hash of a short string: each 8-byte word is folded in through a full
+/// avalanche mix, so codes differing in one character spread over all bits.
 fn hash_code(s: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
+    fn mix(mut x: u64) -> u64 {
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        x ^ (x >> 33)
+    }
     let mut h: u64 = s.len() as u64;
     let mut chunks = s.as_bytes().chunks_exact(8);
     for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        h = mix(h ^ u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
     }
-    let mut tail = [0u8; 8];
     let rest = chunks.remainder();
-    tail[..rest.len()].copy_from_slice(rest);
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    h ^ (h >> 29)
+    if !rest.is_empty() {
+        let mut tail = [0u8; 8];
+        tail[..rest.len()].copy_from_slice(rest);
+        h = mix(h ^ u64::from_le_bytes(tail));
+    }
+    h
 }
 
 /// A hasher for keys that are already hashes.
@@ -621,7 +629,20 @@ mod tests {
         forced.rows.insert(hash_code("B"), 0);
         let codes = vec!["A".to_string(), "B".to_string()];
         assert_eq!(forced.find_or_insert("B", &codes), Some(1));
-        assert_ne!(hash_code("E01000001"), hash_code("E01000002"));
         assert_ne!(hash_code("E0100000"), hash_code("E01000000"));
+    }
+
+    #[test]
+    fn code_hashes_spread_over_low_bits() {
+        // LSOA-like codes differ in a few digits; the map indexes buckets by the low bits,
+        // so those must vary as much as the codes do.
+        let hashes: Vec<u64> = (0..40_000)
+            .map(|i| hash_code(&format!("E01{i:06}")))
+            .collect();
+        let distinct: std::collections::HashSet<u64> = hashes.iter().copied().collect();
+        assert_eq!(distinct.len(), hashes.len());
+        let low: std::collections::HashSet<u64> = hashes.iter().map(|h| h & 0xffff).collect();
+        // 40,000 random draws from 65,536 values give about 29,000 distinct ones.
+        assert!(low.len() > 27_000, "{}", low.len());
     }
 }

@@ -155,7 +155,11 @@ pub fn load_study_data(study: &Study, data_dir: &Path) -> Result<StudyData, Read
     let mut rows_in: Vec<Vec<Option<usize>>> = Vec::with_capacity(data.len());
     let mut joins = Vec::new();
     rows_in.push(kept.iter().map(|&r| Some(r)).collect());
-    let area_set: HashSet<&str> = area_codes.iter().map(String::as_str).collect();
+    let area_set: HashSet<&str> = if data.len() > 1 {
+        area_codes.iter().map(String::as_str).collect()
+    } else {
+        HashSet::new()
+    };
     for (source, d) in order.iter().zip(&data).skip(1) {
         let index: HashMap<&str, usize> = d
             .codes
