@@ -28,23 +28,30 @@ pub fn run(ctx: &RunContext) -> anyhow::Result<Vec<String>> {
     let population = read_populations(ctx.study, rollup, ctx.data_dir)?;
     let districts = summarise(ctx.study, &scores, &parent, &population)?;
 
-    // Keep the small-area tables under their new name (every format written).
+    // Keep the small-area tables under their new name, and write the districts in every
+    // format the run wrote (CSV always).
+    let mut formats = vec![oa_io::OutputFormat::Csv];
     let mut written = Vec::new();
-    for ext in ["csv", "parquet", "xlsx"] {
+    for (ext, format) in [
+        ("csv", oa_io::OutputFormat::Csv),
+        ("parquet", oa_io::OutputFormat::Parquet),
+        ("xlsx", oa_io::OutputFormat::Xlsx),
+    ] {
         let from = ctx.out.join(format!("scores.{ext}"));
         if from.exists() {
             let to = format!("small_area_scores.{ext}");
             std::fs::rename(&from, ctx.out.join(&to))
                 .map_err(|e| anyhow::anyhow!("moving {} to {to}: {e}", from.display()))?;
             written.push(to);
+            formats.push(format);
         }
     }
-    districts
+    let mut files = districts
         .table()
-        .write_csv(&ctx.out.join("scores.csv"))
+        .write_formats(ctx.out, "scores", &formats)
         .map_err(exit::user)?;
-    written.insert(0, "scores.csv".to_string());
-    Ok(written)
+    files.append(&mut written);
+    Ok(files)
 }
 
 /// A `[rollup]` table as an `oa-io` source: a study source by id, or a CSV path.
@@ -299,4 +306,122 @@ pub fn summarise(
         names: district_names.values().map(|c| c.to_string()).collect(),
         summaries,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn study(score: &str, rank_1: &str) -> Study {
+        let text = format!(
+            r#"schema = 1
+[study]
+id = "t"
+title = "t"
+[geography]
+area_type = "lsoa"
+vintage = 2011
+[[sources]]
+id = "s"
+path = "s.csv"
+code_column = "code"
+[[indicators]]
+id = "x"
+direction = "higher_is_worse"
+[scoring]
+score = "{score}"
+rank_1 = "{rank_1}"
+[rollup]
+to = "lad"
+[rollup.parent]
+source = "s"
+code_column = "lad"
+[rollup.population]
+source = "s"
+column = "pop"
+"#
+        );
+        Study::from_toml_str(&text, "t.toml").unwrap()
+    }
+
+    fn scores(ranks: &[u32]) -> oa_io::Scores {
+        let n = ranks.len();
+        oa_io::Scores {
+            area_codes: (0..n).map(|i| format!("S{i}")).collect(),
+            area_names: vec![String::new(); n],
+            score: ranks.iter().map(|&r| 100.0 - f64::from(r)).collect(),
+            rank: ranks.iter().map(|&r| Some(r)).collect(),
+            band: vec![String::new(); n],
+            quantile: None,
+            groups: Vec::new(),
+        }
+    }
+
+    /// S0..S9 in districts A (S0-S4) and B (S5-S9), 10 people each.
+    fn lookups() -> (Parents, HashMap<String, f64>) {
+        let parents = (0..10)
+            .map(|i| {
+                let d = if i < 5 { "A" } else { "B" };
+                (format!("S{i}"), (d.to_string(), format!("District {d}")))
+            })
+            .collect();
+        let pop = (0..10).map(|i| (format!("S{i}"), 10.0)).collect();
+        (parents, pop)
+    }
+
+    #[test]
+    fn districts_are_summarised_and_ranked() {
+        let (parents, pop) = lookups();
+        // District A holds the five most deprived small areas.
+        let s = scores(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        let d = summarise(&study("higher_is_worse", "worst"), &s, &parents, &pop).unwrap();
+        assert_eq!(d.codes, vec!["A", "B"]);
+        assert_eq!(d.names, vec!["District A", "District B"]);
+        let (a, ra) = d.summaries[0];
+        // Reversed ranks 10..6: mean 8; scores 99..95: mean 97; 1 of 5 in the top 10%.
+        assert_eq!(a.average_rank, 8.0);
+        assert_eq!(a.average_score, 97.0);
+        assert_eq!(a.proportion_most_deprived_10pc, 0.2);
+        assert_eq!((ra.average_rank, ra.average_score), (1, 1));
+        let header = "area_code,area_name,average_score,rank_average_score,average_rank,rank_average_rank,proportion_most_deprived_10pc,rank_proportion_most_deprived_10pc,extent,rank_extent,local_concentration,rank_local_concentration";
+        let mut csv = Vec::new();
+        d.table().write_csv_to(&mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(csv.starts_with(&format!("{header}\nA,District A,97,1,8,1,0.2,1,")));
+    }
+
+    #[test]
+    fn best_first_ranks_are_turned_round() {
+        let (parents, pop) = lookups();
+        // Rank 1 = best: S9 (rank 10) is the most deprived, in district B.
+        let s = scores(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        let d = summarise(&study("higher_is_better", "best"), &s, &parents, &pop).unwrap();
+        let (b, rb) = d.summaries[1];
+        assert_eq!(b.average_rank, 8.0);
+        assert_eq!(rb.average_rank, 1);
+        assert_eq!(b.proportion_most_deprived_10pc, 0.2);
+        // Lower scores are worse: B's mean score (92) ranks first.
+        assert_eq!(b.average_score, 92.0);
+        assert_eq!(rb.average_score, 1);
+    }
+
+    #[test]
+    fn unmatched_small_areas_are_listed() {
+        let (mut parents, mut pop) = lookups();
+        parents.remove("S3");
+        let s = scores(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        let st = study("higher_is_worse", "worst");
+        let e = summarise(&st, &s, &parents, &pop)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("rollup.parent") && e.contains("S3"), "{e}");
+        let (parents, _) = lookups();
+        pop.remove("S7");
+        let e = summarise(&st, &s, &parents, &pop)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("rollup.population") && e.contains("S7"), "{e}");
+    }
 }
