@@ -10,7 +10,8 @@
 //!
 //! Errors leave as RFC 9457 problem documents ([`error::ApiError`]). The area summary is
 //! cached per area in memory and the whole cache is dropped after any successful write,
-//! which is exact for the single-process SQLite deployment; with PostgreSQL (possibly
+//! (a generation counter keeps a read that races a write from caching the old state), which
+//! is exact for the single-process SQLite deployment; with PostgreSQL (possibly
 //! several servers) the cache is off.
 //!
 //! For the pages: [`pages::router`] is merged at `/`; handlers take
@@ -33,6 +34,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use oa_store::{AnyStore, Backend, Store};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// What every handler gets: the store and the read cache.
@@ -49,54 +51,68 @@ impl AppState {
             store,
             cache: Arc::new(ReadCache {
                 enabled,
+                generation: AtomicU64::new(0),
                 summaries: RwLock::new(HashMap::new()),
             }),
         }
     }
 }
 
-/// Rendered area summaries (with the area's published flag for access checks).
+/// Rendered area summaries (with the area's published flag for access checks), valid for
+/// one write generation: every write bumps the generation before and after it runs, and a
+/// summary is stored only if no write started or finished while it was being read, so a
+/// read racing a write can never leave the old state in the cache.
 pub struct ReadCache {
     enabled: bool,
-    summaries: RwLock<HashMap<i64, (bool, Bytes)>>,
+    generation: AtomicU64,
+    summaries: RwLock<HashMap<i64, (u64, bool, Bytes)>>,
 }
 
 impl ReadCache {
+    /// The generation a read starts in (pass it to [`ReadCache::put`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
     pub fn get(&self, area: i64) -> Option<(bool, Bytes)> {
         if !self.enabled {
             return None;
         }
-        self.summaries.read().ok()?.get(&area).cloned()
+        let current = self.generation();
+        let map = self.summaries.read().ok()?;
+        let (generation, published, body) = map.get(&area)?;
+        (*generation == current).then(|| (*published, body.clone()))
     }
 
-    pub fn put(&self, area: i64, published: bool, body: Bytes) {
+    /// Stores a summary read entirely within `generation`.
+    pub fn put(&self, area: i64, generation: u64, published: bool, body: Bytes) {
         if self.enabled
             && let Ok(mut m) = self.summaries.write()
+            && generation == self.generation()
         {
-            m.insert(area, (published, body));
+            m.insert(area, (generation, published, body));
         }
     }
 
-    /// Drops everything (after a write).
-    pub fn clear(&self) {
+    /// Invalidates everything (around a write).
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut m) = self.summaries.write() {
             m.clear();
         }
     }
 }
 
-/// After any request that may have written (not GET/HEAD), drop cached reads. Cleared
-/// before and after the handler so that a read racing with the write cannot re-fill the
-/// cache with the old state after the write is acknowledged... except for a read that
-/// started before and finishes after; the second clear covers that.
+/// Around any request that may write (not GET/HEAD/OPTIONS), invalidate cached reads
+/// before and after the handler.
 async fn invalidate_on_write(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if writes {
-        state.cache.clear();
+        state.cache.bump();
     }
     let resp = next.run(req).await;
     if writes {
-        state.cache.clear();
+        state.cache.bump();
     }
     resp
 }
@@ -111,4 +127,33 @@ pub fn router(state: AppState) -> Router {
             invalidate_on_write,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> ReadCache {
+        ReadCache {
+            enabled: true,
+            generation: AtomicU64::new(0),
+            summaries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    #[test]
+    fn a_read_that_races_a_write_is_not_cached() {
+        let c = cache();
+        let started = c.generation();
+        c.bump(); // a write starts...
+        c.put(1, started, true, Bytes::from_static(b"old"));
+        assert!(c.get(1).is_none(), "read began before the write");
+        let during = c.generation();
+        c.bump(); // ...and finishes
+        c.put(1, during, true, Bytes::from_static(b"maybe old"));
+        assert!(c.get(1).is_none(), "read overlapped the write");
+        let after = c.generation();
+        c.put(1, after, true, Bytes::from_static(b"new"));
+        assert_eq!(c.get(1).unwrap().1, Bytes::from_static(b"new"));
+    }
 }

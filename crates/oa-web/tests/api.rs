@@ -542,6 +542,22 @@ async fn story(store: AnyStore) {
         .await;
     assert_eq!(r.json()["total"], 2, "{}", r.text);
     assert_eq!(r.json()["items"][1]["snapshot"]["title"], "Plan 2, revised");
+    let r = app
+        .call(
+            "DELETE",
+            &format!("/api/plans/{}", f.plan2),
+            Some(&lead2),
+            None,
+            "",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("version history")
+    );
 
     // --- Pagination and CSV ---
     for i in 0..7 {

@@ -351,6 +351,7 @@ async fn area_summary(
         crate::domain::access::check_read(&p, id, published)?;
         return Ok(json_bytes(bytes));
     }
+    let generation = state.cache.generation();
     let area = domain::get(&state.store, &p, Kind::Area, id).await?;
     let published = area
         .get("published")
@@ -358,7 +359,7 @@ async fn area_summary(
         .unwrap_or(false);
     let doc = summary::area_summary(&state.store, area).await?;
     let bytes = axum::body::Bytes::from(doc.to_string());
-    state.cache.put(id, published, bytes.clone());
+    state.cache.put(id, generation, published, bytes.clone());
     Ok(json_bytes(bytes))
 }
 

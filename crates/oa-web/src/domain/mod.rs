@@ -536,6 +536,11 @@ pub async fn delete(store: &AnyStore, p: &Principal, kind: Kind, id: i64) -> Res
     coarse_write_check(p, kind)?;
     let existing = must_get(store, kind, id).await?;
     access::check_write(p, kind, area_of(kind, &existing))?;
+    if kind == Kind::Plan {
+        return Err(ApiError::Conflict(
+            "a plan keeps its version history and cannot be deleted: change it instead (each change is a new version)".into(),
+        ));
+    }
     store
         .apply(vec![Op::Delete { kind, id }], vec![], &p.actor())
         .await?;
