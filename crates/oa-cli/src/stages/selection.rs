@@ -63,8 +63,15 @@ pub fn compute(
     if uses_index(selection) {
         measures.push(index_measure(study, bundle)?);
     }
+    // Several measures often come from one file (the IoD's LSOA table): read it once.
+    let mut files: BTreeMap<std::path::PathBuf, Csv> = BTreeMap::new();
     for m in &selection.measures {
-        measures.push(read_measure(m, data_dir, &districts)?);
+        let path = data_dir.join(&m.path);
+        if !files.contains_key(&path) {
+            let table = Csv::read(&path)?;
+            files.insert(path.clone(), table);
+        }
+        measures.push(read_measure(m, &files[&path], &districts)?);
     }
     let problem = select::prepare(selection, &districts, &measures).map_err(exit::user)?;
     let choice = select::choose(&problem).map_err(exit::user)?;
@@ -242,12 +249,7 @@ fn district_for_name<'a>(name: &str, by_name: &'a BTreeMap<String, String>) -> O
     by_name.get(stem).map(String::as_str)
 }
 
-fn read_measure(
-    m: &Measure,
-    data_dir: &Path,
-    districts: &[District],
-) -> anyhow::Result<MeasureData> {
-    let t = Csv::read(&data_dir.join(&m.path))?;
+fn read_measure(m: &Measure, t: &Csv, districts: &[District]) -> anyhow::Result<MeasureData> {
     let key = format!("selection.measures.{}", m.id);
     let value_col = t.column(&m.value_column, &format!("{key}.value_column"))?;
     let weight_col = match &m.weight_column {
@@ -339,11 +341,11 @@ fn selection_csv(problem: &Problem, outcomes: &[AreaOutcome]) -> anyhow::Result<
         "districts",
         "selected",
         "wave",
-        "announced",
         "on_long_list",
         "rank",
         "need",
         "reason",
+        "announced",
         "region",
         "tags",
         "population",
@@ -363,11 +365,11 @@ fn selection_csv(problem: &Problem, outcomes: &[AreaOutcome]) -> anyhow::Result<
             o.districts.join(";"),
             o.selected.to_string(),
             o.wave.clone().unwrap_or_default(),
-            o.announced.clone().unwrap_or_default(),
             o.on_long_list.to_string(),
             o.rank.to_string(),
             number(o.need),
             o.reason.clone(),
+            o.announced.clone().unwrap_or_default(),
             o.region.clone(),
             o.tags.join(";"),
             o.population.map(number).unwrap_or_default(),
