@@ -309,8 +309,17 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
     let out = bundle
         .finish(&mut manifest)
         .with_context(|| format!("finishing the bundle {}", out.display()))?;
-    let stage_names: Vec<&str> = stage_timings.iter().map(|s| s.0).collect();
-    let summary = summary(&study, &data, &result, &order, &out, &stage_names);
+    let stage_files: Vec<String> = stage_timings
+        .iter()
+        .map(|(name, _, files)| {
+            if files.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name} ({})", files.join(", "))
+            }
+        })
+        .collect();
+    let summary = summary(&study, &data, &result, &order, &out, &stage_files);
     Ok(Outcome { out, summary })
 }
 
@@ -435,7 +444,7 @@ fn summary(
     r: &IndexResult,
     order: &[usize],
     out: &Path,
-    stages: &[&str],
+    stages: &[String],
 ) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
@@ -493,7 +502,9 @@ fn summary(
         let _ = writeln!(s, "    {}", label(i));
     }
     if !stages.is_empty() {
-        let _ = writeln!(s, "  stages: {}", stages.join(", "));
+        for stage in stages {
+            let _ = writeln!(s, "  {stage}");
+        }
     }
     let _ = writeln!(s, "  results: {}", out.display());
     s

@@ -92,6 +92,8 @@ fn the_good_fixture_runs() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(out.join("scores.csv").is_file());
+    // No progress bar when stderr is not a terminal.
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
 }
 
 #[test]
