@@ -1,21 +1,335 @@
-//! Server-rendered pages (owned by the dashboard work, which replaces this stub).
+//! Server-rendered pages: the dashboard of the programme and the index, in the style of
+//! the GOV.UK Design System (own stylesheet, no fetched assets), usable without
+//! JavaScript (a small script adds table sorting and filtering).
 //!
-//! Mounted at `/` by [`crate::router`]. Handlers take `State<AppState>` and a
-//! [`crate::auth::Principal`] and read through [`crate::domain`].
+//! - [`views`]: national view (map and areas table), area profile, programme view, and
+//!   every table as CSV and every chart or map as SVG (maps also as PNG);
+//! - [`forms`]: sign in and out, and the area lead's forms (KPI actuals, spend returns,
+//!   plan changes), validated by the same [`crate::domain`] rules as the API, with a
+//!   CSRF token tied to the session;
+//! - [`charts`]: inline SVG charts (KPI series, money bars);
+//! - [`map`]: the national choropleth through `oa_geo`, boundaries loaded once;
+//! - [`results`]: an optional results bundle (ranks, bands, P(cold spot)).
+//!
+//! Two environment variables configure what the pages can show beyond the store:
+//! `OA_DATA_DIR` (the shared data directory holding `geo/onsvisual-uk-topojson/topo.json`)
+//! and `OA_RESULTS_DIR` (a bundle written by `oa run`). Without them the pages say so.
+
+pub mod charts;
+pub mod forms;
+pub mod map;
+pub mod results;
+pub mod views;
 
 use crate::AppState;
+use crate::auth::{self, Principal, Role};
+use crate::error::ApiError;
 use axum::Router;
-use axum::response::Html;
-use axum::routing::get;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::Environment;
+use oa_store::Store;
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 /// The page routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new()
+        .route("/", get(views::national))
+        .route("/areas.csv", get(views::areas_csv))
+        .route("/map.svg", get(views::map_svg))
+        .route("/map.png", get(views::map_png))
+        .route("/programme", get(views::programme))
+        .route("/programme/money.csv", get(views::programme_money_csv))
+        .route("/programme/kpis.csv", get(views::programme_kpis_csv))
+        .route("/programme/schools.csv", get(views::programme_schools_csv))
+        .route("/programme/spend.svg", get(views::programme_spend_svg))
+        .route("/areas/{id}", get(views::area))
+        .route("/areas/{id}/kpis.csv", get(views::area_kpis_csv))
+        .route("/areas/{id}/money.csv", get(views::area_money_csv))
+        .route("/areas/{id}/money.svg", get(views::area_money_svg))
+        .route(
+            "/areas/{id}/kpis/{kpi}/chart.svg",
+            get(views::kpi_chart_svg),
+        )
+        .route(
+            "/areas/{id}/kpis/{kpi}/actual",
+            get(forms::kpi_actual_form).post(forms::kpi_actual_submit),
+        )
+        .route(
+            "/areas/{id}/spend",
+            get(forms::spend_form).post(forms::spend_submit),
+        )
+        .route(
+            "/areas/{id}/plans/{plan}",
+            get(forms::plan_form).post(forms::plan_submit),
+        )
+        .route(
+            "/sign-in",
+            get(forms::sign_in_form).post(forms::sign_in_submit),
+        )
+        .route("/sign-out", post(forms::sign_out))
+        .route("/assets/app.css", get(stylesheet))
+        .route("/assets/app.js", get(script))
 }
 
-async fn home() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>oa</title></head>\
-         <body><h1>oa programme service</h1><p>The API is at <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></body></html>",
+static STYLESHEET: &str = include_str!("../../assets/app.css");
+static SCRIPT: &str = include_str!("../../assets/app.js");
+
+async fn stylesheet() -> Response {
+    asset(STYLESHEET, "text/css; charset=utf-8")
+}
+
+async fn script() -> Response {
+    asset(SCRIPT, "text/javascript; charset=utf-8")
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
+}
+
+/// The templates, compiled once (embedded in the binary).
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("layout.html", include_str!("../../templates/layout.html")),
+        (
+            "national.html",
+            include_str!("../../templates/national.html"),
+        ),
+        ("area.html", include_str!("../../templates/area.html")),
+        (
+            "programme.html",
+            include_str!("../../templates/programme.html"),
+        ),
+        ("form.html", include_str!("../../templates/form.html")),
+        ("sign_in.html", include_str!("../../templates/sign_in.html")),
+        ("error.html", include_str!("../../templates/error.html")),
+    ] {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name} does not compile: {e}"));
+    }
+    env.add_filter("pounds", |pence: i64| pounds(pence));
+    env
+});
+
+/// Any serialisable value for a template.
+pub fn ser<T: serde::Serialize>(x: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(x))
+}
+
+/// `£1,234,567` (pence rounded to whole pounds; `£12.50` when there are pence).
+pub fn pounds(pence: i64) -> String {
+    let neg = pence < 0;
+    let p = pence.unsigned_abs();
+    let whole = p / 100;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let cents = p % 100;
+    format!(
+        "{}£{grouped}{}",
+        if neg { "-" } else { "" },
+        if cents == 0 {
+            String::new()
+        } else {
+            format!(".{cents:02}")
+        }
     )
+}
+
+/// Who is looking at a page: the principal, and the CSRF token of their session. An
+/// invalid or expired session cookie reads as signed out (the page offers to sign in)
+/// rather than failing the page.
+pub struct Viewer {
+    pub principal: Principal,
+    pub csrf: Option<String>,
+    /// The session secret (to end it on sign out).
+    pub secret: Option<String>,
+}
+
+impl Viewer {
+    pub fn signed_in(&self) -> bool {
+        self.principal.user.is_some()
+    }
+
+    /// What the layout shows about the user.
+    fn context(&self) -> minijinja::Value {
+        let role = match self.principal.role {
+            Role::Admin => "national admin",
+            Role::AreaLead => "area lead",
+            Role::BoardMember => "board member",
+            Role::Viewer => "viewer",
+            Role::Anonymous => "",
+        };
+        minijinja::context! {
+            signed_in => self.signed_in(),
+            name => self.principal.user.as_ref().map(|u| u.name.clone()),
+            email => self.principal.user.as_ref().map(|u| u.email.clone()),
+            role => role,
+            area_id => self.principal.area_id(),
+            csrf => self.csrf.clone(),
+        }
+    }
+}
+
+/// The CSRF token of a session: derived from its secret, so it needs no storage and a
+/// page of another session cannot guess it.
+pub fn csrf_token(secret: &str) -> String {
+    hex::encode(Sha256::digest(format!("oa-pages-csrf:{secret}").as_bytes()))
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let anonymous = Viewer {
+            principal: Principal::anonymous(),
+            csrf: None,
+            secret: None,
+        };
+        let Some(secret) = auth::request_secret(parts) else {
+            return Ok(anonymous);
+        };
+        match state
+            .store
+            .user_by_token(&auth::secret_hash(&secret), auth::now_unix())
+            .await
+        {
+            Ok(Some(user)) => Ok(Viewer {
+                principal: Principal::of(user),
+                csrf: Some(csrf_token(&secret)),
+                secret: Some(secret),
+            }),
+            Ok(None) => Ok(anonymous),
+            Err(e) => Err(page_error(&anonymous, ApiError::from(e))),
+        }
+    }
+}
+
+/// Renders `template` inside the layout with the viewer's details.
+pub fn render(viewer: &Viewer, template: &str, ctx: minijinja::Value) -> Response {
+    render_status(viewer, StatusCode::OK, template, ctx)
+}
+
+pub fn render_status(
+    viewer: &Viewer,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Response {
+    let full = minijinja::context! { user => viewer.context(), ..ctx };
+    match TEMPLATES
+        .get_template(template)
+        .and_then(|t| t.render(full))
+    {
+        Ok(html) => {
+            let mut r = (status, html).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => {
+            eprintln!("oa serve: page {template} failed to render: {e:#}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error: the server logged the cause",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// An error as a page: 401 offers to sign in, 403 says whose records these are, 404 and
+/// the rest say what happened.
+pub fn page_error(viewer: &Viewer, e: ApiError) -> Response {
+    if let ApiError::Internal(cause) = &e {
+        eprintln!("oa serve: internal error: {cause}");
+    }
+    let status = e.status();
+    let title = match status {
+        StatusCode::UNAUTHORIZED => "Sign in to see this page",
+        StatusCode::FORBIDDEN => "You cannot see or change this",
+        StatusCode::NOT_FOUND => "Page not found",
+        _ if status.is_client_error() => "There is a problem with the request",
+        _ => "Sorry, there is a problem with the service",
+    };
+    render_status(
+        viewer,
+        status,
+        "error.html",
+        minijinja::context! {
+            title => title,
+            status => status.as_u16(),
+            detail => e.detail(),
+            sign_in => status == StatusCode::UNAUTHORIZED,
+        },
+    )
+}
+
+/// A download: `body` with its content type, saved under `filename`.
+pub fn download(body: impl Into<axum::body::Body>, content_type: &str, filename: &str) -> Response {
+    let mut r = Response::new(body.into());
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pounds_are_grouped() {
+        assert_eq!(pounds(0), "£0");
+        assert_eq!(pounds(197_000_000), "£1,970,000");
+        assert_eq!(pounds(1250), "£12.50");
+        assert_eq!(pounds(-100_000), "-£1,000");
+        assert_eq!(pounds(99_999_900), "£999,999");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        for name in [
+            "layout.html",
+            "national.html",
+            "area.html",
+            "programme.html",
+            "form.html",
+            "sign_in.html",
+            "error.html",
+        ] {
+            assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_depend_on_the_session() {
+        assert_ne!(csrf_token("a"), csrf_token("b"));
+        assert_eq!(csrf_token("a").len(), 64);
+    }
 }

@@ -1,0 +1,436 @@
+//! Inline SVG charts: a KPI's baseline, target path, actuals and national comparator
+//! with its series breaks; grouped bars for money. Plain SVG with a `<title>` and
+//! `<desc>` (the pages also show the numbers as a table), colours from the Okabe-Ito
+//! set, so they read without colour vision and print.
+
+use crate::domain::rules::{PeriodKind, parse_period};
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// Escapes text for SVG.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const ACTUAL: &str = "#0072B2";
+const NATIONAL: &str = "#505a5f";
+const TARGET: &str = "#D55E00";
+
+fn num(v: &Value, k: &str) -> Option<f64> {
+    v.get(k).and_then(Value::as_f64)
+}
+
+fn txt<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(Value::as_str)
+}
+
+fn year_of(s: Option<&str>) -> Option<i32> {
+    s.and_then(parse_period).map(|p| p.start_year)
+}
+
+fn period_label(year: i32, kind: PeriodKind) -> String {
+    let sep = if kind == PeriodKind::Academic {
+        '/'
+    } else {
+        '-'
+    };
+    format!("{year}{sep}{:02}", (year + 1) % 100)
+}
+
+/// Rounds to two decimals for compact output.
+fn r2(x: f64) -> String {
+    let v = (x * 100.0).round() / 100.0;
+    if v == v.trunc() {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A KPI chart from a KPI of the area summary (`values` and `series_breaks` nested).
+pub fn kpi_chart(kpi: &Value) -> String {
+    let (w, h) = (640.0, 300.0);
+    let (ml, mr, mt, mb) = (56.0, 20.0, 20.0, 70.0);
+    let name = txt(kpi, "name").unwrap_or("KPI");
+    // Several charts share a page: their ids must differ.
+    let uid = format!("kpi{}", kpi.get("id").and_then(Value::as_i64).unwrap_or(0));
+    let unit = txt(kpi, "unit").unwrap_or("");
+    let kind = txt(kpi, "period_kind")
+        .and_then(PeriodKind::parse)
+        .unwrap_or(PeriodKind::Academic);
+    let empty = Vec::new();
+    let values = kpi
+        .get("values")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let breaks = kpi
+        .get("series_breaks")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let baseline = year_of(txt(kpi, "baseline_period")).zip(num(kpi, "baseline_value"));
+    let target = year_of(txt(kpi, "target_period")).zip(num(kpi, "target_value"));
+    let actuals: Vec<(i32, f64)> = values
+        .iter()
+        .filter_map(|v| year_of(txt(v, "period")).zip(num(v, "actual")))
+        .collect();
+    let national: Vec<(i32, f64)> = values
+        .iter()
+        .filter_map(|v| year_of(txt(v, "period")).zip(num(v, "national")))
+        .collect();
+    let break_years: Vec<(i32, &str)> = breaks
+        .iter()
+        .filter_map(|b| year_of(txt(b, "period")).map(|y| (y, txt(b, "reason").unwrap_or(""))))
+        .collect();
+
+    let years = baseline
+        .iter()
+        .chain(target.iter())
+        .chain(actuals.iter())
+        .chain(national.iter())
+        .map(|p| p.0)
+        .chain(break_years.iter().map(|b| b.0));
+    let (mut y0, mut y1) = (i32::MAX, i32::MIN);
+    for y in years {
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if y0 > y1 {
+        y0 = 2016;
+        y1 = 2020;
+    }
+    if y0 == y1 {
+        y1 = y0 + 1;
+    }
+    let nums = baseline
+        .iter()
+        .chain(target.iter())
+        .chain(actuals.iter())
+        .chain(national.iter())
+        .map(|p| p.1);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in nums {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        lo = 0.0;
+        hi = 1.0;
+    }
+    let pad = ((hi - lo) * 0.15).max(if hi.abs() > 10.0 { 1.0 } else { 0.1 });
+    lo = if lo >= 0.0 && lo - pad < 0.0 {
+        0.0
+    } else {
+        lo - pad
+    };
+    hi += pad;
+    if unit == "%" {
+        hi = hi.min(100.0);
+    }
+    let pw = w - ml - mr;
+    let ph = h - mt - mb;
+    let x = |y: i32| ml + pw * f64::from(y - y0) / f64::from(y1 - y0);
+    let yv = |v: f64| mt + ph * (1.0 - (v - lo) / (hi - lo));
+
+    let mut s = String::with_capacity(4096);
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{uid}t {uid}d" font-family="Arial, Helvetica, sans-serif" font-size="13"><title id="{uid}t">{}</title><desc id="{uid}d">Baseline, target and actuals{} by {} year{}</desc><rect width="{w}" height="{h}" fill="#fff"/>"##,
+        esc(name),
+        if national.is_empty() {
+            ""
+        } else {
+            " against the national comparator"
+        },
+        if kind == PeriodKind::Academic {
+            "academic"
+        } else {
+            "financial"
+        },
+        if break_years.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; series breaks in {}",
+                break_years
+                    .iter()
+                    .map(|b| period_label(b.0, kind))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    // Axes and gridlines.
+    for i in 0..=4 {
+        let v = lo + (hi - lo) * f64::from(i) / 4.0;
+        let yy = yv(v);
+        let _ = write!(
+            s,
+            r##"<line x1="{ml}" x2="{}" y1="{}" y2="{}" stroke="#e5e5e5"/><text x="{}" y="{}" text-anchor="end" fill="#0b0c0c">{}</text>"##,
+            ml + pw,
+            r2(yy),
+            r2(yy),
+            ml - 6.0,
+            r2(yy + 4.0),
+            r2(v)
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<text x="12" y="{}" transform="rotate(-90 12 {})" text-anchor="middle" fill="#0b0c0c">{}</text>"##,
+        r2(mt + ph / 2.0),
+        r2(mt + ph / 2.0),
+        esc(unit)
+    );
+    for y in y0..=y1 {
+        let _ = write!(
+            s,
+            r##"<text x="{}" y="{}" text-anchor="middle" fill="#0b0c0c">{}</text>"##,
+            r2(x(y)),
+            r2(mt + ph + 18.0),
+            period_label(y, kind)
+        );
+    }
+    // Series breaks: a dashed line just before the period where the series restarts.
+    for (by, reason) in &break_years {
+        let bx = x(*by) - pw / f64::from(y1 - y0) / 2.0;
+        let bx = bx.max(ml);
+        let _ = write!(
+            s,
+            r##"<g class="series-break"><title>Series break {}: {}</title><line x1="{}" x2="{}" y1="{mt}" y2="{}" stroke="#0b0c0c" stroke-dasharray="2 3"/><text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#0b0c0c">break</text></g>"##,
+            period_label(*by, kind),
+            esc(reason),
+            r2(bx),
+            r2(bx),
+            r2(mt + ph),
+            r2(bx),
+            r2(mt - 6.0)
+        );
+    }
+    // Target path.
+    if let (Some(b), Some(t)) = (baseline, target) {
+        let _ = write!(
+            s,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>"#,
+            r2(x(b.0)),
+            r2(yv(b.1)),
+            r2(x(t.0)),
+            r2(yv(t.1))
+        );
+    }
+    if let Some(t) = target {
+        let (tx, ty) = (x(t.0), yv(t.1));
+        let _ = write!(
+            s,
+            r#"<path d="M{} {}l7 7-7 7-7-7z" fill="{TARGET}"><title>Target {}: {} {}</title></path>"#,
+            r2(tx),
+            r2(ty - 7.0),
+            period_label(t.0, kind),
+            r2(t.1),
+            esc(unit)
+        );
+    }
+    // Lines broken at series breaks.
+    let series = |s: &mut String, pts: &[(i32, f64)], colour: &str, dash: &str, label: &str| {
+        let mut pts = pts.to_vec();
+        pts.sort_by_key(|p| p.0);
+        let mut d = String::new();
+        for (i, p) in pts.iter().enumerate() {
+            let broken = i > 0
+                && break_years
+                    .iter()
+                    .any(|(by, _)| *by > pts[i - 1].0 && *by <= p.0);
+            let cmd = if i == 0 || broken { 'M' } else { 'L' };
+            let _ = write!(d, "{cmd}{} {}", r2(x(p.0)), r2(yv(p.1)));
+        }
+        if pts.len() > 1 {
+            let _ = write!(
+                s,
+                r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>"#
+            );
+        }
+        for p in &pts {
+            let _ = write!(
+                s,
+                r#"<circle class="point-{}" cx="{}" cy="{}" r="4.5" fill="{colour}"><title>{} {}: {} {}</title></circle>"#,
+                label.to_ascii_lowercase(),
+                r2(x(p.0)),
+                r2(yv(p.1)),
+                label,
+                period_label(p.0, kind),
+                r2(p.1),
+                esc(unit)
+            );
+        }
+    };
+    series(
+        &mut s,
+        &national,
+        NATIONAL,
+        r#" stroke-dasharray="3 3""#,
+        "National",
+    );
+    series(&mut s, &actuals, ACTUAL, "", "Actual");
+    if let Some(b) = baseline {
+        let _ = write!(
+            s,
+            r##"<rect x="{}" y="{}" width="9" height="9" fill="#0b0c0c"><title>Baseline {}: {} {}</title></rect>"##,
+            r2(x(b.0) - 4.5),
+            r2(yv(b.1) - 4.5),
+            period_label(b.0, kind),
+            r2(b.1),
+            esc(unit)
+        );
+    }
+    // Legend.
+    let ly = h - 22.0;
+    let items = [
+        ("#0b0c0c", "Baseline", ""),
+        (TARGET, "Target path", " stroke-dasharray=\"6 4\""),
+        (ACTUAL, "Actual", ""),
+        (NATIONAL, "National", " stroke-dasharray=\"3 3\""),
+    ];
+    for (i, (c, label, dash)) in items.iter().enumerate() {
+        let lx = ml + 140.0 * i as f64;
+        let _ = write!(
+            s,
+            r##"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{c}" stroke-width="3"{dash}/><text x="{}" y="{}" fill="#0b0c0c">{label}</text>"##,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// One group of bars (e.g. a year or an area) with one value per series.
+pub struct BarGroup {
+    pub label: String,
+    pub values: Vec<i64>,
+}
+
+/// Horizontal grouped bars of money (pence), one colour per series.
+pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
+    const COLOURS: [&str; 4] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
+    let bar = 12.0;
+    let gap = 10.0;
+    let (ml, mr, mt) = (190.0, 90.0, 36.0);
+    let w = 680.0;
+    let per_group = bar * series.len() as f64 + gap;
+    let h = mt + per_group * groups.len() as f64 + 20.0;
+    let max = groups
+        .iter()
+        .flat_map(|g| g.values.iter().copied())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let pw = w - ml - mr;
+    let mut s = String::with_capacity(2048);
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {}" width="100%" role="img" aria-labelledby="mt md" font-family="Arial, Helvetica, sans-serif" font-size="12"><title id="mt">{}</title><desc id="md">{} by group</desc><rect width="{w}" height="{}" fill="#fff"/>"##,
+        r2(h),
+        esc(title),
+        esc(&series.join(", ")),
+        r2(h)
+    );
+    for (i, name) in series.iter().enumerate() {
+        let lx = ml + 130.0 * i as f64;
+        let _ = write!(
+            s,
+            r##"<rect x="{lx}" y="8" width="12" height="12" fill="{}"/><text x="{}" y="18" fill="#0b0c0c">{}</text>"##,
+            COLOURS[i % 4],
+            lx + 16.0,
+            esc(name)
+        );
+    }
+    for (gi, g) in groups.iter().enumerate() {
+        let gy = mt + per_group * gi as f64;
+        let _ = write!(
+            s,
+            r##"<text x="{}" y="{}" text-anchor="end" fill="#0b0c0c">{}</text>"##,
+            ml - 6.0,
+            r2(gy + bar * series.len() as f64 / 2.0 + 4.0),
+            esc(&g.label)
+        );
+        for (si, v) in g.values.iter().enumerate() {
+            let bw = pw * (*v as f64) / max;
+            let by = gy + bar * si as f64;
+            let _ = write!(
+                s,
+                r##"<rect x="{ml}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {}</title></rect><text x="{}" y="{}" font-size="10" fill="#0b0c0c">{}</text>"##,
+                r2(by),
+                r2(bw.max(0.0)),
+                bar - 1.0,
+                COLOURS[si % 4],
+                esc(&g.label),
+                esc(series.get(si).copied().unwrap_or("")),
+                super::pounds(*v),
+                r2(ml + bw.max(0.0) + 3.0),
+                r2(by + bar - 2.0),
+                super::pounds(*v)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kpi_chart_marks_points_breaks_and_escapes() {
+        let kpi = json!({
+            "name": "KS2 <reading> & maths", "unit": "%", "period_kind": "academic",
+            "baseline_period": "2015/16", "baseline_value": 48.0,
+            "target_period": "2020/21", "target_value": 65.0,
+            "values": [
+                {"period": "2016/17", "actual": 62.0, "national": 62.0},
+                {"period": "2018/19", "actual": 64.0},
+                {"period": "2021/22", "actual": 60.0}
+            ],
+            "series_breaks": [{"period": "2019/20", "reason": "no tests"}]
+        });
+        let svg = kpi_chart(&kpi);
+        assert!(svg.contains("KS2 &lt;reading&gt; &amp; maths"));
+        assert!(!svg.contains("<reading>"));
+        assert_eq!(svg.matches("class=\"point-actual\"").count(), 3);
+        assert_eq!(svg.matches("class=\"point-national\"").count(), 1);
+        assert!(svg.contains("Series break 2019/20: no tests"));
+        // The actuals' line restarts after the break: two M commands in its path.
+        let line = svg
+            .split("<path d=\"")
+            .find(|p| p.contains(ACTUAL))
+            .unwrap();
+        assert_eq!(line.split('"').next().unwrap().matches('M').count(), 2);
+        assert!(svg.contains("Target 2020/21: 65 %"));
+    }
+
+    #[test]
+    fn kpi_chart_without_values_still_draws() {
+        let svg = kpi_chart(&json!({"name": "x", "unit": "", "period_kind": "financial"}));
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("2016-17"));
+    }
+
+    #[test]
+    fn bars_scale_to_the_largest() {
+        let svg = money_bars(
+            "Money",
+            &["Allocated", "Spent"],
+            &[BarGroup {
+                label: "A & B".into(),
+                values: vec![200, 100],
+            }],
+        );
+        assert!(svg.contains("A &amp; B"));
+        assert!(svg.contains("width=\"400\""));
+        assert!(svg.contains("width=\"200\""));
+    }
+}

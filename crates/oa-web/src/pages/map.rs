@@ -1,0 +1,242 @@
+//! The national map: a choropleth drawn by `oa_geo` on the ONS district boundaries of
+//! `OA_DATA_DIR` (loaded once), cached by its inputs so that a page view costs a hash
+//! lookup. Without boundaries the pages show a note instead of a map.
+
+use oa_geo::{Classes, Column, Layer, LoadOptions, MapOptions, choropleth, load_boundaries};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// The boundary file inside the data directory (ONS local authority districts).
+pub const BOUNDARIES: &str = "geo/onsvisual-uk-topojson/topo.json";
+
+/// The years whose districts are tried, in order: the first whose codes all match the
+/// data draws the map (the 2016 programme has a 2018 district, West Somerset; recent
+/// results bundles use 2019 codes).
+pub const VINTAGES: [u16; 4] = [2019, 2018, 2021, 2016];
+
+/// Boundaries by year from `OA_DATA_DIR`, loaded on first use.
+static LAYERS: LazyLock<Mutex<HashMap<u16, Arc<Layer>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("OA_DATA_DIR").map(PathBuf::from)
+}
+
+fn layer(year: u16) -> Result<Arc<Layer>, String> {
+    if let Some(l) = LAYERS.lock().ok().and_then(|m| m.get(&year).cloned()) {
+        return Ok(l);
+    }
+    let dir = data_dir().ok_or_else(|| "no boundaries: start the service with OA_DATA_DIR set to the data directory (holding geo/onsvisual-uk-topojson/topo.json) to see the map".to_string())?;
+    let l = Arc::new(
+        load(&dir.join(BOUNDARIES), year).inspect_err(|e| eprintln!("oa serve: map: {e}"))?,
+    );
+    if let Ok(mut m) = LAYERS.lock() {
+        m.insert(year, l.clone());
+    }
+    Ok(l)
+}
+
+fn load(path: &Path, year: u16) -> Result<Layer, String> {
+    load_boundaries(
+        path,
+        &LoadOptions {
+            layer: Some("ltla".into()),
+            year: Some(year),
+            ..LoadOptions::default()
+        },
+    )
+    .map_err(|e| format!("no map: the boundaries could not be read: {e}"))
+}
+
+/// What a map shows.
+#[derive(Debug, Clone, Hash)]
+pub struct MapSpec {
+    pub title: String,
+    pub column: String,
+    pub codes: Vec<String>,
+    pub cells: Vec<String>,
+    /// Text column (one colour per value) rather than numbers in quantiles.
+    pub categorical: bool,
+    pub highlight: Vec<String>,
+    pub highlight_label: String,
+}
+
+static CACHE: LazyLock<Mutex<HashMap<u64, Arc<String>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The map as SVG, or the note saying why there is none.
+pub fn svg(spec: &MapSpec) -> Result<Arc<String>, String> {
+    let mut h = DefaultHasher::new();
+    spec.hash(&mut h);
+    let key = h.finish();
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let mut last = String::new();
+    let mut drawn = None;
+    for year in VINTAGES {
+        match draw(&*layer(year)?, spec) {
+            Ok(svg) => {
+                drawn = Some(svg);
+                break;
+            }
+            Err(e) => last = e,
+        }
+    }
+    let svg = Arc::new(drawn.ok_or(last)?);
+    if let Ok(mut c) = CACHE.lock() {
+        if c.len() > 64 {
+            c.clear();
+        }
+        c.insert(key, svg.clone());
+    }
+    Ok(svg)
+}
+
+/// Draws `spec` on `layer`.
+pub fn draw(layer: &Layer, spec: &MapSpec) -> Result<String, String> {
+    let column = Column {
+        name: spec.column.clone(),
+        codes: spec.codes.clone(),
+        names: vec![None; spec.codes.len()],
+        cells: spec.cells.clone(),
+    };
+    let classes = if spec.categorical {
+        Classes::Bands
+    } else {
+        Classes::Quantiles(5)
+    };
+    let options = MapOptions {
+        title: spec.title.clone(),
+        subtitle: None,
+        highlight: spec.highlight.clone(),
+        highlight_label: Some(spec.highlight_label.clone()),
+        london_inset: true,
+    };
+    choropleth(layer, &column, &classes, &options)
+        .map(|r| compact(&r.svg))
+        .map_err(|e| format!("the map could not be drawn: {e}"))
+}
+
+/// Shrinks the paths of a drawn map for a web page: whole pixels (the map is 900 pixels
+/// wide, shown at most about that size), repeated points dropped, relative moves
+/// (`m`/`l`, short numbers), rings under three points left out. About a third of the
+/// size of the tenth-of-a-pixel original.
+pub fn compact(svg: &str) -> String {
+    let mut out = String::with_capacity(svg.len() / 2);
+    let mut rest = svg;
+    while let Some(at) = rest.find(" d=\"") {
+        out.push_str(&rest[..at + 4]);
+        rest = &rest[at + 4..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        out.push_str(&compact_path(&rest[..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn push_num(d: &mut String, v: i64) {
+    if v >= 0 && !d.is_empty() && !d.ends_with(['M', 'm', 'l', 'z', 'Z']) {
+        d.push(' ');
+    }
+    d.push_str(&v.to_string());
+}
+
+/// One path's data (`M x,y L x,y x,y ... Z`, absolute) in whole pixels, relative.
+fn compact_path(d: &str) -> String {
+    let mut out = String::new();
+    let mut rings: Vec<Vec<(i64, i64)>> = Vec::new();
+    let mut ring: Vec<(i64, i64)> = Vec::new();
+    let mut num = String::new();
+    let mut pending: Option<f64> = None;
+    let flush = |num: &mut String, pending: &mut Option<f64>, ring: &mut Vec<(i64, i64)>| {
+        if num.is_empty() {
+            return;
+        }
+        let v: f64 = num.parse().unwrap_or(0.0);
+        num.clear();
+        match pending.take() {
+            None => *pending = Some(v),
+            Some(x) => {
+                let q = (x.round() as i64, v.round() as i64);
+                if ring.last() != Some(&q) {
+                    ring.push(q);
+                }
+            }
+        }
+    };
+    for c in d.chars() {
+        match c {
+            '0'..='9' | '.' => num.push(c),
+            '-' => {
+                flush(&mut num, &mut pending, &mut ring);
+                num.push(c);
+            }
+            'M' | 'Z' | 'z' => {
+                flush(&mut num, &mut pending, &mut ring);
+                if !ring.is_empty() {
+                    rings.push(std::mem::take(&mut ring));
+                }
+            }
+            _ => flush(&mut num, &mut pending, &mut ring),
+        }
+    }
+    flush(&mut num, &mut pending, &mut ring);
+    if !ring.is_empty() {
+        rings.push(ring);
+    }
+    let mut at = (0i64, 0i64);
+    for mut r in rings {
+        if r.len() > 1 && r.first() == r.last() {
+            r.pop();
+        }
+        if r.len() < 3 {
+            continue;
+        }
+        out.push(if out.is_empty() { 'M' } else { 'm' });
+        let (x, y) = if out.len() == 1 {
+            r[0]
+        } else {
+            (r[0].0 - at.0, r[0].1 - at.1)
+        };
+        push_num(&mut out, x);
+        push_num(&mut out, y);
+        out.push('l');
+        for w in r.windows(2) {
+            push_num(&mut out, w[1].0 - w[0].0);
+            push_num(&mut out, w[1].1 - w[0].1);
+        }
+        out.push('z');
+        // After `z` the current point is the ring's start.
+        at = r[0];
+    }
+    out
+}
+
+/// The map as PNG (through resvg).
+pub fn png(spec: &MapSpec) -> Result<Vec<u8>, String> {
+    let svg = svg(spec)?;
+    oa_geo::svg_to_png(&svg).map_err(|e| format!("the map could not be rendered: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_relative_whole_pixels() {
+        let svg = r#"<path d="M10.2,20.4L30.6,20.4 30.6,40 10.2,40Z M100,100L100.2,100.1 101,100.4Z" fill="red"/>"#;
+        let out = compact(svg);
+        // The second ring collapses to fewer than three distinct pixels and goes.
+        assert_eq!(out, r#"<path d="M10 20l21 0 0 20-21 0z" fill="red"/>"#);
+    }
+
+    #[test]
+    fn later_rings_move_from_the_previous_start() {
+        let out = compact_path("M0,0L10,0 10,10Z M20,0L30,0 30,10Z");
+        assert_eq!(out, "M0 0l10 0 0 10zm20 0l10 0 0 10z");
+    }
+}

@@ -1,0 +1,176 @@
+//! An optional results bundle (`OA_RESULTS_DIR`, written by `oa run`): each district's
+//! score, rank and band from `scores.csv`, its probability of falling in the worst-end
+//! band from `uncertainty.csv` (`p_<band>`), and the selection's reason from
+//! `selection.csv`. Read once at first use; a bundle that cannot be read is reported on
+//! the pages (and on stderr) instead of failing them.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+/// One district of `scores.csv`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScoreRow {
+    pub code: String,
+    pub name: String,
+    pub score: Option<f64>,
+    pub rank: Option<u32>,
+    pub band: String,
+    /// P(band = the first `p_` column of uncertainty.csv), when uncertainty was run.
+    pub p_band: Option<f64>,
+}
+
+/// One row of `selection.csv`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Outcome {
+    pub area_name: String,
+    pub selected: bool,
+    pub rank: String,
+    pub reason: String,
+}
+
+/// A bundle's tables, by district code.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub dir: String,
+    pub rows: Vec<ScoreRow>,
+    pub by_code: HashMap<String, usize>,
+    /// The band the `p_band` column is about (e.g. `coldspot`).
+    pub p_band_name: Option<String>,
+    pub outcomes: HashMap<String, Outcome>,
+}
+
+impl Results {
+    pub fn row(&self, code: &str) -> Option<&ScoreRow> {
+        self.by_code.get(code).map(|&i| &self.rows[i])
+    }
+}
+
+/// The bundle named by `OA_RESULTS_DIR`: Ok(None) when unset.
+pub static RESULTS: LazyLock<Result<Option<Results>, String>> =
+    LazyLock::new(|| match std::env::var_os("OA_RESULTS_DIR") {
+        None => Ok(None),
+        Some(dir) => read(Path::new(&dir)).map(Some).inspect_err(|e| {
+            eprintln!("oa serve: OA_RESULTS_DIR: {e}");
+        }),
+    });
+
+fn table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let headers = r
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{} line {}: {e}", path.display(), i + 2))?;
+        rows.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok((headers, rows))
+}
+
+fn col(headers: &[String], name: &str) -> Option<usize> {
+    headers.iter().position(|h| h == name)
+}
+
+/// Reads a bundle directory.
+pub fn read(dir: &Path) -> Result<Results, String> {
+    let scores = dir.join("scores.csv");
+    let (h, rows) = table(&scores)?;
+    let need = |name: &str| {
+        col(&h, name).ok_or_else(|| format!("{}: no column `{name}`", scores.display()))
+    };
+    let (code, name, score, rank) = (
+        need("area_code")?,
+        need("area_name")?,
+        need("score")?,
+        need("rank")?,
+    );
+    let band = col(&h, "band");
+    let mut out = Results {
+        dir: dir.display().to_string(),
+        ..Results::default()
+    };
+    for r in rows {
+        out.by_code.insert(r[code].clone(), out.rows.len());
+        out.rows.push(ScoreRow {
+            code: r[code].clone(),
+            name: r[name].clone(),
+            score: r[score].parse().ok(),
+            rank: r[rank].parse().ok(),
+            band: band.map(|b| r[b].clone()).unwrap_or_default(),
+            p_band: None,
+        });
+    }
+    let unc = dir.join("uncertainty.csv");
+    if unc.is_file() {
+        let (h, rows) = table(&unc)?;
+        let p = h
+            .iter()
+            .position(|c| c.starts_with("p_") && c != "p_selected");
+        if let (Some(c), Some(p)) = (col(&h, "area_code"), p) {
+            out.p_band_name = Some(h[p][2..].to_string());
+            for r in rows {
+                if let Some(&i) = out.by_code.get(&r[c]) {
+                    out.rows[i].p_band = r[p].parse().ok();
+                }
+            }
+        }
+    }
+    let sel = dir.join("selection.csv");
+    if sel.is_file() {
+        let (h, rows) = table(&sel)?;
+        if let (Some(d), Some(s), Some(why)) =
+            (col(&h, "districts"), col(&h, "selected"), col(&h, "reason"))
+        {
+            let an = col(&h, "area_name");
+            let rk = col(&h, "rank");
+            for r in rows {
+                let outcome = Outcome {
+                    area_name: an.map(|i| r[i].clone()).unwrap_or_default(),
+                    selected: r[s] == "true",
+                    rank: rk.map(|i| r[i].clone()).unwrap_or_default(),
+                    reason: r[why].clone(),
+                };
+                for district in r[d].split([';', ' ', '|']).filter(|x| !x.is_empty()) {
+                    out.outcomes.insert(district.to_string(), outcome.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_scores_uncertainty_and_selection() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("scores.csv"),
+            "area_code,area_name,score,rank,band\nE1,A,2.5,1,coldspot\nE2,B,1.0,2,\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("uncertainty.csv"),
+            "area_code,nominal_rank,median_rank,p05_rank,p95_rank,p_coldspot\nE1,1,1,1,2,0.9\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("selection.csv"),
+            "area_id,area_name,districts,selected,wave,announced,on_long_list,rank,need,reason\nX,A,E1,true,1,,true,1,2.5,worst need\n",
+        )
+        .unwrap();
+        let r = read(dir.path()).unwrap();
+        assert_eq!(r.rows.len(), 2);
+        assert_eq!(r.row("E1").unwrap().p_band, Some(0.9));
+        assert_eq!(r.row("E2").unwrap().p_band, None);
+        assert_eq!(r.p_band_name.as_deref(), Some("coldspot"));
+        assert_eq!(r.outcomes["E1"].reason, "worst need");
+        assert!(read(&dir.path().join("nope")).is_err());
+    }
+}

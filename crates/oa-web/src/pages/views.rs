@@ -1,0 +1,808 @@
+//! The read-only pages and their downloads: national view, area profile, programme view.
+//! Every figure comes from [`crate::domain`] (access rules included) and, when one is
+//! configured, the results bundle.
+
+use super::charts::{self, BarGroup};
+use super::map::{self, MapSpec};
+use super::results::{RESULTS, Results};
+use super::{Viewer, download, page_error, render, ser};
+use crate::AppState;
+use crate::api::csv_out::{csv_response, to_csv};
+use crate::domain::{self, access, summary};
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use oa_store::{Kind, PageRequest, Record};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+fn int(v: &Value, k: &str) -> i64 {
+    v.get(k).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn text(v: &Value, k: &str) -> String {
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn results() -> (Option<&'static Results>, Option<String>) {
+    match &*RESULTS {
+        Ok(r) => (r.as_ref(), None),
+        Err(e) => (None, Some(e.clone())),
+    }
+}
+
+/// District codes of an area record.
+fn district_codes(area: &Value) -> Vec<String> {
+    area.get("districts")
+        .and_then(Value::as_array)
+        .map(|ds| ds.iter().map(|d| text(d, "code")).collect())
+        .unwrap_or_default()
+}
+
+async fn readable_areas(state: &AppState, v: &Viewer) -> Result<Vec<Record>, ApiError> {
+    let mut areas = domain::list(
+        &state.store,
+        &v.principal,
+        Kind::Area,
+        vec![],
+        PageRequest::ALL,
+    )
+    .await?
+    .items;
+    areas.sort_by(|a, b| {
+        a.get("code")
+            .and_then(Value::as_str)
+            .cmp(&b.get("code").and_then(Value::as_str))
+    });
+    Ok(areas)
+}
+
+/// One programme area as a row of the national table.
+async fn area_rows(state: &AppState, v: &Viewer) -> Result<Vec<Value>, ApiError> {
+    let areas = readable_areas(state, v).await?;
+    let readable = domain::readable_areas(&state.store, &v.principal).await?;
+    let money = summary::money(&state.store, readable).await?;
+    let mut by_area: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    for m in &money {
+        let e = by_area.entry(m.area_id).or_default();
+        e.0 += m.allocated_pence;
+        e.1 += m.committed_pence;
+        e.2 += m.spent_pence;
+    }
+    let (res, _) = results();
+    Ok(areas
+        .into_iter()
+        .map(|a| {
+            let a = Value::Object(a);
+            let id = int(&a, "id");
+            let codes = district_codes(&a);
+            let names: Vec<String> = a
+                .get("districts")
+                .and_then(Value::as_array)
+                .map(|ds| ds.iter().map(|d| text(d, "name")).collect())
+                .unwrap_or_default();
+            // The best-ranked district stands for the area.
+            let best = res.and_then(|r| {
+                codes
+                    .iter()
+                    .filter_map(|c| r.row(c))
+                    .min_by_key(|row| row.rank.unwrap_or(u32::MAX))
+            });
+            let (alloc, committed, spent) = by_area.get(&id).copied().unwrap_or_default();
+            json!({
+                "id": id,
+                "code": text(&a, "code"),
+                "name": text(&a, "name"),
+                "wave": int(&a, "wave"),
+                "districts": names.join(", "),
+                "district_codes": codes.join(" "),
+                "allocated_pence": alloc,
+                "committed_pence": committed,
+                "spent_pence": spent,
+                "rank": best.and_then(|b| b.rank),
+                "band": best.map(|b| b.band.clone()),
+                "p_band": best.and_then(|b| b.p_band).map(|p| (p * 1000.0).round() / 1000.0),
+                "published": a.get("published").and_then(Value::as_bool).unwrap_or(false),
+            })
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+pub struct TableQuery {
+    /// Filter: a part of the name, code or district.
+    pub q: Option<String>,
+    /// Sort column.
+    pub sort: Option<String>,
+    /// `desc` for descending.
+    pub dir: Option<String>,
+    /// The results column mapped (`score`, `rank`, `band`).
+    pub column: Option<String>,
+    /// After a form: what was saved.
+    pub saved: Option<String>,
+}
+
+fn filter_sort(rows: &mut Vec<Value>, q: &TableQuery) {
+    if let Some(needle) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let needle = needle.to_lowercase();
+        rows.retain(|r| {
+            ["name", "code", "districts", "district_codes"]
+                .iter()
+                .any(|k| text(r, k).to_lowercase().contains(&needle))
+        });
+    }
+    let key = q.sort.as_deref().unwrap_or("code");
+    let numeric = matches!(
+        key,
+        "rank" | "wave" | "allocated_pence" | "spent_pence" | "p_band"
+    );
+    rows.sort_by(|a, b| {
+        if numeric {
+            let f = |r: &Value| r.get(key).and_then(Value::as_f64).unwrap_or(f64::MAX);
+            f(a).total_cmp(&f(b))
+        } else {
+            text(a, key).cmp(&text(b, key))
+        }
+    });
+    if q.dir.as_deref() == Some("desc") {
+        rows.reverse();
+    }
+}
+
+/// The national map's inputs.
+fn national_map_spec(rows: &[Value], column: Option<&str>) -> MapSpec {
+    let highlight: Vec<String> = rows
+        .iter()
+        .flat_map(|r| {
+            text(r, "district_codes")
+                .split(' ')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| !c.is_empty())
+        .collect();
+    match results().0 {
+        Some(res) => {
+            let has_bands = res.rows.iter().any(|r| !r.band.is_empty());
+            let column = match column {
+                Some(c @ ("score" | "rank" | "band")) => c,
+                _ if has_bands => "band",
+                _ => "score",
+            };
+            let cells = res
+                .rows
+                .iter()
+                .map(|r| match column {
+                    "band" if r.band.is_empty() => "(none)".to_string(),
+                    "band" => r.band.clone(),
+                    "rank" => r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                    _ => r.score.map(|x| x.to_string()).unwrap_or_default(),
+                })
+                .collect();
+            MapSpec {
+                title: format!("Index by district: {column}"),
+                column: column.to_string(),
+                codes: res.rows.iter().map(|r| r.code.clone()).collect(),
+                cells,
+                categorical: column == "band",
+                highlight,
+                highlight_label: "opportunity area (selected)".into(),
+            }
+        }
+        None => {
+            let mut codes = Vec::new();
+            let mut cells = Vec::new();
+            for r in rows {
+                for c in text(r, "district_codes")
+                    .split(' ')
+                    .filter(|c| !c.is_empty())
+                {
+                    codes.push(c.to_string());
+                    cells.push(format!("wave {}", int(r, "wave")));
+                }
+            }
+            MapSpec {
+                title: "Opportunity areas by wave".into(),
+                column: "wave".into(),
+                codes,
+                cells,
+                categorical: true,
+                highlight,
+                highlight_label: "opportunity area (selected)".into(),
+            }
+        }
+    }
+}
+
+/// `GET /`: the national view.
+pub async fn national(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<TableQuery>,
+) -> Response {
+    let mut rows = match area_rows(&state, &viewer).await {
+        Ok(r) => r,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let spec = national_map_spec(&rows, q.column.as_deref());
+    let (map_svg, map_note) = match map::svg(&spec) {
+        Ok(svg) => (Some(svg.to_string()), None),
+        Err(note) => (None, Some(note)),
+    };
+    let total = rows.len();
+    filter_sort(&mut rows, &q);
+    let (res, res_error) = results();
+    // With results, the districts table (worst end first) under the programme table.
+    let mut districts: Vec<&super::results::ScoreRow> =
+        res.map(|r| r.rows.iter().collect()).unwrap_or_default();
+    if let Some(needle) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let needle = needle.to_lowercase();
+        districts.retain(|d| {
+            d.name.to_lowercase().contains(&needle) || d.code.to_lowercase().contains(&needle)
+        });
+    }
+    districts.sort_by_key(|d| d.rank.unwrap_or(u32::MAX));
+    let programme_codes: HashMap<String, i64> = rows
+        .iter()
+        .flat_map(|r| {
+            let id = int(r, "id");
+            text(r, "district_codes")
+                .split(' ')
+                .map(move |c| (c.to_string(), id))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let districts: Vec<Value> = districts
+        .iter()
+        .map(|d| {
+            json!({
+                "code": d.code, "name": d.name, "rank": d.rank, "band": d.band,
+                "score": d.score.map(|s| (s * 1000.0).round() / 1000.0),
+                "p_band": d.p_band.map(|p| (p * 1000.0).round() / 1000.0),
+                "area_id": programme_codes.get(&d.code),
+            })
+        })
+        .collect();
+    render(
+        &viewer,
+        "national.html",
+        minijinja::context! {
+            title => "National view",
+            nav => "national",
+            rows => ser(&rows),
+            total => total,
+            q => q.q.clone().unwrap_or_default(),
+            sort => q.sort.clone().unwrap_or_else(|| "code".into()),
+            dir => q.dir.clone().unwrap_or_default(),
+            column => spec.column,
+            map_svg => map_svg,
+            map_note => map_note,
+            has_results => res.is_some(),
+            results_dir => res.map(|r| r.dir.clone()),
+            results_error => res_error,
+            p_band_name => res.and_then(|r| r.p_band_name.clone()),
+            districts => ser(&districts),
+        },
+    )
+}
+
+/// `GET /areas.csv`: the national table.
+pub async fn areas_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<TableQuery>,
+) -> Response {
+    match area_rows(&state, &viewer).await {
+        Ok(mut rows) => {
+            filter_sort(&mut rows, &q);
+            csv_response(
+                "areas",
+                to_csv(
+                    &[
+                        "id",
+                        "code",
+                        "name",
+                        "wave",
+                        "districts",
+                        "district_codes",
+                        "rank",
+                        "band",
+                        "p_band",
+                        "allocated_pence",
+                        "committed_pence",
+                        "spent_pence",
+                    ],
+                    &rows,
+                ),
+            )
+        }
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+async fn map_spec_for(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &TableQuery,
+) -> Result<MapSpec, ApiError> {
+    let rows = area_rows(state, viewer).await?;
+    Ok(national_map_spec(&rows, q.column.as_deref()))
+}
+
+/// `GET /map.svg`.
+pub async fn map_svg(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<TableQuery>,
+) -> Response {
+    let spec = match map_spec_for(&state, &viewer, &q).await {
+        Ok(s) => s,
+        Err(e) => return page_error(&viewer, e),
+    };
+    match map::svg(&spec) {
+        Ok(svg) => download(svg.to_string(), "image/svg+xml", "map.svg"),
+        Err(note) => page_error(&viewer, ApiError::NotFound(note)),
+    }
+}
+
+/// `GET /map.png`.
+pub async fn map_png(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<TableQuery>,
+) -> Response {
+    let spec = match map_spec_for(&state, &viewer, &q).await {
+        Ok(s) => s,
+        Err(e) => return page_error(&viewer, e),
+    };
+    match tokio::task::spawn_blocking(move || map::png(&spec)).await {
+        Ok(Ok(png)) => download(png, "image/png", "map.png"),
+        Ok(Err(note)) => page_error(&viewer, ApiError::NotFound(note)),
+        Err(e) => page_error(&viewer, ApiError::Internal(e.to_string())),
+    }
+}
+
+/// The area summary with the page's additions (KPI charts, money by year, ranks).
+pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value, ApiError> {
+    let area = domain::get(&state.store, &viewer.principal, Kind::Area, id).await?;
+    let mut s = summary::area_summary(&state.store, area).await?;
+    if let Some(kpis) = s.get_mut("kpis").and_then(Value::as_array_mut) {
+        for k in kpis.iter_mut() {
+            let chart = charts::kpi_chart(k);
+            k["chart"] = Value::from(chart);
+        }
+    }
+    let mut by_year: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    if let Some(lines) = s["money"]["lines"].as_array() {
+        for l in lines {
+            let e = by_year.entry(text(l, "period")).or_default();
+            e.0 += int(l, "allocated_pence");
+            e.1 += int(l, "committed_pence");
+            e.2 += int(l, "spent_pence");
+        }
+    }
+    s["money"]["by_year"] = by_year
+        .iter()
+        .map(|(p, (a, c, sp))| json!({"period": p, "allocated_pence": a, "committed_pence": c, "spent_pence": sp}))
+        .collect();
+    let codes = district_codes(&s["area"]);
+    let (res, _) = results();
+    let ranks: Vec<Value> = codes
+        .iter()
+        .map(|c| {
+            let row = res.and_then(|r| r.row(c));
+            let outcome = res.and_then(|r| r.outcomes.get(c));
+            json!({
+                "code": c,
+                "name": row.map(|r| r.name.clone()),
+                "rank": row.and_then(|r| r.rank),
+                "of": res.map(|r| r.rows.len()),
+                "score": row.and_then(|r| r.score).map(|x| (x * 1000.0).round() / 1000.0),
+                "band": row.map(|r| r.band.clone()),
+                "p_band": row.and_then(|r| r.p_band),
+                "reason": outcome.map(|o| o.reason.clone()),
+            })
+        })
+        .collect();
+    s["ranks"] = Value::from(ranks);
+    s["has_results"] = Value::from(res.is_some());
+    s["p_band_name"] = json!(res.and_then(|r| r.p_band_name.clone()));
+    s["can_edit"] =
+        Value::from(access::check_write(&viewer.principal, Kind::KpiValue, Some(id)).is_ok());
+    Ok(s)
+}
+
+/// `GET /areas/{id}`: the area profile.
+pub async fn area(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<TableQuery>,
+) -> Response {
+    match area_model(&state, &viewer, id).await {
+        Ok(s) => {
+            let name = text(&s["area"], "name");
+            render(
+                &viewer,
+                "area.html",
+                minijinja::context! {
+                    title => name,
+                    nav => "national",
+                    s => ser(&s),
+                    saved => q.saved,
+                },
+            )
+        }
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// `GET /areas/{id}/kpis.csv`: every KPI value of the area.
+pub async fn area_kpis_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    let s = match area_model(&state, &viewer, id).await {
+        Ok(s) => s,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let mut rows = Vec::new();
+    for k in s["kpis"].as_array().into_iter().flatten() {
+        let base = json!({
+            "kpi_id": k["id"], "kpi": k["name"], "unit": k["unit"],
+            "baseline_period": k["baseline_period"], "baseline_value": k["baseline_value"],
+            "target_period": k["target_period"], "target_value": k["target_value"],
+        });
+        for v in k["values"].as_array().into_iter().flatten() {
+            let mut r = base.clone();
+            r["period"] = v["period"].clone();
+            r["actual"] = v["actual"].clone();
+            r["national"] = v["national"].clone();
+            r["note"] = v["note"].clone();
+            rows.push(r);
+        }
+        if k["values"].as_array().is_none_or(Vec::is_empty) {
+            rows.push(base);
+        }
+    }
+    csv_response(
+        &format!("area-{id}-kpis"),
+        to_csv(
+            &[
+                "kpi_id",
+                "kpi",
+                "unit",
+                "baseline_period",
+                "baseline_value",
+                "target_period",
+                "target_value",
+                "period",
+                "actual",
+                "national",
+                "note",
+            ],
+            &rows,
+        ),
+    )
+}
+
+/// `GET /areas/{id}/money.csv`: allocations with committed and spent.
+pub async fn area_money_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    match area_model(&state, &viewer, id).await {
+        Ok(s) => {
+            let lines: Vec<Value> = s["money"]["lines"].as_array().cloned().unwrap_or_default();
+            csv_response(&format!("area-{id}-money"), to_csv(MONEY_COLUMNS, &lines))
+        }
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+const MONEY_COLUMNS: &[&str] = &[
+    "allocation_id",
+    "fund_id",
+    "fund",
+    "area_id",
+    "period",
+    "allocated_pence",
+    "committed_pence",
+    "spent_pence",
+    "uncommitted_pence",
+    "unspent_pence",
+];
+
+/// `GET /areas/{id}/money.svg`: money by year.
+pub async fn area_money_svg(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    match area_model(&state, &viewer, id).await {
+        Ok(s) => {
+            let groups: Vec<BarGroup> = s["money"]["by_year"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|y| BarGroup {
+                    label: text(y, "period"),
+                    values: vec![
+                        int(y, "allocated_pence"),
+                        int(y, "committed_pence"),
+                        int(y, "spent_pence"),
+                    ],
+                })
+                .collect();
+            let svg = charts::money_bars(
+                &format!("{}: money by year", text(&s["area"], "name")),
+                &["Allocated", "Granted", "Spent"],
+                &groups,
+            );
+            download(svg, "image/svg+xml", &format!("area-{id}-money.svg"))
+        }
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// `GET /areas/{id}/kpis/{kpi}/chart.svg`.
+pub async fn kpi_chart_svg(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, kpi)): Path<(i64, i64)>,
+) -> Response {
+    match area_model(&state, &viewer, id).await {
+        Ok(s) => match s["kpis"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|k| int(k, "id") == kpi)
+        {
+            Some(k) => download(text(k, "chart"), "image/svg+xml", &format!("kpi-{kpi}.svg")),
+            None => page_error(
+                &viewer,
+                ApiError::NotFound(format!("area {id} has no KPI {kpi}")),
+            ),
+        },
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// What the programme view shows.
+async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, ApiError> {
+    let store = &state.store;
+    let p = &viewer.principal;
+    let areas = readable_areas(state, viewer).await?;
+    let names: HashMap<i64, String> = areas
+        .iter()
+        .map(|a| {
+            let a = Value::Object(a.clone());
+            (int(&a, "id"), text(&a, "name"))
+        })
+        .collect();
+    let all = |kind| domain::list(store, p, kind, vec![], PageRequest::ALL);
+    let funds = all(Kind::Fund).await?.items;
+    let readable = domain::readable_areas(store, p).await?;
+    let money = summary::money(store, readable).await?;
+    // Funds and their allocation across areas.
+    let fund_rows: Vec<Value> = funds
+        .iter()
+        .map(|f| {
+            let f = Value::Object(f.clone());
+            let fid = int(&f, "id");
+            let lines: Vec<&summary::MoneyLine> =
+                money.iter().filter(|m| m.fund_id == fid).collect();
+            let allocated: i64 = lines.iter().map(|m| m.allocated_pence).sum();
+            let mut per_area: BTreeMap<String, i64> = BTreeMap::new();
+            for m in &lines {
+                *per_area
+                    .entry(names.get(&m.area_id).cloned().unwrap_or_default())
+                    .or_default() += m.allocated_pence;
+            }
+            json!({
+                "id": fid, "name": text(&f, "name"), "total_pence": int(&f, "total_pence"),
+                "first_period": f["first_period"], "last_period": f["last_period"],
+                "source": f["source"], "allocated_pence": allocated,
+                "unallocated_pence": int(&f, "total_pence") - allocated,
+                "areas": per_area.into_iter().map(|(a, v)| json!({"area": a, "pence": v})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    // Spend against the allocation profile, per area.
+    let mut per_area: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    for m in &money {
+        let e = per_area.entry(m.area_id).or_default();
+        e.0 += m.allocated_pence;
+        e.1 += m.committed_pence;
+        e.2 += m.spent_pence;
+    }
+    let spend: Vec<Value> = per_area
+        .iter()
+        .map(|(id, (a, c, s))| {
+            json!({
+                "area_id": id, "area": names.get(id), "allocated_pence": a,
+                "committed_pence": c, "spent_pence": s,
+                "spent_share": if *a > 0 { format!("{:.1}%", *s as f64 * 100.0 / *a as f64) } else { "-".into() },
+            })
+        })
+        .collect();
+    // Research schools and their reach.
+    let schools = all(Kind::ResearchSchool).await?.items;
+    let activities = all(Kind::ResearchActivity).await?.items;
+    let school_rows: Vec<Value> = schools
+        .iter()
+        .map(|s| {
+            let s = Value::Object(s.clone());
+            let sid = int(&s, "id");
+            let acts: Vec<Value> = activities
+                .iter()
+                .map(|a| Value::Object(a.clone()))
+                .filter(|a| int(a, "research_school_id") == sid)
+                .collect();
+            json!({
+                "name": text(&s, "name"), "area_id": int(&s, "area_id"),
+                "area": names.get(&int(&s, "area_id")),
+                "activities": acts.len(),
+                "schools_reached": acts.iter().map(|a| int(a, "schools_reached")).sum::<i64>(),
+                "participants": acts.iter().map(|a| int(a, "participants")).sum::<i64>(),
+            })
+        })
+        .collect();
+    // KPIs across areas: the latest actual of each KPI, grouped by KPI name.
+    let kpis = all(Kind::Kpi).await?.items;
+    let values = all(Kind::KpiValue).await?.items;
+    let mut latest: HashMap<i64, Value> = HashMap::new();
+    for v in values {
+        let v = Value::Object(v);
+        if v.get("actual").is_none_or(Value::is_null) {
+            continue;
+        }
+        let k = int(&v, "kpi_id");
+        let newer = latest
+            .get(&k)
+            .is_none_or(|old| text(old, "period") < text(&v, "period"));
+        if newer {
+            latest.insert(k, v);
+        }
+    }
+    let mut kpi_groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for k in kpis {
+        let k = Value::Object(k);
+        let l = latest.get(&int(&k, "id"));
+        kpi_groups.entry(text(&k, "name")).or_default().push(json!({
+            "area_id": int(&k, "area_id"), "area": names.get(&int(&k, "area_id")),
+            "kpi_id": int(&k, "id"), "unit": text(&k, "unit"),
+            "baseline": k["baseline_value"], "baseline_period": k["baseline_period"],
+            "target": k["target_value"], "target_period": k["target_period"],
+            "latest": l.map(|v| v["actual"].clone()), "latest_period": l.map(|v| text(v, "period")),
+            "national": l.map(|v| v["national"].clone()),
+        }));
+    }
+    let kpi_groups: Vec<Value> = kpi_groups
+        .into_iter()
+        .map(|(name, rows)| json!({"name": name, "rows": rows}))
+        .collect();
+    Ok(json!({
+        "funds": fund_rows, "spend": spend, "schools": school_rows, "kpis": kpi_groups,
+        "money": money,
+    }))
+}
+
+/// `GET /programme`.
+pub async fn programme(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match programme_model(&state, &viewer).await {
+        Ok(m) => render(
+            &viewer,
+            "programme.html",
+            minijinja::context! {
+                title => "Programme", nav => "programme", spend_svg => spend_chart(&m), m => ser(&m),
+            },
+        ),
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// `GET /programme/money.csv`.
+pub async fn programme_money_csv(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match programme_model(&state, &viewer).await {
+        Ok(m) => csv_response(
+            "programme-money",
+            to_csv(MONEY_COLUMNS, m["money"].as_array().map_or(&[][..], |v| v)),
+        ),
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// `GET /programme/kpis.csv`.
+pub async fn programme_kpis_csv(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match programme_model(&state, &viewer).await {
+        Ok(m) => {
+            let mut rows = Vec::new();
+            for g in m["kpis"].as_array().into_iter().flatten() {
+                for r in g["rows"].as_array().into_iter().flatten() {
+                    let mut r = r.clone();
+                    r["kpi"] = g["name"].clone();
+                    rows.push(r);
+                }
+            }
+            csv_response(
+                "programme-kpis",
+                to_csv(
+                    &[
+                        "kpi",
+                        "area_id",
+                        "area",
+                        "kpi_id",
+                        "unit",
+                        "baseline_period",
+                        "baseline",
+                        "target_period",
+                        "target",
+                        "latest_period",
+                        "latest",
+                        "national",
+                    ],
+                    &rows,
+                ),
+            )
+        }
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// `GET /programme/schools.csv`.
+pub async fn programme_schools_csv(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match programme_model(&state, &viewer).await {
+        Ok(m) => csv_response(
+            "research-schools",
+            to_csv(
+                &[
+                    "name",
+                    "area_id",
+                    "area",
+                    "activities",
+                    "schools_reached",
+                    "participants",
+                ],
+                m["schools"].as_array().map_or(&[][..], |v| v),
+            ),
+        ),
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// The programme's spend against profile as bars.
+pub fn spend_chart(m: &Value) -> String {
+    let groups: Vec<BarGroup> = m["spend"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| BarGroup {
+            label: text(r, "area"),
+            values: vec![
+                int(r, "allocated_pence"),
+                int(r, "committed_pence"),
+                int(r, "spent_pence"),
+            ],
+        })
+        .collect();
+    charts::money_bars(
+        "Spend against allocation, by area",
+        &["Allocated", "Granted", "Spent"],
+        &groups,
+    )
+}
+
+/// `GET /programme/spend.svg`.
+pub async fn programme_spend_svg(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match programme_model(&state, &viewer).await {
+        Ok(m) => download(spend_chart(&m), "image/svg+xml", "programme-spend.svg"),
+        Err(e) => page_error(&viewer, e),
+    }
+}

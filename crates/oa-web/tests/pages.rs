@@ -1,0 +1,629 @@
+//! The dashboard pages through the router (no network): status codes by role, sign in,
+//! CSRF, the area lead's forms with server-side validation and error summaries, refusal
+//! on another area, escaping of user text, and the downloads.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use oa_store::{AnyStore, Filter, Kind, PageRequest, Store};
+use oa_web::demo::{self, DemoCredentials};
+use oa_web::pages::csrf_token;
+use oa_web::{AppState, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+impl Resp {
+    fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+struct App {
+    state: AppState,
+    creds: DemoCredentials,
+    _dir: tempfile::TempDir,
+}
+
+/// A signed-in browser: its cookie secret.
+struct Session {
+    secret: String,
+}
+
+impl Session {
+    fn csrf(&self) -> String {
+        csrf_token(&self.secret)
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl App {
+    async fn new() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AnyStore::open(dir.path().join("oa.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let state = AppState::new(store);
+        let creds = demo::load(&state).await.unwrap();
+        App {
+            state,
+            creds,
+            _dir: dir,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        s: Option<&Session>,
+        body: Option<String>,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(s) = s {
+            req = req.header(header::COOKIE, format!("oa_session={}", s.secret));
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(b)),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let resp = router(self.state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, uri: &str, s: Option<&Session>) -> Resp {
+        self.call("GET", uri, s, None).await
+    }
+
+    async fn post(&self, uri: &str, s: Option<&Session>, pairs: &[(&str, &str)]) -> Resp {
+        self.call("POST", uri, s, Some(form(pairs))).await
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> Session {
+        let r = self
+            .post(
+                "/sign-in",
+                None,
+                &[("email", email), ("password", password), ("next", "/")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let cookie = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+        let secret = cookie
+            .strip_prefix("oa_session=")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        Session { secret }
+    }
+
+    async fn lead(&self) -> Session {
+        self.sign_in(&self.creds.lead_email, &self.creds.lead_password)
+            .await
+    }
+
+    async fn admin(&self) -> Session {
+        self.sign_in(&self.creds.admin_email, &self.creds.admin_password)
+            .await
+    }
+
+    async fn area_id(&self, code: &str) -> i64 {
+        self.records(Kind::Area, vec![("code", json!(code))]).await[0]["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn records(&self, kind: Kind, equals: Vec<(&'static str, Value)>) -> Vec<Value> {
+        self.state
+            .store
+            .list(
+                kind,
+                &Filter {
+                    equals,
+                    area_in: None,
+                },
+                PageRequest::ALL,
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(Value::Object)
+            .collect()
+    }
+
+    /// The first KPI of an area.
+    async fn kpi_of(&self, area: i64) -> i64 {
+        let mut k = self
+            .records(Kind::Kpi, vec![("area_id", json!(area))])
+            .await;
+        k.sort_by_key(|k| k["id"].as_i64());
+        k[0]["id"].as_i64().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn national_view_lists_the_areas_for_anyone() {
+    let app = App::new().await;
+    let r = app.get("/", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.content_type().starts_with("text/html"));
+    assert!(r.text.contains("<html lang=\"en\""));
+    assert!(r.text.contains("12 of 12 areas"), "{}", r.text);
+    let blackpool = app.area_id("OA03").await;
+    assert!(
+        r.text
+            .contains(&format!("href=\"/areas/{blackpool}\">Blackpool</a>"))
+    );
+    // Without OA_DATA_DIR there is no map, and the page says why.
+    assert!(r.text.contains("id=\"map-note\""));
+    assert!(r.text.contains("Sign in"));
+
+    // Server-side filtering and sorting (no JavaScript needed).
+    let r = app.get("/?q=fenland", None).await;
+    assert!(r.text.contains("1 of 12 areas"), "{}", r.text);
+    assert!(r.text.contains("Fenland and East Cambridgeshire"));
+    assert!(!r.text.contains(">Blackpool</a>"));
+    let r = app.get("/?sort=allocated_pence&dir=desc", None).await;
+    let first_blackpool = r.text.find(">Blackpool</a>").unwrap();
+    let first_somerset = r.text.find(">West Somerset</a>").unwrap();
+    assert!(
+        first_blackpool < first_somerset,
+        "Blackpool has the largest allocation"
+    );
+
+    let csv = app.get("/areas.csv?q=derby", None).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.text);
+    assert!(lines[0].starts_with("id,code,name,wave"));
+    assert!(lines[1].contains("Derby"));
+    // No boundaries: the map download is a 404 that says why.
+    assert_eq!(
+        app.get("/map.svg", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn area_profile_shows_plan_kpis_money_and_downloads() {
+    let app = App::new().await;
+    let id = app.area_id("OA03").await;
+    let r = app.get(&format!("/areas/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for needle in [
+        "Blackpool",
+        "Board and partners",
+        "Raise attainment and progress in schools",
+        "KS2 reading, writing and maths at the expected standard",
+        "<svg",
+        "class=\"point-actual\"",
+        "Series break 2019/20",
+        "£1,970,000",
+        "Research schools",
+    ] {
+        assert!(r.text.contains(needle), "missing {needle}");
+    }
+    // Anonymous readers get no edit links.
+    assert!(!r.text.contains("Record an actual"));
+    let kpi = app.kpi_of(id).await;
+    let svg = app
+        .get(&format!("/areas/{id}/kpis/{kpi}/chart.svg"), None)
+        .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(svg.content_type(), "image/svg+xml");
+    assert!(svg.text.starts_with("<svg") && svg.text.ends_with("</svg>"));
+    let csv = app.get(&format!("/areas/{id}/kpis.csv"), None).await;
+    assert!(csv.text.contains("2016/17,62.0,62.0"), "{}", csv.text);
+    let money = app.get(&format!("/areas/{id}/money.csv"), None).await;
+    assert!(
+        money
+            .text
+            .lines()
+            .next()
+            .unwrap()
+            .contains("allocated_pence")
+    );
+    let bars = app.get(&format!("/areas/{id}/money.svg"), None).await;
+    assert!(bars.text.contains("Allocated"));
+    assert_eq!(
+        app.get("/areas/99999", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let p = app.get("/programme", None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.text.contains("Spend against allocation"));
+    assert!(
+        p.text
+            .contains("Meaningful employer encounters per pupil aged 11-18")
+    );
+    for csv in [
+        "/programme/money.csv",
+        "/programme/kpis.csv",
+        "/programme/schools.csv",
+    ] {
+        let r = app.get(csv, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{csv}");
+        assert!(r.text.lines().count() > 12, "{csv}: {}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn sign_in_errors_and_sign_out() {
+    let app = App::new().await;
+    let r = app
+        .post(
+            "/sign-in",
+            None,
+            &[("email", &app.creds.lead_email), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("There is a problem"));
+    assert!(r.text.contains("The email address or password is wrong"));
+    let r = app
+        .post("/sign-in", None, &[("email", ""), ("password", "")])
+        .await;
+    assert!(r.text.contains("href=\"#email\">Enter your email address"));
+    // The return path stays on the site.
+    let r = app
+        .post(
+            "/sign-in",
+            None,
+            &[
+                ("email", &app.creds.lead_email),
+                ("password", &app.creds.lead_password),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.headers[header::LOCATION], "/");
+
+    let s = app.lead().await;
+    let home = app.get("/", Some(&s)).await;
+    assert!(home.text.contains("Signed in as"));
+    assert!(home.text.contains("(area lead)"));
+    // Sign out needs the session's token.
+    let r = app.post("/sign-out", Some(&s), &[("csrf", "forged")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post("/sign-out", Some(&s), &[("csrf", &s.csrf())])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The old cookie no longer signs anyone in: the page reads as signed out.
+    let home = app.get("/", Some(&s)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(!home.text.contains("Signed in as"));
+}
+
+#[tokio::test]
+async fn area_lead_records_a_kpi_actual_with_validation() {
+    let app = App::new().await;
+    let s = app.lead().await;
+    let id = app.area_id("OA03").await;
+    let kpi = app.kpi_of(id).await;
+    let url = format!("/areas/{id}/kpis/{kpi}/actual");
+    let page = app.get(&format!("/areas/{id}"), Some(&s)).await;
+    assert!(page.text.contains(&format!("href=\"{url}\"")));
+    let f = app.get(&url, Some(&s)).await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert!(f.text.contains(&format!("value=\"{}\"", s.csrf())));
+
+    // Not a number: the error summary links to the field, and the value is kept.
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("period", "2018/19"),
+                ("actual", "lots"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("govuk-error-summary"));
+    assert!(r.text.contains("href=\"#actual\""));
+    assert!(r.text.contains("enter the actual as a number"));
+    assert!(r.text.contains("value=\"lots\""));
+    // The domain's rule: a period outside the plan.
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[("csrf", &s.csrf()), ("period", "2030/31"), ("actual", "60")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("is outside plan"), "{}", r.text);
+    assert!(r.text.contains("href=\"#period\""));
+    // Wrong kind of period.
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[("csrf", &s.csrf()), ("period", "2018-19"), ("actual", "60")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("is not a academic year") || r.text.contains("academic year"));
+    // No token: refused before anything is written.
+    let r = app
+        .post(&url, Some(&s), &[("period", "2018/19"), ("actual", "60")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // A good one, with a note that tries to inject markup.
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("period", "2018/19"),
+                ("actual", "64.5"),
+                ("national", "65"),
+                ("note", "<script>alert(1)</script>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(
+        r.headers[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("/areas/{id}?saved=kpi"))
+    );
+    let page = app.get(&format!("/areas/{id}?saved=kpi"), Some(&s)).await;
+    assert!(page.text.contains("The KPI actual was saved"));
+    assert!(
+        page.text.contains("Actual 2018/19: 64.5 %"),
+        "the chart shows the new point"
+    );
+    assert!(page.text.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(!page.text.contains("<script>alert(1)</script>"));
+    let stored = app
+        .records(
+            Kind::KpiValue,
+            vec![("kpi_id", json!(kpi)), ("period", json!("2018/19"))],
+        )
+        .await;
+    assert_eq!(stored[0]["actual"], json!(64.5));
+}
+
+#[tokio::test]
+async fn other_areas_and_other_roles_are_refused() {
+    let app = App::new().await;
+    let s = app.lead().await;
+    let derby = app.area_id("OA05").await;
+    let kpi = app.kpi_of(derby).await;
+    let url = format!("/areas/{derby}/kpis/{kpi}/actual");
+    // Another area's profile is readable (published) but has no edit links.
+    let page = app.get(&format!("/areas/{derby}"), Some(&s)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("Record an actual"));
+    let r = app.get(&url, Some(&s)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("You cannot see or change this"));
+    assert!(r.text.contains("area leads may change their own area"));
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[("csrf", &s.csrf()), ("period", "2019/20"), ("actual", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        app.records(
+            Kind::KpiValue,
+            vec![("kpi_id", json!(kpi)), ("period", json!("2019/20"))]
+        )
+        .await
+        .is_empty()
+    );
+    let r = app.get(&format!("/areas/{derby}/spend"), Some(&s)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Signed out: asked to sign in.
+    let r = app.get(&url, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("href=\"/sign-in\""));
+    // A KPI of another area under this area's path is not found.
+    let mine = app.area_id("OA03").await;
+    let r = app
+        .get(&format!("/areas/{mine}/kpis/{kpi}/actual"), Some(&s))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The admin may edit anywhere.
+    let a = app.admin().await;
+    assert_eq!(app.get(&url, Some(&a)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
+    let app = App::new().await;
+    let s = app.lead().await;
+    let id = app.area_id("OA03").await;
+    let grants = app.records(Kind::Grant, vec![("area_id", json!(id))]).await;
+    let grant = grants[0]["id"].as_i64().unwrap().to_string();
+    let url = format!("/areas/{id}/spend");
+    let r = app.get(&url, Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains(&format!("<option value=\"{grant}\"")));
+    // Far above the grant: the store's guard, as an error on the amount.
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("grant_id", &grant),
+                ("month", "2019-03"),
+                ("amount", "999999999"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("would exceed the grant"), "{}", r.text);
+    assert!(r.text.contains("href=\"#amount\""));
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("grant_id", &grant),
+                ("month", "March"),
+                ("amount", "12.345"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("enter the amount in pounds"));
+    let before = app
+        .records(Kind::SpendReturn, vec![("area_id", json!(id))])
+        .await
+        .len();
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("grant_id", &grant),
+                ("month", "2019-03"),
+                ("amount", "1,250.50"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let after = app
+        .records(Kind::SpendReturn, vec![("area_id", json!(id))])
+        .await;
+    assert_eq!(after.len(), before + 1);
+    assert!(after.iter().any(|x| x["amount_pence"] == json!(125_050)));
+
+    let plan = app.records(Kind::Plan, vec![("area_id", json!(id))]).await[0].clone();
+    let pid = plan["id"].as_i64().unwrap();
+    let url = format!("/areas/{id}/plans/{pid}");
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("title", ""),
+                ("first_period", "2017/18"),
+                ("last_period", "2020/21"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("enter the plan"));
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("title", "Blackpool plan (revised)"),
+                ("first_period", "2017/18"),
+                ("last_period", "2021/22"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let plan = app.records(Kind::Plan, vec![("id", json!(pid))]).await[0].clone();
+    assert_eq!(plan["title"], "Blackpool plan (revised)");
+    // The demo's plan was version 1; one change makes version 2, with its snapshot.
+    assert_eq!(plan["version"], json!(2));
+    let versions = app
+        .records(Kind::PlanVersion, vec![("plan_id", json!(pid))])
+        .await;
+    assert_eq!(versions.len(), 2);
+}
+
+#[test]
+fn the_national_map_is_small_enough_for_a_page() {
+    // The demo's districts on the shared ONS boundaries, as the national view draws them.
+    let topo = oa_testkit::shared_data("geo/onsvisual-uk-topojson/topo.json");
+    let layer = oa_geo::load_boundaries(
+        &topo,
+        &oa_geo::LoadOptions {
+            layer: Some("ltla".into()),
+            year: Some(2018),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let codes: Vec<String> = [
+        "E07000191",
+        "E07000148",
+        "E06000009",
+        "E08000004",
+        "E07000010",
+        "E07000009",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
+    let spec = oa_web::pages::map::MapSpec {
+        title: "Opportunity areas by wave".into(),
+        column: "wave".into(),
+        cells: codes.iter().map(|_| "wave 1".to_string()).collect(),
+        highlight: codes.clone(),
+        codes,
+        categorical: true,
+        highlight_label: "opportunity area".into(),
+    };
+    let svg = oa_web::pages::map::draw(&layer, &spec).unwrap();
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..80]
+    );
+    assert!(svg.contains("wave 1"));
+    assert!(svg.len() < 400_000, "map is {} bytes", svg.len());
+}
