@@ -23,6 +23,8 @@ pub enum ServeError {
     },
     #[error("loading the demonstration programme: {0}")]
     Demo(String),
+    #[error("importing the bundle: {0}")]
+    Import(String),
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -63,6 +65,75 @@ impl Server {
             local_addr,
             demo,
         })
+    }
+
+    /// Imports a results bundle's `selection.csv` (and `allocations.csv` when present)
+    /// into programme `programme`, or into a new programme named after the bundle.
+    pub async fn import(
+        &self,
+        bundle: &std::path::Path,
+        programme: Option<i64>,
+    ) -> Result<(i64, crate::domain::import::ImportReport), ServeError> {
+        use oa_store::Kind;
+        let read = |name: &str| -> Result<Option<String>, ServeError> {
+            let path = bundle.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(Some(text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(ServeError::Import(format!("{}: {e}", path.display()))),
+            }
+        };
+        let selection = read("selection.csv")?.ok_or_else(|| {
+            ServeError::Import(format!(
+                "{} has no selection.csv: give a results bundle of a study with a [selection] section (oa run), or run `oa select` on it",
+                bundle.display()
+            ))
+        })?;
+        let allocations = read("allocations.csv")?;
+        let sys = crate::auth::Principal::system("import");
+        let store = &self.state.store;
+        let fail = |e: ApiError| ServeError::Import(e.detail());
+        let programme_id = match programme {
+            Some(id) => {
+                if store.get(Kind::Programme, id).await?.is_none() {
+                    return Err(ServeError::Import(format!(
+                        "there is no programme {id}: leave out --programme to create one"
+                    )));
+                }
+                id
+            }
+            None => {
+                let today = time::OffsetDateTime::now_utc().date();
+                let end = today.replace_year(today.year() + 5).unwrap_or(today);
+                let name = bundle
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_else(|| "bundle".into());
+                let created = crate::domain::create(
+                    store,
+                    &sys,
+                    Kind::Programme,
+                    serde_json::json!({
+                        "name": format!("Programme from {name}"),
+                        "description": "created by `oa serve --import`: set its dates and publish it",
+                        "starts_on": today.to_string(), "ends_on": end.to_string(),
+                    }),
+                )
+                .await
+                .map_err(fail)?;
+                created["id"].as_i64().unwrap_or(0)
+            }
+        };
+        let report = crate::domain::import::import_bundle(
+            store,
+            &sys,
+            programme_id,
+            &selection,
+            allocations.as_deref(),
+        )
+        .await
+        .map_err(fail)?;
+        Ok((programme_id, report))
     }
 
     /// Serves until `shutdown` resolves, drains requests in flight, closes the store.

@@ -1,6 +1,15 @@
 //! `oa serve`: the programme service (JSON API and pages) on one address.
 
 use crate::exit;
+
+/// Prints a line on stdout, ignoring a closed stdout (a server must not die because
+/// whoever started it stopped reading).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 use oa_web::server::{ServeError, Server};
 
 /// Arguments of `oa serve`.
@@ -17,6 +26,13 @@ pub struct Args {
     /// sign-in details.
     #[arg(long)]
     pub demo: bool,
+    /// Import a results bundle's chosen areas (selection.csv) and allocations
+    /// (allocations.csv) before serving; areas and allocations already present are kept.
+    #[arg(long, value_name = "BUNDLE")]
+    pub import: Option<std::path::PathBuf>,
+    /// The programme (id) to import into; by default a new programme named after the bundle.
+    #[arg(long, requires = "import")]
+    pub programme: Option<i64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -27,6 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let server = Server::bind(&args.listen, &args.database, args.demo)
         .await
         .map_err(|e| match e {
@@ -36,13 +53,32 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             }
             other => anyhow::Error::new(other),
         })?;
-    println!(
+    if let Some(bundle) = &args.import {
+        let (programme, report) =
+            server
+                .import(bundle, args.programme)
+                .await
+                .map_err(|e| match e {
+                    ServeError::Import(_) => exit::user(e),
+                    other => anyhow::Error::new(other),
+                })?;
+        say!(
+            "oa serve: imported {} into programme {programme}: {} areas created ({} already present), {} funds created, {} allocations created ({} already present)",
+            bundle.display(),
+            report.areas_created,
+            report.areas_present,
+            report.funds_created,
+            report.allocations_created,
+            report.allocations_present
+        );
+    }
+    say!(
         "oa serve: listening on http://{} (database: {})",
         server.local_addr,
         redact(&args.database)
     );
     if let Some(demo) = &server.demo {
-        println!(
+        say!(
             "oa serve: demo programme {}",
             if demo.loaded {
                 "loaded"
@@ -50,17 +86,20 @@ async fn serve(args: Args) -> anyhow::Result<()> {
                 "already present"
             }
         );
-        println!(
+        say!(
             "oa serve: demo admin: email={} password={}",
-            demo.admin_email, demo.admin_password
+            demo.admin_email,
+            demo.admin_password
         );
-        println!(
+        say!(
             "oa serve: demo area lead for {}: email={} password={}",
-            demo.lead_area, demo.lead_email, demo.lead_password
+            demo.lead_area,
+            demo.lead_email,
+            demo.lead_password
         );
     }
-    server.run(shutdown_signal()).await?;
-    println!("oa serve: stopped cleanly");
+    server.run(shutdown).await?;
+    say!("oa serve: stopped cleanly");
     Ok(())
 }
 
@@ -78,27 +117,48 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves on Ctrl-C or SIGTERM. The handlers are installed now, before
+/// the address is printed, so a signal sent as soon as the server is up is never missed.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let streams = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut term, mut int) = streams;
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {},
+                _ = int => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        say!("oa serve: shutting down (finishing requests in flight)");
     }
-    println!("oa serve: shutting down (finishing requests in flight)");
 }
 
 #[cfg(test)]
