@@ -355,3 +355,20 @@ fn missing_file_of_an_optional_section_is_found_before_computing() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn codes_of_another_area_type() {
+    // An LSOA code in a district study.
+    let data = DATA.replace("E06000003,Redcar", "E01000003,Redcar");
+    fails(
+        STUDY,
+        Some(&data),
+        &[
+            "data.csv",
+            "`code`",
+            "E01000003",
+            "an LSOA code",
+            "not a lad 2016 code",
+        ],
+    );
+}
