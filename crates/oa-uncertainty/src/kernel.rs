@@ -8,9 +8,9 @@
 
 use crate::UncertaintyError;
 use crate::problem::{Columns, Problem};
-use crate::rank::FastRank;
+
 use crate::space::Config;
-use oa_engine::{Child, aggregate};
+use oa_engine::{Child, RankScratch, aggregate, rank_min_into};
 use oa_model::study::Aggregation;
 
 /// Per-worker buffers, reused across runs.
@@ -20,7 +20,7 @@ pub struct Workspace {
     weights: Vec<f64>,
     sum_w: Vec<f64>,
     noisy: Columns,
-    pub rank: FastRank,
+    pub rank_scratch: RankScratch,
     pub ranks: Vec<u32>,
 }
 
@@ -28,7 +28,7 @@ impl Workspace {
     /// Indices of the ranked areas in rank order (rank 1 first, ties in input order),
     /// after [`evaluate`].
     pub fn order(&self) -> &[u32] {
-        self.rank.order()
+        self.rank_scratch.order()
     }
 }
 
@@ -94,8 +94,12 @@ pub fn evaluate(p: &Problem, config: &Config, ws: &mut Workspace) -> Result<(), 
     }
     ws.ranks.resize(n, 0);
     let root = tree.root();
-    ws.rank
-        .rank_into(&ws.scores[root], p.highest_first, &mut ws.ranks);
+    rank_min_into(
+        &ws.scores[root],
+        p.highest_first,
+        &mut ws.rank_scratch,
+        &mut ws.ranks,
+    );
     Ok(())
 }
 

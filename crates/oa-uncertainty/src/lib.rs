@@ -18,7 +18,6 @@ pub mod chart;
 pub mod kernel;
 pub mod montecarlo;
 pub mod problem;
-pub mod rank;
 pub mod report;
 pub mod sobol;
 pub mod space;
