@@ -308,12 +308,13 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
     let data_dir = data_dir_for(&args.study, args.data_dir.as_deref());
     mark("parse study", &mut timings);
 
+    let bar = Bar::new(!args.quiet);
+    bar.spin("Reading data");
     let data = load_data(&study, &data_dir)?;
     mark("read data", &mut timings);
 
     let matrix = IndicatorMatrix::new(data.indicator_ids.clone(), data.columns.clone())
         .with_area_codes(data.area_codes.clone());
-    let bar = Bar::new(!args.quiet);
     let result = oa_engine::compute_index(&study, &matrix, &bar)
         .map_err(|e| exit::user(format!("{}: {e}", args.study.display())))?;
     oa_engine::Progress::finish(&bar);

@@ -80,10 +80,18 @@ impl Bar {
         };
         Bar { bar }
     }
+
+    /// A phase of unknown length (reading files): a ticking spinner with a message.
+    pub fn spin(&self, phase: &str) {
+        self.bar.set_message(phase.to_string());
+        self.bar
+            .enable_steady_tick(std::time::Duration::from_millis(120));
+    }
 }
 
 impl oa_engine::Progress for Bar {
     fn start(&self, phase: &str, total: u64) {
+        self.bar.disable_steady_tick();
         self.bar.reset();
         self.bar.set_length(total);
         self.bar.set_message(phase.to_string());
