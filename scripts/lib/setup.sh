@@ -97,5 +97,19 @@ setup_postgres() {
 
 # Installs the browser-test packages (Playwright core, axe-core) for the dashboard tests.
 setup_browser() {
-  :
+  # The dashboard's end-to-end tests: playwright-core and axe-core from the npm registry
+  # (pinned by e2e/package-lock.json). No browser is downloaded: they drive Debian's
+  # chromium (/usr/bin/chromium), which the system setup installs.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "installing Debian packages: nodejs npm (playwright-core wants Node.js 20 or later)"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "setup_browser: /usr/bin/chromium is missing: apt-get install chromium" >&2
+    return 1
+  fi
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --prefix "$(dirname "${BASH_SOURCE[0]}")/../../e2e"
 }

@@ -617,6 +617,7 @@ fn the_national_map_is_small_enough_for_a_page() {
         codes,
         categorical: true,
         highlight_label: "opportunity area".into(),
+        fill_rest: Some("other".into()),
     };
     let svg = oa_web::pages::map::draw(&layer, &spec).unwrap();
     assert!(
@@ -625,5 +626,7 @@ fn the_national_map_is_small_enough_for_a_page() {
         &svg[..80]
     );
     assert!(svg.contains("wave 1"));
+    // Every other English district is drawn as "other", so none is missing.
+    assert!(!svg.contains("no data"), "districts left as missing data");
     assert!(svg.len() < 400_000, "map is {} bytes", svg.len());
 }

@@ -53,7 +53,7 @@ fn r2(x: f64) -> String {
 /// A KPI chart from a KPI of the area summary (`values` and `series_breaks` nested).
 pub fn kpi_chart(kpi: &Value) -> String {
     let (w, h) = (640.0, 300.0);
-    let (ml, mr, mt, mb) = (56.0, 20.0, 20.0, 70.0);
+    let (ml, mr, mt, mb) = (56.0, 44.0, 24.0, 70.0);
     let name = txt(kpi, "name").unwrap_or("KPI");
     // Several charts share a page: their ids must differ.
     let uid = format!("kpi{}", kpi.get("id").and_then(Value::as_i64).unwrap_or(0));
@@ -119,16 +119,27 @@ pub fn kpi_chart(kpi: &Value) -> String {
         lo = 0.0;
         hi = 1.0;
     }
-    let pad = ((hi - lo) * 0.15).max(if hi.abs() > 10.0 { 1.0 } else { 0.1 });
-    lo = if lo >= 0.0 && lo - pad < 0.0 {
-        0.0
-    } else {
-        lo - pad
-    };
-    hi += pad;
+    if hi - lo < 1e-9 {
+        lo -= 1.0;
+        hi += 1.0;
+    }
+    // Gridlines at round numbers: a step of 1, 2 or 5 times a power of ten.
     if unit == "%" {
         hi = hi.min(100.0);
     }
+    let raw = ((hi - lo) / 4.0).max(1e-9);
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    lo = ((lo - step * 0.5) / step).floor() * step;
+    if lo < 0.0 && (lo + step * 0.5) >= 0.0 {
+        lo = 0.0;
+    }
+    hi = ((hi + step * 0.5) / step).ceil() * step;
+    let ticks = ((hi - lo) / step).round() as i32;
     let pw = w - ml - mr;
     let ph = h - mt - mb;
     let x = |y: i32| ml + pw * f64::from(y - y0) / f64::from(y1 - y0);
@@ -163,8 +174,8 @@ pub fn kpi_chart(kpi: &Value) -> String {
         }
     );
     // Axes and gridlines.
-    for i in 0..=4 {
-        let v = lo + (hi - lo) * f64::from(i) / 4.0;
+    for i in 0..=ticks {
+        let v = lo + step * f64::from(i);
         let yy = yv(v);
         let _ = write!(
             s,
@@ -179,9 +190,9 @@ pub fn kpi_chart(kpi: &Value) -> String {
     }
     let _ = write!(
         s,
-        r##"<text x="12" y="{}" transform="rotate(-90 12 {})" text-anchor="middle" fill="#0b0c0c">{}</text>"##,
-        r2(mt + ph / 2.0),
-        r2(mt + ph / 2.0),
+        r##"<text x="{}" y="{}" text-anchor="start" fill="#0b0c0c">{}</text>"##,
+        4,
+        r2(mt - 8.0),
         esc(unit)
     );
     for y in y0..=y1 {

@@ -61,6 +61,9 @@ pub struct MapSpec {
     pub categorical: bool,
     pub highlight: Vec<String>,
     pub highlight_label: String,
+    /// When set, English districts missing from the data are drawn in this category
+    /// (e.g. "other districts") rather than as missing data.
+    pub fill_rest: Option<String>,
 }
 
 static CACHE: LazyLock<Mutex<HashMap<u64, Arc<String>>>> =
@@ -97,11 +100,23 @@ pub fn svg(spec: &MapSpec) -> Result<Arc<String>, String> {
 
 /// Draws `spec` on `layer`.
 pub fn draw(layer: &Layer, spec: &MapSpec) -> Result<String, String> {
+    let mut codes = spec.codes.clone();
+    let mut cells = spec.cells.clone();
+    if let Some(rest) = &spec.fill_rest {
+        let known: std::collections::HashSet<&str> =
+            spec.codes.iter().map(String::as_str).collect();
+        for f in &layer.features {
+            if f.code.starts_with('E') && !known.contains(f.code.as_str()) {
+                codes.push(f.code.clone());
+                cells.push(rest.clone());
+            }
+        }
+    }
     let column = Column {
         name: spec.column.clone(),
-        codes: spec.codes.clone(),
-        names: vec![None; spec.codes.len()],
-        cells: spec.cells.clone(),
+        names: vec![None; codes.len()],
+        codes,
+        cells,
     };
     let classes = if spec.categorical {
         Classes::Bands

@@ -191,6 +191,7 @@ fn national_map_spec(rows: &[Value], column: Option<&str>) -> MapSpec {
                 categorical: column == "band",
                 highlight,
                 highlight_label: "opportunity area (selected)".into(),
+                fill_rest: None,
             }
         }
         None => {
@@ -213,6 +214,7 @@ fn national_map_spec(rows: &[Value], column: Option<&str>) -> MapSpec {
                 categorical: true,
                 highlight,
                 highlight_label: "opportunity area (selected)".into(),
+                fill_rest: Some("other".into()),
             }
         }
     }
