@@ -9,14 +9,19 @@
 //! - `oa_store`: the [`oa_store::Store`] trait (SQLite or PostgreSQL).
 //!
 //! Errors leave as RFC 9457 problem documents ([`error::ApiError`]). The area summary is
-//! cached per area in memory and the whole cache is dropped after any successful write,
-//! (a generation counter keeps a read that races a write from caching the old state), which
-//! is exact for the single-process SQLite deployment; with PostgreSQL (possibly
-//! several servers) the cache is off.
+//! cached per area in memory and dropped around every write (a generation counter keeps a
+//! read that races a write from caching the old state), which is exact for the
+//! single-process SQLite deployment; with PostgreSQL (possibly several servers) the cache
+//! is off.
 //!
-//! For the pages: [`pages::router`] is merged at `/`; handlers take
-//! `State<AppState>` and a [`auth::Principal`], and call [`domain`] functions (the same
-//! rules as the API).
+//! For the pages: [`pages::router`] is merged at `/`. A page handler takes
+//! `State<AppState>` and a [`auth::Principal`] (or `Result<Principal, ApiError>` to show
+//! an HTML error for a stale cookie), and reads and writes only through [`domain`]
+//! (`get`, `list`, `create`, `update`, `delete`, `upsert_kpi_actual`, `readable_areas`,
+//! `summary::area_summary`, `summary::money`), so the pages enforce exactly the API's
+//! rules. Sign-in forms call [`auth::sign_in`] (it returns the `Set-Cookie` value) and
+//! [`auth::sign_out`]. A [`error::ApiError`] carries the status, a `detail` and the
+//! field-level errors for a form's error summary.
 
 pub mod api;
 pub mod auth;
