@@ -306,6 +306,12 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
 
     let (study, study_bytes) = load_study(&args.study)?;
     let data_dir = data_dir_for(&args.study, args.data_dir.as_deref());
+    // Refuse an unusable --out before any work; the staging folder vanishes on error.
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(&study.study.id));
+    let bundle = BundleWriter::create(&out).map_err(exit::user)?;
     mark("parse study", &mut timings);
 
     let bar = Bar::new(!args.quiet);
@@ -320,11 +326,6 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
     oa_engine::Progress::finish(&bar);
     mark("compute index", &mut timings);
 
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(&study.study.id));
-    let bundle = BundleWriter::create(&out).map_err(exit::user)?;
     let mut formats = args.format.clone();
     formats.push(OutputFormat::Csv);
     let order = rank_order(&result);
