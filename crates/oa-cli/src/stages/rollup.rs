@@ -100,6 +100,11 @@ fn table_source(
     }
 }
 
+/// Position of a (known) column, for cell references in messages.
+fn column_index(table: &oa_io::SourceTable, name: &str) -> usize {
+    table.headers.iter().position(|h| h == name).unwrap_or(0)
+}
+
 /// Small-area code -> (larger area code, larger area name).
 type Parents = HashMap<String, (String, String)>;
 
@@ -120,17 +125,19 @@ fn read_parents(study: &Study, rollup: &Rollup, data_dir: &Path) -> anyhow::Resu
             return Err(exit::user(format!(
                 "{}: {}: the larger area code is empty for `{code}`",
                 source.path,
-                table.location(i).cell(0, &p.code_column)
+                table
+                    .location(i)
+                    .cell(column_index(&table, &p.code_column), &p.code_column)
             )));
         }
         let name = names.map(|n| n[i].clone()).unwrap_or_default();
-        if let Some((before, _)) = out.insert(code.clone(), (parent.clone(), name)) {
-            if before != parent {
-                return Err(exit::user(format!(
-                    "{}: small area `{code}` is given two larger areas ({before} and {parent}); a roll-up needs one each",
-                    source.path
-                )));
-            }
+        if let Some((before, _)) = out.insert(code.clone(), (parent.clone(), name))
+            && before != parent
+        {
+            return Err(exit::user(format!(
+                "{}: small area `{code}` is given two larger areas ({before} and {parent}); a roll-up needs one each",
+                source.path
+            )));
         }
     }
     Ok(out)
@@ -148,11 +155,13 @@ fn read_populations(
     let values = table.numbers(&p.column).map_err(exit::user)?;
     let mut out = HashMap::with_capacity(codes.len());
     for (i, (code, &v)) in codes.iter().zip(&values).enumerate() {
-        if !(v >= 0.0) {
+        if v.is_nan() || v < 0.0 {
             return Err(exit::user(format!(
                 "{}: {}: population of `{code}` is {}; give a number >= 0",
                 source.path,
-                table.location(i).cell(0, &p.column),
+                table
+                    .location(i)
+                    .cell(column_index(&table, &p.column), &p.column),
                 if v.is_nan() {
                     "missing".to_string()
                 } else {

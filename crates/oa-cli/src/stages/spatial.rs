@@ -77,7 +77,8 @@ pub fn cluster_label(
     if neighbours == 0 {
         return "no neighbours";
     }
-    if !(s.moran_p <= alpha) {
+    // A NaN p-value (no permutations) is never significant.
+    if s.moran_p.is_nan() || s.moran_p > alpha {
         return "not significant";
     }
     // The high end of the scale is the worst (cold) end when higher is worse.
@@ -95,11 +96,11 @@ pub fn cluster_label(
     }
 }
 
-/// Codes, names and values of the analysed column of `scores.csv`.
-fn read_column(
-    out: &Path,
-    spatial: &Spatial,
-) -> anyhow::Result<(Vec<String>, Vec<String>, Vec<f64>, String)> {
+/// Codes, names and values of the analysed column of `scores.csv`, and the column's name.
+type ScoreColumn = (Vec<String>, Vec<String>, Vec<f64>, String);
+
+/// Reads the analysed column of `scores.csv` (areas without a value are left out).
+fn read_column(out: &Path, spatial: &Spatial) -> anyhow::Result<ScoreColumn> {
     let source = Source {
         id: "scores".into(),
         path: "scores.csv".into(),
