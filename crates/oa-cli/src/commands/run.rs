@@ -306,12 +306,11 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
 
     let (study, study_bytes) = load_study(&args.study)?;
     let data_dir = data_dir_for(&args.study, args.data_dir.as_deref());
-    // Refuse an unusable --out before any work; the staging folder vanishes on error.
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&study.study.id));
-    let bundle = BundleWriter::create(&out).map_err(exit::user)?;
+    check_out(&out)?;
     mark("parse study", &mut timings);
 
     let bar = Bar::new(!args.quiet);
@@ -326,6 +325,7 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
     oa_engine::Progress::finish(&bar);
     mark("compute index", &mut timings);
 
+    let bundle = BundleWriter::create(&out).map_err(exit::user)?;
     let mut formats = args.format.clone();
     formats.push(OutputFormat::Csv);
     let order = rank_order(&result);
@@ -388,6 +388,25 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
         .collect();
     let summary = summary(&study, &data, &result, &order, &out, &stage_files);
     Ok(Outcome { out, summary })
+}
+
+/// Refuses an unusable --out before any work (the bundle writer checks again when it
+/// starts): a file, or a non-empty folder that is not an earlier bundle.
+fn check_out(out: &Path) -> anyhow::Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(exit::user(format!(
+            "{}: exists and is not a directory; choose another --out",
+            out.display()
+        )));
+    }
+    let non_empty = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
+    if non_empty && !out.join(oa_io::MANIFEST_FILE).is_file() {
+        return Err(exit::user(format!(
+            "{}: refusing to overwrite a non-empty directory that is not an `oa` results bundle (no manifest.json); choose another --out or empty it",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Kept areas (positions into the result's per-area vectors) by rank, ties and unranked
