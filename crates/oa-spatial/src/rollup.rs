@@ -290,4 +290,46 @@ mod tests {
         assert!(roll_up(&[area(0, 1.0, 1, -1.0)], 1, true).is_err());
         assert!(roll_up(&[], 1, true).is_err());
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Shares lie in [0, 1]; the local concentration (the most deprived tenth of the
+        /// population) is at least the average rank; every measure's ranks start at 1.
+        #[test]
+        fn summaries_are_bounded_and_consistent(
+            areas in prop::collection::vec((0usize..4, 1u32..500), 8..60),
+        ) {
+            let n = areas.len();
+            // A national ranking: a permutation of 1..=n from the order drawn.
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(|&i| (areas[i].1, i));
+            let mut rank = vec![0; n];
+            for (pos, &i) in order.iter().enumerate() {
+                rank[i] = pos + 1;
+            }
+            let mut districts: Vec<usize> = areas.iter().map(|a| a.0).collect();
+            // Every district gets at least one small area.
+            for (d, slot) in districts.iter_mut().take(4).enumerate() {
+                *slot = d;
+            }
+            let small: Vec<SmallArea> = (0..n)
+                .map(|i| area(districts[i], -(rank[i] as f64), rank[i], f64::from(areas[i].1)))
+                .collect();
+            let out = roll_up(&small, 4, true).unwrap();
+            for (s, r) in &out {
+                prop_assert!((0.0..=1.0).contains(&s.proportion_most_deprived_10pc));
+                prop_assert!((0.0..=1.0).contains(&s.extent));
+                prop_assert!(s.average_rank >= 1.0 && s.average_rank <= n as f64);
+                prop_assert!(s.local_concentration >= s.average_rank - 1e-9);
+                prop_assert!(s.local_concentration <= n as f64);
+                for k in [r.average_score, r.average_rank, r.proportion_most_deprived_10pc, r.extent, r.local_concentration] {
+                    prop_assert!((1..=4).contains(&k));
+                }
+            }
+            prop_assert!(out.iter().any(|(_, r)| r.average_rank == 1));
+        }
+    }
 }
