@@ -23,8 +23,11 @@ pub struct SourceData {
     pub names: Option<Vec<String>>,
     /// One column per requested measure, `NaN` where missing.
     pub columns: Vec<Vec<f64>>,
-    /// Per requested measure: how many cells each missing marker stood for.
-    pub missing: Vec<BTreeMap<String, usize>>,
+    /// Per requested measure: the missing cells, as (row in `codes`, index into
+    /// `marker_names`); see [`SourceData::missing_counts`].
+    pub missing: Vec<Vec<(usize, usize)>>,
+    /// Names of the missing markers (`(empty)`, `c`, ..., the source's, `(no row)`).
+    pub marker_names: Vec<String>,
     /// Data rows read (before tidy filters).
     pub rows_read: usize,
     /// Identity of the file read.
@@ -89,34 +92,47 @@ pub fn read_source(
     }
 }
 
+/// Where values are missing: per column, the rows and the marker each stood for.
 struct MissingTally {
-    counts: Vec<Vec<usize>>,
+    cells: Vec<Vec<(usize, usize)>>,
 }
 
 impl MissingTally {
     fn new(columns: usize) -> Self {
         MissingTally {
-            counts: vec![Vec::new(); columns],
+            cells: vec![Vec::new(); columns],
         }
     }
-    fn add(&mut self, column: usize, marker: usize, n: usize) {
-        let c = &mut self.counts[column];
-        if c.len() <= marker {
-            c.resize(marker + 1, 0);
-        }
-        c[marker] += n;
+    fn add(&mut self, column: usize, row: usize, marker: usize) {
+        self.cells[column].push((row, marker));
     }
-    fn into_maps(self, extra: &[String]) -> Vec<BTreeMap<String, usize>> {
-        self.counts
-            .into_iter()
-            .map(|c| {
-                c.into_iter()
-                    .enumerate()
-                    .filter(|(_, n)| *n > 0)
-                    .map(|(m, n)| (marker_name(m, extra), n))
-                    .collect()
-            })
-            .collect()
+}
+
+/// Names of the markers in [`SourceData::missing`]: the standard ones, the source's own,
+/// then [`NO_ROW`].
+fn marker_names(extra: &[String]) -> Vec<String> {
+    let n = crate::number::STANDARD_MISSING_MARKERS.len() + extra.len();
+    let mut names: Vec<String> = (0..n).map(|m| marker_name(m, extra)).collect();
+    names.push(NO_ROW.to_string());
+    names
+}
+
+impl SourceData {
+    /// For measure `k`, how many cells each marker stood for among the rows `keep`
+    /// accepts.
+    pub fn missing_counts(
+        &self,
+        k: usize,
+        keep: impl Fn(usize) -> bool,
+    ) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for &(row, marker) in &self.missing[k] {
+            if keep(row) {
+                let name = self.marker_names.get(marker).cloned().unwrap_or_default();
+                *counts.entry(name).or_insert(0) += 1;
+            }
+        }
+        counts
     }
 }
 
@@ -179,7 +195,7 @@ fn read_wide(
                 match cell_number(ctx, row, k, &cells.get(k), extra)? {
                     CellValue::Number(v) => column.push(v),
                     CellValue::Missing(marker) => {
-                        tally.add(m, marker, 1);
+                        tally.add(m, codes.len(), marker);
                         column.push(f64::NAN);
                     }
                 }
@@ -197,7 +213,8 @@ fn read_wide(
         codes,
         names: has_name.then_some(names),
         columns,
-        missing: tally.into_maps(extra),
+        missing: tally.cells,
+        marker_names: marker_names(extra),
         rows_read: summary.rows,
         digest,
     })
@@ -401,7 +418,7 @@ fn read_tidy(
                 set_at[m][area] = row;
                 match cell_number(ctx, row, k, &cells.get(k), extra)? {
                     CellValue::Number(v) => columns[m][area] = v,
-                    CellValue::Missing(marker) => tally.add(m, marker, 1),
+                    CellValue::Missing(marker) => tally.add(m, area, marker),
                 }
             }
             Ok(())
@@ -427,7 +444,9 @@ fn read_tidy(
             detail,
         });
     }
-    let mut missing = tally.into_maps(extra);
+    let marker_list = marker_names(extra);
+    let no_row = marker_list.len() - 1;
+    let mut missing = tally.cells;
     for (m, rows) in set_at.iter().enumerate() {
         let absent = rows.iter().filter(|&&r| r == 0).count();
         if let (true, Some(mc)) = (absent == rows.len(), measure_column) {
@@ -443,9 +462,12 @@ fn read_tidy(
                 available,
             });
         }
-        if absent > 0 {
-            missing[m].insert(NO_ROW.to_string(), absent);
-        }
+        missing[m].extend(
+            rows.iter()
+                .enumerate()
+                .filter(|(_, r)| **r == 0)
+                .map(|(area, _)| (area, no_row)),
+        );
     }
     let digest = finish_digest(path, label, summary.digest)?;
     Ok(SourceData {
@@ -453,6 +475,7 @@ fn read_tidy(
         names: has_name.then_some(names),
         columns,
         missing,
+        marker_names: marker_list,
         rows_read: summary.rows,
         digest,
     })

@@ -23,9 +23,9 @@ pub struct StudyData {
     /// Indicator-major values: `columns[i][a]` is indicator `i` for area `a`, `NaN` when
     /// missing. Convert with `IndicatorMatrix { ids: indicator_ids, columns }`.
     pub columns: Vec<Vec<f64>>,
-    /// Per indicator (study order), why values are missing: the marker (`c`, `NA`,
-    /// `(empty)`, `(no row)`, `(not in source)`...) and how many cells it stood for.
-    /// Marker counts cover every row read; `(not in source)` counts kept areas.
+    /// Per indicator (study order), why values of the study's areas are missing: the
+    /// marker (`c`, `NA`, `(empty)`, `(no row)`, `(not in source)`...) and how many
+    /// cells it stood for. Areas removed by the geography filters are not counted.
     pub missing: Vec<BTreeMap<String, usize>>,
     /// How each source beyond the first matched the first source's areas.
     pub joins: Vec<JoinReport>,
@@ -210,7 +210,11 @@ pub fn load_study_data(study: &Study, data_dir: &Path) -> Result<StudyData, Read
             .iter()
             .map(|r| r.map_or(f64::NAN, |r| src[r]))
             .collect();
-        let mut counts = data[s].missing[k].clone();
+        let mut kept_rows = vec![false; data[s].codes.len()];
+        for r in rows_in[s].iter().flatten() {
+            kept_rows[*r] = true;
+        }
+        let mut counts = data[s].missing_counts(k, |r| kept_rows[r]);
         let absent = rows_in[s].iter().filter(|r| r.is_none()).count();
         if absent > 0 {
             counts.insert(NOT_IN_SOURCE.to_string(), absent);

@@ -585,3 +585,103 @@ fn read_errors_are_one_line_even_for_multiline_cells() {
         "{e}"
     );
 }
+
+#[test]
+fn xlsx_table_not_starting_at_a1_names_real_cells() {
+    // Rows 1-2 and column A empty: the used range starts at B3, the header is on row 3.
+    let dir = tempfile::tempdir().unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["Code", "Name", "A", "B"].iter().enumerate() {
+        ws.write_string(2, c as u16 + 1, *h).unwrap();
+    }
+    ws.write_number(3, 1, 830).unwrap(); // an old-style numeric LA code
+    ws.write_string(3, 2, "Derbyshire").unwrap();
+    ws.write_number(3, 3, 1.25).unwrap();
+    ws.write_string(3, 4, "bad").unwrap();
+    wb.save(dir.path().join("o.xlsx")).unwrap();
+    // The code column is matched ignoring case; the bad cell is E4 on the sheet.
+    let e = load_err(dir.path(), &study("o.xlsx", "", ""));
+    assert!(
+        e.contains("sheet `Sheet1` cell E4 (column `B`): `bad` is not a number"),
+        "{e}"
+    );
+    let data = load_study_data(
+        &study("o.xlsx", "header_row = 3\nmissing_markers = [\"bad\"]", ""),
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(data.area_codes, ["830"]);
+    assert_eq!(data.area_names, ["Derbyshire"]);
+    assert_eq!(data.columns[0], [1.25]);
+    assert!(data.columns[1][0].is_nan());
+}
+
+#[test]
+fn tab_separated_files_and_tidy_without_a_measure_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.tsv",
+        "year\tcode\tname\ta\tb\n2021\tE1\tOne\t1\t2\n2022\tE1\tOne\t3\t4\n2022\tE2\tTwo\t5\t6\n",
+    );
+    // Without a measure column each indicator names its value column (`a`, `b`).
+    let tidy = "layout = { kind = \"tidy\", value_column = \"a\", filters = { year = \"2022\" } }";
+    let mut s = study("t.tsv", tidy, "");
+    s.indicators[0].column = Some("a".into());
+    s.indicators[1].column = Some("b".into());
+    let data = load_study_data(&s, dir.path()).unwrap();
+    assert_eq!(data.area_codes, ["E1", "E2"]);
+    assert_eq!(data.columns[0], [3.0, 5.0]);
+    assert_eq!(data.columns[1], [4.0, 6.0]);
+    // Without the filter, E1 has two rows.
+    let mut s = study(
+        "t.tsv",
+        "layout = { kind = \"tidy\", value_column = \"a\" }",
+        "",
+    );
+    s.indicators[0].column = Some("a".into());
+    s.indicators[1].column = Some("b".into());
+    let e = load_err(dir.path(), &s);
+    assert!(
+        e.contains("area `E1` has two rows for `a` after filtering, at line 2 and line 3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn spreadsheet_infinity_and_formula_errors_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["code", "name", "a", "b"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "E1").unwrap();
+    ws.write_string(1, 1, "One").unwrap();
+    ws.write_number(1, 2, 1).unwrap();
+    ws.write_string(1, 3, "#DIV/0!").unwrap();
+    wb.save(dir.path().join("e.xlsx")).unwrap();
+    let e = load_err(dir.path(), &study("e.xlsx", "", ""));
+    assert!(
+        e.contains("cell D2 (column `b`): `#DIV/0!` is not a number"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_counts_cover_only_the_study_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "d.csv",
+        "code,name,a,b\nE06000001,A,c,1\nW06000002,B,c,x\nE06000003,C,..,2\n",
+    );
+    let s = study("d.csv", "", "code_prefixes = [\"E\"]");
+    let data = load_study_data(&s, dir.path()).unwrap();
+    assert_eq!(data.area_codes, ["E06000001", "E06000003"]);
+    // The Welsh row's `c` and `x` are not counted: it is not an area of the study.
+    assert_eq!(data.missing[0].get("c"), Some(&1));
+    assert_eq!(data.missing[0].get(".."), Some(&1));
+    assert!(data.missing[1].is_empty(), "{:?}", data.missing[1]);
+}
