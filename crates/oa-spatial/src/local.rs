@@ -335,6 +335,13 @@ mod tests {
         assert!((s[0].gi_star_z + expected).abs() < 1e-12);
         // Centre with 4 neighbours sums to 25 = 5·5: z = 0.
         assert!(s[4].gi_star_z.abs() < 1e-12);
+        // Cell 7 (value 8) with 4, 6 and 8: (29 - 5·4) / (S·sqrt((9·4 - 16)/8)).
+        let expected7 = 9.0 / ((60.0f64 / 9.0).sqrt() * (20.0f64 / 8.0).sqrt());
+        assert!((s[7].gi_star_z - expected7).abs() < 1e-12);
+        // PySAL's esda 2.9.0 (`G_Local(y, lat2W(3, 3), transform="B", star=True)`) gives
+        // z = 2.06559112 and 2.20454077 for cells 8 and 7.
+        assert!((s[8].gi_star_z - 2.065_591_12).abs() < 1e-8);
+        assert!((s[7].gi_star_z - 2.204_540_77).abs() < 1e-8);
     }
 
     #[test]
