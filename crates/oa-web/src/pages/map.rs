@@ -66,8 +66,10 @@ pub struct MapSpec {
     pub fill_rest: Option<String>,
 }
 
-static CACHE: LazyLock<Mutex<HashMap<u64, Arc<String>>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+type Drawn = Result<Arc<String>, String>;
+
+/// Drawn maps (and failures, so a map that cannot be drawn is not retried per request).
+static CACHE: LazyLock<Mutex<HashMap<u64, Drawn>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// The map as SVG, or the note saying why there is none.
 pub fn svg(spec: &MapSpec) -> Result<Arc<String>, String> {
@@ -75,8 +77,20 @@ pub fn svg(spec: &MapSpec) -> Result<Arc<String>, String> {
     spec.hash(&mut h);
     let key = h.finish();
     if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return Ok(hit);
+        return hit;
     }
+    let drawn = draw_any_vintage(spec);
+    if let Ok(mut c) = CACHE.lock() {
+        if c.len() > 64 {
+            c.clear();
+        }
+        c.insert(key, drawn.clone());
+    }
+    drawn
+}
+
+/// Tries the vintages in order.
+fn draw_any_vintage(spec: &MapSpec) -> Drawn {
     let mut last = String::new();
     let mut drawn = None;
     for year in VINTAGES {
@@ -88,14 +102,7 @@ pub fn svg(spec: &MapSpec) -> Result<Arc<String>, String> {
             Err(e) => last = e,
         }
     }
-    let svg = Arc::new(drawn.ok_or(last)?);
-    if let Ok(mut c) = CACHE.lock() {
-        if c.len() > 64 {
-            c.clear();
-        }
-        c.insert(key, svg.clone());
-    }
-    Ok(svg)
+    drawn.map(Arc::new).ok_or(last)
 }
 
 /// Draws `spec` on `layer`.

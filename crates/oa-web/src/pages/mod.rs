@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(views::national))
         .route("/areas.csv", get(views::areas_csv))
+        .route("/results.csv", get(views::results_csv))
         .route("/map.svg", get(views::map_svg))
         .route("/map.png", get(views::map_png))
         .route("/programme", get(views::programme))

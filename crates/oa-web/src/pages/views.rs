@@ -154,7 +154,7 @@ fn filter_sort(rows: &mut Vec<Value>, q: &TableQuery) {
 }
 
 /// The national map's inputs.
-fn national_map_spec(rows: &[Value], column: Option<&str>) -> MapSpec {
+fn national_map_spec(rows: &[Value], column: Option<&str>, use_results: bool) -> MapSpec {
     let highlight: Vec<String> = rows
         .iter()
         .flat_map(|r| {
@@ -165,7 +165,7 @@ fn national_map_spec(rows: &[Value], column: Option<&str>) -> MapSpec {
         })
         .filter(|c| !c.is_empty())
         .collect();
-    match results().0 {
+    match results().0.filter(|_| use_results) {
         Some(res) => {
             let has_bands = res.rows.iter().any(|r| !r.band.is_empty());
             let column = match column {
@@ -220,6 +220,9 @@ fn national_map_spec(rows: &[Value], column: Option<&str>) -> MapSpec {
     }
 }
 
+/// How many results rows the national page shows (all are in `/results.csv`).
+const DISTRICT_ROWS: usize = 200;
+
 /// `GET /`: the national view.
 pub async fn national(
     State(state): State<AppState>,
@@ -230,11 +233,23 @@ pub async fn national(
         Ok(r) => r,
         Err(e) => return page_error(&viewer, e),
     };
-    let spec = national_map_spec(&rows, q.column.as_deref());
-    let (map_svg, map_note) = match map::svg(&spec) {
+    let mut spec = national_map_spec(&rows, q.column.as_deref(), true);
+    let (mut map_svg, mut map_note) = match map::svg(&spec) {
         Ok(svg) => (Some(svg.to_string()), None),
         Err(note) => (None, Some(note)),
     };
+    // Results whose areas are not districts (e.g. small areas): map the programme instead.
+    if map_svg.is_none() && results().0.is_some() {
+        let fallback = national_map_spec(&rows, None, false);
+        if let Ok(svg) = map::svg(&fallback) {
+            map_svg = Some(svg.to_string());
+            map_note = Some(format!(
+                "The results cannot be mapped on districts ({}), so the map shows the programme's areas.",
+                map_note.unwrap_or_default()
+            ));
+            spec = fallback;
+        }
+    }
     let total = rows.len();
     filter_sort(&mut rows, &q);
     let (res, res_error) = results();
@@ -248,6 +263,9 @@ pub async fn national(
         });
     }
     districts.sort_by_key(|d| d.rank.unwrap_or(u32::MAX));
+    let districts_total = districts.len();
+    // A page stays small: the first rows here, every row in the CSV.
+    districts.truncate(DISTRICT_ROWS);
     let programme_codes: HashMap<String, i64> = rows
         .iter()
         .flat_map(|r| {
@@ -288,6 +306,7 @@ pub async fn national(
             results_error => res_error,
             p_band_name => res.and_then(|r| r.p_band_name.clone()),
             districts => ser(&districts),
+            districts_total => districts_total,
         },
     )
 }
@@ -332,7 +351,11 @@ async fn map_spec_for(
     q: &TableQuery,
 ) -> Result<MapSpec, ApiError> {
     let rows = area_rows(state, viewer).await?;
-    Ok(national_map_spec(&rows, q.column.as_deref()))
+    let spec = national_map_spec(&rows, q.column.as_deref(), true);
+    if map::svg(&spec).is_err() && results().0.is_some() {
+        return Ok(national_map_spec(&rows, None, false));
+    }
+    Ok(spec)
 }
 
 /// `GET /map.svg`.
@@ -407,6 +430,7 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
                 "band": row.map(|r| r.band.clone()),
                 "p_band": row.and_then(|r| r.p_band),
                 "reason": outcome.map(|o| o.reason.clone()),
+                "area_name": outcome.map(|o| o.area_name.clone()),
             })
         })
         .collect();
@@ -806,5 +830,23 @@ pub async fn programme_spend_svg(State(state): State<AppState>, viewer: Viewer) 
     match programme_model(&state, &viewer).await {
         Ok(m) => download(spend_chart(&m), "image/svg+xml", "programme-spend.svg"),
         Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// `GET /results.csv`: every row of the results bundle as the national view reads it.
+pub async fn results_csv() -> Response {
+    match results().0 {
+        Some(res) => {
+            let rows: Vec<Value> = res
+                .rows
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+                .collect();
+            csv_response(
+                "results",
+                to_csv(&["code", "name", "score", "rank", "band", "p_band"], &rows),
+            )
+        }
+        None => csv_response("results", String::new()),
     }
 }
