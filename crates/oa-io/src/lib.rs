@@ -31,6 +31,6 @@ pub use digest::FileDigest;
 pub use error::{Location, ReadError, WriteError};
 pub use manifest::{MANIFEST_FILE, Manifest, Timing};
 pub use read::source_format;
-pub use source::{SourceTable, read_table};
+pub use source::{SourceTable, read_columns, read_table};
 pub use study_data::{JoinReport, StudyData, load_study_data};
 pub use table::{Column, OutputFormat, Table};

@@ -515,6 +515,12 @@ fn read_table_gives_every_column_and_tidy_filters() {
     );
     let e = t.text("valeu").unwrap_err().to_string();
     assert!(e.contains("did you mean `value`?"), "{e}");
+    // Only some columns: the filter column is read to filter, but not returned.
+    let t = oa_io::read_columns(&path, &source, &["code", "value"]).unwrap();
+    assert_eq!(t.headers, ["code", "value"]);
+    assert_eq!(t.text("code").unwrap(), ["E1", "E1"]);
+    assert_eq!(t.numbers("value").unwrap(), [1.0, 3.0]);
+    assert!(t.text("level").is_err());
 }
 
 #[test]

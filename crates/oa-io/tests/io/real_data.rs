@@ -1,6 +1,6 @@
 //! Reading the files as MHCLG, the DfE and the Social Mobility Commission publish them.
 
-use oa_io::{ReadError, load_study_data, read_table};
+use oa_io::{ReadError, load_study_data, read_columns, read_table};
 use oa_model::Study;
 use oa_model::study::{Layout, Source};
 use oa_testkit::{repo_path, shared_data, shared_data_dir};
@@ -248,4 +248,26 @@ fn smc_tidy_file_with_na_markers() {
     let t = read_table(&path, &src).unwrap();
     let sample = t.numbers("Sample_size").unwrap();
     assert!(sample.iter().all(|v| v.is_nan()));
+}
+
+#[test]
+fn read_columns_matches_read_table_on_file_6() {
+    let path = shared_data("imd2019/File_6_-_IoD2019_Population_Denominators.csv");
+    let src = source("", "LSOA code (2011)");
+    let total = "Total population: mid 2015 (excluding prisoners)";
+    let all = read_table(&path, &src).unwrap();
+    // Matched loosely (case), reported as the file spells it.
+    let some = read_columns(&path, &src, &["lsoa code (2011)", total]).unwrap();
+    assert_eq!(some.headers, ["LSOA code (2011)", total]);
+    assert_eq!(some.len(), LSOA_COUNT);
+    assert_eq!(
+        some.text("LSOA code (2011)").unwrap(),
+        all.text("LSOA code (2011)").unwrap()
+    );
+    assert_eq!(some.numbers(total).unwrap(), all.numbers(total).unwrap());
+    assert_eq!(some.location(1), all.location(1));
+    let e = read_columns(&path, &src, &["Total population"])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no column `Total population`"), "{e}");
 }
