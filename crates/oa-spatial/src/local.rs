@@ -188,6 +188,10 @@ pub fn local_statistics(
 
             let (moran_p, gi_p) = if permutations == 0 {
                 (f64::NAN, f64::NAN)
+            } else if card >= n - 1 {
+                // Every other area is a neighbour: each permutation is the observed set,
+                // so nothing is unusual about it.
+                (1.0, 1.0)
             } else {
                 let mut rng = area_rng(seed, i);
                 let mut drawn: Vec<usize> = Vec::with_capacity(card);
@@ -220,7 +224,8 @@ pub fn local_statistics(
     Ok(stats)
 }
 
-/// Sum of `card` values of `z` drawn without replacement from every index but `skip`.
+/// Sum of `card` values of `z` drawn without replacement from every index but `skip`
+/// (`card` is below the number of other areas).
 ///
 /// Draws from `0..n-1` and maps indices at or above `skip` up by one; repeats are redrawn
 /// (rare: `card` is a handful of neighbours out of many areas).
@@ -232,10 +237,6 @@ fn draw_sum(
     drawn: &mut Vec<usize>,
 ) -> f64 {
     let n_others = z.len() - 1;
-    if card >= n_others {
-        // Every other area is a neighbour: the permutation is the observed set.
-        return z.iter().sum::<f64>() - z[skip];
-    }
     drawn.clear();
     let mut sum = 0.0;
     while drawn.len() < card {
@@ -412,6 +413,11 @@ mod tests {
             local_statistics(&y, &bad, 9, 7),
             Err(SpatialError::Neighbours(_))
         ));
+        // A hub touching every other area: its permutations are all the observed set.
+        let hub = vec![vec![1, 2, 3], vec![0], vec![0], vec![0]];
+        let s = local_statistics(&y, &hub, 99, 7).unwrap();
+        assert_eq!((s[0].moran_p, s[0].gi_p), (1.0, 1.0));
+        assert!(s[1].moran_p < 1.0);
         let own = vec![vec![0], vec![0], vec![], vec![]];
         assert!(local_statistics(&y, &own, 9, 7).is_err());
         assert!(local_statistics(&[1.0, 1.0, 1.0], &[vec![1], vec![0], vec![]], 9, 7).is_err());
