@@ -49,7 +49,7 @@ pub(super) fn scan(
         }
         record_number += 1;
         let line = record.position().map_or(record_number as u64, |p| p.line());
-        let cells = || record.iter().map(String::from_utf8_lossy);
+        let cells = || record.iter().map(decode);
         let is_header = match source.header_row {
             Some(n) => record_number == n,
             None => row_names_column(cells(), &source.code_column),
@@ -148,12 +148,51 @@ impl Cells for CsvCells<'_> {
         self.indices.len()
     }
     fn get(&self, k: usize) -> Cell<'_> {
-        Cell::Text(String::from_utf8_lossy(self.bytes(k)))
+        Cell::Text(decode(self.bytes(k)))
     }
     fn text(&self, k: usize) -> Cow<'_, str> {
-        match String::from_utf8_lossy(self.bytes(k)) {
+        match decode(self.bytes(k)) {
             Cow::Borrowed(s) => Cow::Borrowed(trim_cell(s)),
             Cow::Owned(s) => Cow::Owned(trim_cell(&s).to_string()),
         }
+    }
+}
+
+/// A field as text: UTF-8 when it is valid (almost always, borrowed), else Windows-1252,
+/// the encoding older government CSVs were saved in (`Ynys M\xf4n`, `\xa3`).
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(bytes.iter().map(|&b| windows_1252(b)).collect()),
+    }
+}
+
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '\u{20ac}', '\u{81}', '\u{201a}', '\u{192}', '\u{201e}', '\u{2026}', '\u{2020}',
+        '\u{2021}', '\u{2c6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8d}', '\u{17d}',
+        '\u{8f}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2022}', '\u{2013}',
+        '\u{2014}', '\u{2dc}', '\u{2122}', '\u{161}', '\u{203a}', '\u{153}', '\u{9d}', '\u{17e}',
+        '\u{178}',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_reads_as_windows_1252() {
+        assert_eq!(decode(b"Ynys M\xf4n"), "Ynys M\u{f4}n");
+        assert_eq!(decode(b"\xa31,250"), "\u{a3}1,250");
+        assert_eq!(decode(b"\x80 \x96 \x92"), "\u{20ac} \u{2013} \u{2019}");
+        assert!(matches!(
+            decode("caf\u{e9}".as_bytes()),
+            Cow::Borrowed("caf\u{e9}")
+        ));
     }
 }

@@ -691,3 +691,14 @@ fn missing_counts_cover_only_the_study_areas() {
     assert_eq!(data.missing[0].get(".."), Some(&1));
     assert!(data.missing[1].is_empty(), "{:?}", data.missing[1]);
 }
+
+#[test]
+fn windows_1252_csv_keeps_names_and_pound_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: &[u8] = b"code,name,a,b\r\nW06000001,Ynys M\xf4n,\"\xa31,250\",2\r\n";
+    std::fs::write(dir.path().join("w.csv"), bytes).unwrap();
+    let data = load_study_data(&study("w.csv", "", ""), dir.path()).unwrap();
+    assert_eq!(data.area_names, ["Ynys Môn"]);
+    assert_eq!(data.columns[0], [1250.0]);
+    assert_eq!(data.columns[1], [2.0]);
+}
