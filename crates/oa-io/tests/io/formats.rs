@@ -702,3 +702,49 @@ fn windows_1252_csv_keeps_names_and_pound_signs() {
     assert_eq!(data.columns[0], [1250.0]);
     assert_eq!(data.columns[1], [2.0]);
 }
+
+mod round_trip {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn finite_or_missing() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            4 => any::<f64>().prop_filter("finite", |v| v.is_finite()),
+            1 => Just(f64::NAN),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Whatever the writer writes (any finite float, gaps, awkward names), the reader
+        /// reads back exactly, in CSV and in Parquet.
+        #[test]
+        fn written_tables_read_back_exactly(
+            rows in proptest::collection::vec(
+                (finite_or_missing(), finite_or_missing(), "[ -~]{0,12}"),
+                1..40,
+            )
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut t = Table::new();
+            t.push_text("code", (0..rows.len()).map(|i| format!("E{i:08}")).collect())
+                .push_text("name", rows.iter().map(|r| r.2.trim().to_string()).collect())
+                .push_float("a", rows.iter().map(|r| r.0).collect())
+                .push_float("b", rows.iter().map(|r| r.1).collect());
+            t.write_csv(&dir.path().join("r.csv")).unwrap();
+            t.write_parquet(&dir.path().join("r.parquet")).unwrap();
+            for file in ["r.csv", "r.parquet"] {
+                let data = load_study_data(&study(file, "", ""), dir.path()).unwrap();
+                prop_assert_eq!(data.len(), rows.len());
+                for (i, r) in rows.iter().enumerate() {
+                    prop_assert_eq!(&data.area_names[i], r.2.trim());
+                    for (col, want) in [(0, r.0), (1, r.1)] {
+                        let got = data.columns[col][i];
+                        prop_assert!(got == want || (got.is_nan() && want.is_nan()), "{} row {} {} vs {}", file, i, got, want);
+                    }
+                }
+            }
+        }
+    }
+}
