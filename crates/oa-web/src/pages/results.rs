@@ -18,6 +18,17 @@ pub struct ScoreRow {
     pub band: String,
     /// P(band = the first `p_` column of uncertainty.csv), when uncertainty was run.
     pub p_band: Option<f64>,
+    /// Rank within each group (`rank_<group>` columns of scores.csv), in column order.
+    pub group_ranks: Vec<(String, Option<u32>)>,
+}
+
+/// Where one indicator of an area stands in the national distribution.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IndicatorStanding {
+    pub indicator: String,
+    pub value: f64,
+    /// Share of areas with a lower normalised value, in percent (100 = the highest).
+    pub percentile: f64,
 }
 
 /// One row of `selection.csv`.
@@ -38,11 +49,37 @@ pub struct Results {
     /// The band the `p_band` column is about (e.g. `coldspot`).
     pub p_band_name: Option<String>,
     pub outcomes: HashMap<String, Outcome>,
+    /// Indicator names of `indicators.csv` and each indicator's values sorted (for
+    /// percentiles), and each area's row of values.
+    pub indicator_names: Vec<String>,
+    pub indicator_sorted: Vec<Vec<f64>>,
+    pub indicator_rows: HashMap<String, Vec<f64>>,
 }
 
 impl Results {
     pub fn row(&self, code: &str) -> Option<&ScoreRow> {
         self.by_code.get(code).map(|&i| &self.rows[i])
+    }
+
+    /// Each indicator of `code` against every area's value.
+    pub fn standing(&self, code: &str) -> Vec<IndicatorStanding> {
+        let Some(values) = self.indicator_rows.get(code) else {
+            return Vec::new();
+        };
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, &v)| {
+                let sorted = &self.indicator_sorted[i];
+                let below = sorted.partition_point(|x| *x < v);
+                IndicatorStanding {
+                    indicator: self.indicator_names[i].clone(),
+                    value: (v * 1000.0).round() / 1000.0,
+                    percentile: (below as f64 * 1000.0 / sorted.len().max(1) as f64).round() / 10.0,
+                }
+            })
+            .collect()
     }
 }
 
@@ -89,6 +126,11 @@ pub fn read(dir: &Path) -> Result<Results, String> {
         need("rank")?,
     );
     let band = col(&h, "band");
+    let groups: Vec<(String, usize)> = h
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.strip_prefix("rank_").map(|g| (g.to_string(), i)))
+        .collect();
     let mut out = Results {
         dir: dir.display().to_string(),
         ..Results::default()
@@ -102,6 +144,10 @@ pub fn read(dir: &Path) -> Result<Results, String> {
             rank: r[rank].parse().ok(),
             band: band.map(|b| r[b].clone()).unwrap_or_default(),
             p_band: None,
+            group_ranks: groups
+                .iter()
+                .map(|(g, i)| (g.clone(), r[*i].parse().ok()))
+                .collect(),
         });
     }
     let unc = dir.join("uncertainty.csv");
@@ -116,6 +162,31 @@ pub fn read(dir: &Path) -> Result<Results, String> {
                 if let Some(&i) = out.by_code.get(&r[c]) {
                     out.rows[i].p_band = r[p].parse().ok();
                 }
+            }
+        }
+    }
+    let ind = dir.join("indicators.csv");
+    if ind.is_file() {
+        let (h, rows) = table(&ind)?;
+        if let Some(c) = col(&h, "area_code") {
+            let skip = |name: &str| name == "area_code" || name == "area_name";
+            let cols: Vec<usize> = (0..h.len()).filter(|&i| !skip(&h[i])).collect();
+            out.indicator_names = cols.iter().map(|&i| h[i].clone()).collect();
+            out.indicator_sorted = vec![Vec::with_capacity(rows.len()); cols.len()];
+            for r in rows {
+                let vals: Vec<f64> = cols
+                    .iter()
+                    .map(|&i| r[i].parse().unwrap_or(f64::NAN))
+                    .collect();
+                for (k, v) in vals.iter().enumerate() {
+                    if v.is_finite() {
+                        out.indicator_sorted[k].push(*v);
+                    }
+                }
+                out.indicator_rows.insert(r[c].clone(), vals);
+            }
+            for s in &mut out.indicator_sorted {
+                s.sort_by(f64::total_cmp);
             }
         }
     }
@@ -152,7 +223,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("scores.csv"),
-            "area_code,area_name,score,rank,band\nE1,A,2.5,1,coldspot\nE2,B,1.0,2,\n",
+            "area_code,area_name,score,rank,band,score_young,rank_young\nE1,A,2.5,1,coldspot,1,2\nE2,B,1.0,2,,2,1\n",
         )
         .unwrap();
         std::fs::write(
@@ -165,10 +236,23 @@ mod tests {
             "area_id,area_name,districts,selected,wave,announced,on_long_list,rank,need,reason\nX,A,E1,true,1,,true,1,2.5,worst need\n",
         )
         .unwrap();
+        std::fs::write(
+            dir.path().join("indicators.csv"),
+            "area_code,area_name,x\nE1,A,3\nE2,B,1\n",
+        )
+        .unwrap();
         let r = read(dir.path()).unwrap();
+        let st = r.standing("E1");
+        assert_eq!(st.len(), 1);
+        assert_eq!((st[0].value, st[0].percentile), (3.0, 50.0));
+        assert_eq!(r.standing("E2")[0].percentile, 0.0);
         assert_eq!(r.rows.len(), 2);
         assert_eq!(r.row("E1").unwrap().p_band, Some(0.9));
         assert_eq!(r.row("E2").unwrap().p_band, None);
+        assert_eq!(
+            r.row("E1").unwrap().group_ranks,
+            vec![("young".to_string(), Some(2))]
+        );
         assert_eq!(r.p_band_name.as_deref(), Some("coldspot"));
         assert_eq!(r.outcomes["E1"].reason, "worst need");
         assert!(read(&dir.path().join("nope")).is_err());

@@ -429,6 +429,8 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
                 "score": row.and_then(|r| r.score).map(|x| (x * 1000.0).round() / 1000.0),
                 "band": row.map(|r| r.band.clone()),
                 "p_band": row.and_then(|r| r.p_band),
+                "groups": row.map(|r| r.group_ranks.clone()),
+                "indicators": res.map(|r| r.standing(c)).unwrap_or_default(),
                 "reason": outcome.map(|o| o.reason.clone()),
                 "area_name": outcome.map(|o| o.area_name.clone()),
             })
