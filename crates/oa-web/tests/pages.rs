@@ -254,6 +254,11 @@ async fn area_profile_shows_plan_kpis_money_and_downloads() {
     assert_eq!(svg.status, StatusCode::OK);
     assert_eq!(svg.content_type(), "image/svg+xml");
     assert!(svg.text.starts_with("<svg") && svg.text.ends_with("</svg>"));
+    let png = app
+        .get(&format!("/areas/{id}/kpis/{kpi}/chart.png"), None)
+        .await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert_eq!(png.content_type(), "image/png");
     let csv = app.get(&format!("/areas/{id}/kpis.csv"), None).await;
     assert!(csv.text.contains("2016/17,62.0,62.0"), "{}", csv.text);
     let money = app.get(&format!("/areas/{id}/money.csv"), None).await;

@@ -3,7 +3,7 @@
 //! JavaScript (a small script adds table sorting and filtering).
 //!
 //! - [`views`]: national view (map and areas table), area profile, programme view, and
-//!   every table as CSV and every chart or map as SVG (maps also as PNG);
+//!   every table as CSV and every chart or map as SVG (maps and KPI charts also as PNG);
 //! - [`forms`]: sign in and out, and the area lead's forms (KPI actuals, spend returns,
 //!   plan changes), validated by the same [`crate::domain`] rules as the API, with a
 //!   CSRF token tied to the session;
@@ -55,6 +55,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/areas/{id}/kpis/{kpi}/chart.svg",
             get(views::kpi_chart_svg),
+        )
+        .route(
+            "/areas/{id}/kpis/{kpi}/chart.png",
+            get(views::kpi_chart_png),
         )
         .route(
             "/areas/{id}/kpis/{kpi}/actual",

@@ -579,6 +579,36 @@ pub async fn area_money_svg(
     }
 }
 
+/// `GET /areas/{id}/kpis/{kpi}/chart.png` (the SVG through resvg).
+pub async fn kpi_chart_png(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, kpi)): Path<(i64, i64)>,
+) -> Response {
+    let svg = kpi_chart_svg(State(state), viewer_clone(&viewer), Path((id, kpi))).await;
+    if !svg.status().is_success() {
+        return svg;
+    }
+    let bytes = match axum::body::to_bytes(svg.into_body(), 4 << 20).await {
+        Ok(b) => b,
+        Err(e) => return page_error(&viewer, ApiError::Internal(e.to_string())),
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    match tokio::task::spawn_blocking(move || oa_geo::svg_to_png(&text)).await {
+        Ok(Ok(png)) => download(png, "image/png", &format!("kpi-{kpi}.png")),
+        Ok(Err(e)) => page_error(&viewer, ApiError::Internal(e.to_string())),
+        Err(e) => page_error(&viewer, ApiError::Internal(e.to_string())),
+    }
+}
+
+fn viewer_clone(v: &Viewer) -> Viewer {
+    Viewer {
+        principal: v.principal.clone(),
+        csrf: v.csrf.clone(),
+        secret: v.secret.clone(),
+    }
+}
+
 /// `GET /areas/{id}/kpis/{kpi}/chart.svg`.
 pub async fn kpi_chart_svg(
     State(state): State<AppState>,
