@@ -328,7 +328,7 @@ pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
     const COLOURS: [&str; 4] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
     let bar = 12.0;
     let gap = 10.0;
-    let (ml, mr, mt) = (190.0, 90.0, 36.0);
+    let (ml, mr, mt) = (240.0, 90.0, 36.0);
     let w = 680.0;
     let per_group = bar * series.len() as f64 + gap;
     let h = mt + per_group * groups.len() as f64 + 20.0;
@@ -441,7 +441,7 @@ mod tests {
             }],
         );
         assert!(svg.contains("A &amp; B"));
-        assert!(svg.contains("width=\"400\""));
-        assert!(svg.contains("width=\"200\""));
+        assert!(svg.contains("width=\"350\""));
+        assert!(svg.contains("width=\"175\""));
     }
 }
