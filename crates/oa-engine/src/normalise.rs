@@ -204,6 +204,13 @@ fn rank_based(
             message: "percentile_rank needs values in at least two areas".into(),
         });
     }
+    if matches!(method, Normalisation::ImdExponential) && scratch.imd_table.len() != n {
+        // One logarithm per rank, reused across the indicators a scratch serves.
+        scratch.imd_table.clear();
+        scratch
+            .imd_table
+            .extend((1..=n as u32).map(|r| imd_exponential(r, n)));
+    }
     let normal = statrs::distribution::Normal::standard();
     for (o, &r) in out.iter_mut().zip(&ranks) {
         *o = if r == 0 {
@@ -218,7 +225,7 @@ fn rank_based(
                     use statrs::distribution::ContinuousCDF;
                     normal.inverse_cdf((rf - 0.5) / n as f64)
                 }
-                _ => imd_exponential(r, n),
+                _ => scratch.imd_table[r as usize - 1],
             }
         };
     }

@@ -122,6 +122,7 @@ fn prepare_indicator(
     i: usize,
     raw: &[f64],
     kept: &[usize],
+    scratch: &mut RankScratch,
 ) -> Result<Prepared, EngineError> {
     let ind = &study.indicators[i];
     let method = &study.method;
@@ -155,8 +156,7 @@ fn prepare_indicator(
     let flipped = orient(&mut values, ind.direction, study.scoring.score);
     let (norm, target) = orient_parameters(normalisation_of(ind, method), ind.target, flipped);
     let mut column = vec![f64::NAN; values.len()];
-    normalise_into(&values, &norm, target, &mut RankScratch::new(), &mut column)
-        .map_err(|e| e.about(&ind.id))?;
+    normalise_into(&values, &norm, target, scratch, &mut column).map_err(|e| e.about(&ind.id))?;
     Ok(Prepared {
         column,
         imputed,
@@ -186,8 +186,8 @@ pub fn compute_index(
 
     let prepared: Vec<Result<Prepared, EngineError>> = (0..k)
         .into_par_iter()
-        .map(|i| {
-            let r = prepare_indicator(study, i, &data.columns[i], &kept);
+        .map_init(RankScratch::new, |scratch, i| {
+            let r = prepare_indicator(study, i, &data.columns[i], &kept, scratch);
             progress.advance(1);
             r
         })
@@ -234,9 +234,9 @@ pub fn compute_index(
     let highest_first = highest_ranks_first(study.scoring.score, study.scoring.rank_1);
     let ranks: Vec<Vec<u32>> = scores
         .par_iter()
-        .map(|s| {
+        .map_init(RankScratch::new, |scratch, s| {
             let mut r = vec![0u32; s.len()];
-            rank_min_into(s, highest_first, &mut RankScratch::new(), &mut r);
+            rank_min_into(s, highest_first, scratch, &mut r);
             r
         })
         .collect();

@@ -22,6 +22,8 @@ pub struct RankScratch {
     counts: Vec<u32>,
     /// Rank buffer for callers that need ranks only transiently (normalisation).
     pub(crate) ranks: Vec<u32>,
+    /// The exponential transformation of ranks 1..=n for the last `n` (normalisation).
+    pub(crate) imd_table: Vec<f64>,
 }
 
 impl RankScratch {
@@ -103,7 +105,20 @@ fn sort_packed(s: &mut RankScratch) {
             b += 1;
         }
         if b - a > 1 {
-            v[a..b].sort_unstable_by_key(|&k| (keys[(k & POSITION_MASK) as usize], k));
+            let run = &mut v[a..b];
+            let key = |k: u64| (keys[(k & POSITION_MASK) as usize], k);
+            if run.len() <= 16 {
+                // Runs are almost always tiny: an insertion sort beats a call to sort.
+                for x in 1..run.len() {
+                    let mut y = x;
+                    while y > 0 && key(run[y - 1]) > key(run[y]) {
+                        run.swap(y - 1, y);
+                        y -= 1;
+                    }
+                }
+            } else {
+                run.sort_unstable_by_key(|&k| key(k));
+            }
         }
         a = b;
     }
