@@ -404,3 +404,33 @@ fn ties_break_by_area_code() {
     assert!(c.method.contains("integer"));
     assert_eq!(c.chosen, vec![0, 3]);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Beyond brute-force sizes: whatever the solver returns satisfies every constraint,
+    /// and a reported conflict really is infeasible.
+    #[test]
+    fn larger_choices_always_satisfy_every_constraint(
+        regions in prop::collection::vec(prop::sample::select(vec!["R1", "R2", "R3", "R4"]), 30..80),
+        seed in 0u64..1000,
+        k in 3usize..15,
+        region_max in 1usize..6,
+        coastal_min in 0usize..5,
+    ) {
+        let n = regions.len();
+        let need: Vec<f64> = (0..n).map(|i| ((i as u64 * 7919 + seed * 104_729) % 97) as f64).collect();
+        let ds = districts(&regions);
+        let mut sel = selection(k);
+        sel.quotas.push(quota(QuotaBy::Region, None, None, Some(region_max)));
+        sel.quotas.push(quota(QuotaBy::Tag, Some("coastal"), Some(coastal_min), None));
+        sel.tags.insert("coastal".into(), (0..n).filter(|i| (i + seed as usize) % 5 == 0).map(|i| format!("E{i:02}")).collect());
+        let problem = prepare(&sel, &ds, &[measure("index", Better::Lower, &need)]).unwrap();
+        let active = vec![true; problem.constraints.len()];
+        match choose(&problem) {
+            Ok(choice) => prop_assert!(problem.violations(&choice.chosen, &active).is_empty()),
+            Err(TargetingError::Infeasible { .. }) => prop_assert!(solve(&problem, &active).is_none()),
+            Err(e) => prop_assert!(false, "{}", e),
+        }
+    }
+}
