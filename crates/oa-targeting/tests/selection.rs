@@ -424,7 +424,7 @@ proptest! {
         let mut sel = selection(k);
         sel.quotas.push(quota(QuotaBy::Region, None, None, Some(region_max)));
         sel.quotas.push(quota(QuotaBy::Tag, Some("coastal"), Some(coastal_min), None));
-        sel.tags.insert("coastal".into(), (0..n).filter(|i| (i + seed as usize) % 5 == 0).map(|i| format!("E{i:02}")).collect());
+        sel.tags.insert("coastal".into(), (0..n).filter(|i| (i + seed as usize).is_multiple_of(5)).map(|i| format!("E{i:02}")).collect());
         let problem = prepare(&sel, &ds, &[measure("index", Better::Lower, &need)]).unwrap();
         let active = vec![true; problem.constraints.len()];
         match choose(&problem) {
