@@ -188,11 +188,15 @@ fn read_districts(
                 "the selection has no [selection.universe], so it chooses among the bundle's areas, but its scores cannot be read: {e}"
             ))
         })?;
+        // Areas without a score (dropped by the coverage screen, see coverage.csv) cannot
+        // be ranked, so they are not candidates.
         return Ok(scores
             .area_codes
             .iter()
             .zip(&scores.area_names)
-            .map(|(c, n)| District {
+            .zip(&scores.score)
+            .filter(|(_, s)| s.is_finite())
+            .map(|((c, n), _)| District {
                 code: c.clone(),
                 name: n.clone(),
                 region: None,
