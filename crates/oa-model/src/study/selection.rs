@@ -435,3 +435,128 @@ fn is_year_month(s: &str) -> bool {
         && b[5..].iter().all(u8::is_ascii_digit)
         && matches!(s[5..].parse::<u8>(), Ok(1..=12))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Study;
+
+    const BASE: &str = r#"schema = 1
+[study]
+id = "s"
+title = "s"
+[geography]
+area_type = "lad"
+vintage = 2016
+[[sources]]
+id = "a"
+path = "a.csv"
+code_column = "code"
+[[indicators]]
+id = "x"
+direction = "higher_is_worse"
+"#;
+
+    fn check(extra: &str) -> Result<Study, String> {
+        Study::from_toml_str(&format!("{BASE}{extra}"), "s.toml").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_full_selection_parses() {
+        let s = check(
+            r#"[selection]
+count = 2
+long_list = "worst(index, 1/6)"
+[[selection.areas]]
+id = "FEC"
+name = "Fenland and East Cambridgeshire"
+districts = ["E07000010", "E07000009"]
+[[selection.quotas]]
+by = "region"
+max = 3
+[[selection.waves]]
+id = "1"
+announced = "2016-10"
+areas = ["FEC"]
+count = 1
+[[selection.waves]]
+id = "2"
+announced = "2017-01"
+count = 1
+"#,
+        )
+        .unwrap();
+        let sel = s.selection.unwrap();
+        assert_eq!(sel.count, 2);
+        assert_eq!(sel.areas[0].districts.len(), 2);
+        assert!(sel.restrict_to_long_list);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            (
+                "[selection]\ncount = 1\n[[selection.areas]]\nid = \"A\"\nname = \"A\"\ndistricts = [\"D1\"]\n[[selection.areas]]\nid = \"B\"\nname = \"B\"\ndistricts = [\"D1\"]\n",
+                "`selection.areas[1].districts`: district D1 is in two areas",
+            ),
+            (
+                "[selection]\ncount = 1\n[[selection.waves]]\nid = \"1\"\nannounced = \"2016-10\"\nareas = [\"A\"]\n[[selection.waves]]\nid = \"2\"\nannounced = \"2017-01\"\nareas = [\"A\"]\n",
+                "`selection.waves[1].areas`: area `A` is listed in two waves",
+            ),
+            (
+                "[selection]\ncount = 1\n[[selection.waves]]\nid = \"1\"\nannounced = \"October\"\n",
+                "`selection.waves[0].announced`",
+            ),
+            ("[selection]\ncount = 0\n", "`selection.count`"),
+            (
+                "[selection]\ncount = 1\nneed = \"capacity\"\n",
+                "unknown measure `capacity`",
+            ),
+            (
+                "[selection]\ncount = 1\n[[selection.quotas]]\nby = \"tag\"\nvalue = \"coastal\"\nmin = 1\n",
+                "unknown tag `coastal`",
+            ),
+            (
+                "[selection]\ncount = 1\nmust_include = [\"A\"]\nmust_exclude = [\"A\"]\n",
+                "both in must_include and must_exclude",
+            ),
+            (
+                "[selection]\ncount = 3\n[[selection.waves]]\nid = \"1\"\nannounced = \"2016-10\"\ncount = 1\n",
+                "the waves hold 1 areas but `count` is 3",
+            ),
+        ];
+        for (extra, want) in cases {
+            let e = check(extra).unwrap_err();
+            assert!(e.contains(want), "expected `{want}` in: {e}");
+        }
+    }
+
+    #[test]
+    fn funds_check_their_parts_and_totals() {
+        let cases = [
+            (
+                "[[funds]]\nid = \"f\"\ntotal = \"£3.5m\"\nareas = [\"A\"]\nformula = { method = \"equal\" }\nfunders = [{ name = \"DfE\", amount = \"£1.5m\" }, { name = \"EEF\", amount = \"£1m\" }]\n",
+                "`funds[0].funders`: the funders' parts add up to £2,500,000.00, not the total £3,500,000.00",
+            ),
+            (
+                "[[funds]]\nid = \"f\"\ntotal = 0\nareas = [\"A\"]\nformula = { method = \"equal\" }\n",
+                "`funds[0].total`",
+            ),
+            (
+                "[[funds]]\nid = \"f\"\ntotal = \"£1m\"\nformula = { method = \"equal\" }\n",
+                "`funds[0].areas`",
+            ),
+            (
+                "[[funds]]\nid = \"f\"\ntotal = \"£1m\"\nareas = [\"A\"]\nformula = { method = \"fixed\", amounts = { A = \"£2m\" } }\n",
+                "more than the fund's total",
+            ),
+            (
+                "[[funds]]\nid = \"f\"\ntotal = \"lots\"\nareas = [\"A\"]\nformula = { method = \"equal\" }\n",
+                "not an amount",
+            ),
+        ];
+        for (extra, want) in cases {
+            let e = check(extra).unwrap_err();
+            assert!(e.contains(want), "expected `{want}` in: {e}");
+        }
+    }
+}
