@@ -434,3 +434,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn explains_exclusions_population_and_the_long_list() {
+    let ds = districts(&["A", "A", "B", "B"]);
+    let mut sel = selection(1);
+    sel.population = Some("pop".into());
+    sel.max_population = Some(500.0);
+    sel.must_exclude = vec!["E00".into()];
+    sel.long_list = Some("worst(index, 3)".into());
+    let ms = [
+        measure("index", Better::Lower, &[9.0, 8.0, 7.0, 1.0]),
+        measure("pop", Better::Lower, &[100.0, 900.0, 100.0, 100.0]),
+    ];
+    let p = prepare(&sel, &ds, &ms).unwrap();
+    let choice = choose(&p).unwrap();
+    let out = explain(&p, &choice);
+    let reason = |id: &str| out.iter().find(|o| o.area_id == id).unwrap().reason.clone();
+    assert!(reason("E00").starts_with("not selected because excluded by the study"));
+    assert!(
+        reason("E01").contains("population 900 is outside the bounds (no minimum to 500)"),
+        "{}",
+        reason("E01")
+    );
+    assert!(reason("E02").starts_with("selected"));
+    assert!(
+        reason("E03").starts_with("not selected because not on the long list")
+            && reason("E03").contains("ranked 4 of 4 on index, outside the worst 3 (3)"),
+        "{}",
+        reason("E03")
+    );
+}
