@@ -448,3 +448,17 @@ formula = { method = "proportional", measure = "pupils" }
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn select_and_allocate_need_a_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    for cmd in ["select", "allocate"] {
+        let o = oa(&[cmd, tmp.path().to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("not a results bundle (no manifest.json)"),
+            "{cmd}: {err}"
+        );
+    }
+}
