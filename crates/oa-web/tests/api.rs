@@ -495,6 +495,20 @@ async fn story(store: AnyStore) {
         app.get("/api/widgets", None).await.status,
         StatusCode::NOT_FOUND
     );
+
+    let r = app.call("PUT", "/api/grants", Some(&admin), None, "").await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.content_type, "application/problem+json");
+    let r = app
+        .send(
+            "PUT",
+            "/api/kpis/abc/actuals",
+            Some(&admin),
+            json!({"period": "2018/19"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.content_type, "application/problem+json");
     assert_eq!(
         app.get("/api/grants/abc", Some(&admin)).await.status,
         StatusCode::BAD_REQUEST

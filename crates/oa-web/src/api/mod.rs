@@ -47,6 +47,20 @@ pub fn router() -> Router<AppState> {
             get(get_one).patch(update).delete(delete),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> Response {
+    let mut resp = ApiError::BadRequest(String::new()).into_response();
+    let doc = json!({
+        "type": "/api/problems/method-not-allowed",
+        "title": "Method Not Allowed",
+        "status": 405,
+        "detail": "this route does not take that method: see /api/openapi.json for the methods of each route",
+    });
+    *resp.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    *resp.body_mut() = axum::body::Body::from(doc.to_string());
+    resp
 }
 
 async fn not_found() -> ApiError {
@@ -328,9 +342,10 @@ async fn delete(
 async fn put_kpi_actual(
     State(state): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    let id = resolve_id(&state, Kind::Kpi, &raw).await?;
     let (rec, was_created) = domain::upsert_kpi_actual(&state.store, &p, id, body).await?;
     let status = if was_created {
         StatusCode::CREATED
@@ -735,10 +750,11 @@ async fn create_user(
 async fn import_bundle(
     State(state): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     JsonBody(body): JsonBody<IMPORT_LIMIT>,
 ) -> Result<Json<import::ImportReport>, ApiError> {
     p.require_signed_in()?;
+    let id = resolve_id(&state, Kind::Programme, &raw).await?;
     let body = domain::as_object(body, Kind::Area)?;
     let mut errors = only_fields(&body, &["selection_csv", "allocations_csv"]);
     let selection = str_field(&body, "selection_csv", &mut errors).to_string();

@@ -5,6 +5,10 @@ use crate::error::FieldError;
 use oa_store::{ColType, Column, Kind, Record, Table};
 use serde_json::Value;
 
+/// The largest amount of money accepted (£10 trillion in pence): sums of many amounts
+/// then stay far inside 64-bit integers.
+pub const MAX_PENCE: i64 = 1_000_000_000_000_000;
+
 /// Partnership board member roles.
 pub const MEMBER_ROLES: [&str; 8] = [
     "chair",
@@ -180,6 +184,11 @@ pub fn check_value(kind: Kind, c: &Column, v: &Value, errors: &mut Vec<FieldErro
             if name.ends_with("_pence") && n < 0 {
                 err(format!(
                     "must not be negative (got {n}): give the amount in pence as a whole number of 0 or more"
+                ));
+            }
+            if name.ends_with("_pence") && n > MAX_PENCE {
+                err(format!(
+                    "{n} pence is more than £10 trillion: give the amount in pence, not a larger unit"
                 ));
             }
             if matches!(name, "beneficiaries" | "schools_reached" | "participants") && n < 0 {
@@ -362,6 +371,9 @@ mod tests {
         assert!(fields.contains(&"amount_pence"), "{errors:?}");
         let money = errors.iter().find(|e| e.field == "amount_pence").unwrap();
         assert!(money.message.contains("must not be negative"));
+        let huge = serde_json::json!({"amount_pence": i64::MAX});
+        let errors = check_input(Kind::Grant, huge.as_object().unwrap(), None);
+        assert!(errors[0].message.contains("£10 trillion"), "{errors:?}");
     }
 
     proptest! {
