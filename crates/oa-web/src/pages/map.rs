@@ -66,20 +66,28 @@ pub struct MapSpec {
     pub fill_rest: Option<String>,
 }
 
-type Drawn = Result<Arc<String>, String>;
+/// A drawn map, or why there is none.
+pub type Drawn = Result<Arc<String>, String>;
 
 /// Drawn maps (and failures, so a map that cannot be drawn is not retried per request).
 static CACHE: LazyLock<Mutex<HashMap<u64, Drawn>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// The map as SVG, or the note saying why there is none.
 pub fn svg(spec: &MapSpec) -> Result<Arc<String>, String> {
+    svg_keyed(spec, || spec.clone())
+}
+
+/// The map for `key`, building its spec only when it is not cached (a results bundle's
+/// spec has tens of thousands of cells: the key can be much smaller, e.g. the column and
+/// the highlighted codes, when the rest cannot change while the service runs).
+pub fn svg_keyed<K: Hash + ?Sized>(key: &K, build: impl FnOnce() -> MapSpec) -> Drawn {
     let mut h = DefaultHasher::new();
-    spec.hash(&mut h);
+    key.hash(&mut h);
     let key = h.finish();
     if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return hit;
     }
-    let drawn = draw_any_vintage(spec);
+    let drawn = draw_any_vintage(&build());
     if let Ok(mut c) = CACHE.lock() {
         if c.len() > 64 {
             c.clear();
@@ -238,10 +246,9 @@ fn compact_path(d: &str) -> String {
     out
 }
 
-/// The map as PNG (through resvg).
-pub fn png(spec: &MapSpec) -> Result<Vec<u8>, String> {
-    let svg = svg(spec)?;
-    oa_geo::svg_to_png(&svg).map_err(|e| format!("the map could not be rendered: {e}"))
+/// A drawn map as PNG (through resvg).
+pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    oa_geo::svg_to_png(svg).map_err(|e| format!("the map could not be rendered: {e}"))
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub struct Outcome {
 pub struct Results {
     pub dir: String,
     pub rows: Vec<ScoreRow>,
+    /// Row indices by rank (rank 1 first; rows without a rank last).
+    pub by_rank: Vec<usize>,
     pub by_code: HashMap<String, usize>,
     /// The band the `p_band` column is about (e.g. `coldspot`).
     pub p_band_name: Option<String>,
@@ -150,6 +152,9 @@ pub fn read(dir: &Path) -> Result<Results, String> {
                 .collect(),
         });
     }
+    out.by_rank = (0..out.rows.len()).collect();
+    out.by_rank
+        .sort_by_key(|&i| out.rows[i].rank.unwrap_or(u32::MAX));
     let unc = dir.join("uncertainty.csv");
     if unc.is_file() {
         let (h, rows) = table(&unc)?;

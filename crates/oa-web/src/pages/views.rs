@@ -16,6 +16,7 @@ use oa_store::{Kind, PageRequest, Record};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 fn int(v: &Value, k: &str) -> i64 {
     v.get(k).and_then(Value::as_i64).unwrap_or(0)
@@ -220,6 +221,47 @@ fn national_map_spec(rows: &[Value], column: Option<&str>, use_results: bool) ->
     }
 }
 
+/// The national map for the page's rows: the results column when a bundle is loaded and
+/// can be drawn on districts, else the programme's areas by wave (with a note saying why).
+/// Returns the map (or the reason there is none), the column shown and a note.
+fn national_map(rows: &[Value], column: Option<&str>) -> (map::Drawn, String, Option<String>) {
+    let programme: Vec<(String, i64)> = rows
+        .iter()
+        .map(|r| (text(r, "district_codes"), int(r, "wave")))
+        .collect();
+    let res = results().0;
+    if let Some(res) = res {
+        let has_bands = res.rows.iter().any(|r| !r.band.is_empty());
+        let col = match column {
+            Some(c @ ("score" | "rank" | "band")) => c,
+            _ if has_bands => "band",
+            _ => "score",
+        };
+        let drawn = map::svg_keyed(&("results", col, &programme), || {
+            national_map_spec(rows, Some(col), true)
+        });
+        match drawn {
+            Ok(svg) => return (Ok(svg), col.to_string(), None),
+            Err(note) => {
+                let fallback = map::svg_keyed(&("programme", &programme), || {
+                    national_map_spec(rows, None, false)
+                });
+                let note = format!(
+                    "The results cannot be mapped on districts ({note}), so the map shows the programme's areas."
+                );
+                return match fallback {
+                    Ok(svg) => (Ok(svg), "wave".into(), Some(note)),
+                    Err(e) => (Err(e), "wave".into(), None),
+                };
+            }
+        }
+    }
+    let drawn = map::svg_keyed(&("programme", &programme), || {
+        national_map_spec(rows, None, false)
+    });
+    (drawn, "wave".into(), None)
+}
+
 /// How many results rows the national page shows (all are in `/results.csv`).
 const DISTRICT_ROWS: usize = 200;
 
@@ -233,39 +275,36 @@ pub async fn national(
         Ok(r) => r,
         Err(e) => return page_error(&viewer, e),
     };
-    let mut spec = national_map_spec(&rows, q.column.as_deref(), true);
-    let (mut map_svg, mut map_note) = match map::svg(&spec) {
-        Ok(svg) => (Some(svg.to_string()), None),
-        Err(note) => (None, Some(note)),
+    let (drawn, map_column, note) = national_map(&rows, q.column.as_deref());
+    let (map_svg, map_note) = match drawn {
+        Ok(svg) => (Some(svg), note),
+        Err(e) => (None, Some(e)),
     };
-    // Results whose areas are not districts (e.g. small areas): map the programme instead.
-    if map_svg.is_none() && results().0.is_some() {
-        let fallback = national_map_spec(&rows, None, false);
-        if let Ok(svg) = map::svg(&fallback) {
-            map_svg = Some(svg.to_string());
-            map_note = Some(format!(
-                "The results cannot be mapped on districts ({}), so the map shows the programme's areas.",
-                map_note.unwrap_or_default()
-            ));
-            spec = fallback;
-        }
-    }
     let total = rows.len();
     filter_sort(&mut rows, &q);
     let (res, res_error) = results();
-    // With results, the districts table (worst end first) under the programme table.
-    let mut districts: Vec<&super::results::ScoreRow> =
-        res.map(|r| r.rows.iter().collect()).unwrap_or_default();
-    if let Some(needle) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let needle = needle.to_lowercase();
-        districts.retain(|d| {
-            d.name.to_lowercase().contains(&needle) || d.code.to_lowercase().contains(&needle)
-        });
+    // With results, the first rows (rank 1 first) under the programme table.
+    let needle =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+    let mut districts_total = 0;
+    let mut districts: Vec<&super::results::ScoreRow> = Vec::new();
+    if let Some(r) = res {
+        for &i in &r.by_rank {
+            let d = &r.rows[i];
+            let hit = needle.as_ref().is_none_or(|n| {
+                d.name.to_lowercase().contains(n) || d.code.to_lowercase().contains(n)
+            });
+            if hit {
+                districts_total += 1;
+                if districts.len() < DISTRICT_ROWS {
+                    districts.push(d);
+                }
+            }
+        }
     }
-    districts.sort_by_key(|d| d.rank.unwrap_or(u32::MAX));
-    let districts_total = districts.len();
-    // A page stays small: the first rows here, every row in the CSV.
-    districts.truncate(DISTRICT_ROWS);
     let programme_codes: HashMap<String, i64> = rows
         .iter()
         .flat_map(|r| {
@@ -298,8 +337,8 @@ pub async fn national(
             q => q.q.clone().unwrap_or_default(),
             sort => q.sort.clone().unwrap_or_else(|| "code".into()),
             dir => q.dir.clone().unwrap_or_default(),
-            column => spec.column,
-            map_svg => map_svg,
+            column => map_column,
+            map_svg => map_svg.as_deref().map(String::as_str),
             map_note => map_note,
             has_results => res.is_some(),
             results_dir => res.map(|r| r.dir.clone()),
@@ -345,17 +384,15 @@ pub async fn areas_csv(
     }
 }
 
-async fn map_spec_for(
+async fn national_map_for(
     state: &AppState,
     viewer: &Viewer,
     q: &TableQuery,
-) -> Result<MapSpec, ApiError> {
+) -> Result<Arc<String>, ApiError> {
     let rows = area_rows(state, viewer).await?;
-    let spec = national_map_spec(&rows, q.column.as_deref(), true);
-    if map::svg(&spec).is_err() && results().0.is_some() {
-        return Ok(national_map_spec(&rows, None, false));
-    }
-    Ok(spec)
+    national_map(&rows, q.column.as_deref())
+        .0
+        .map_err(ApiError::NotFound)
 }
 
 /// `GET /map.svg`.
@@ -364,13 +401,9 @@ pub async fn map_svg(
     viewer: Viewer,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let spec = match map_spec_for(&state, &viewer, &q).await {
-        Ok(s) => s,
-        Err(e) => return page_error(&viewer, e),
-    };
-    match map::svg(&spec) {
+    match national_map_for(&state, &viewer, &q).await {
         Ok(svg) => download(svg.to_string(), "image/svg+xml", "map.svg"),
-        Err(note) => page_error(&viewer, ApiError::NotFound(note)),
+        Err(e) => page_error(&viewer, e),
     }
 }
 
@@ -380,13 +413,13 @@ pub async fn map_png(
     viewer: Viewer,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let spec = match map_spec_for(&state, &viewer, &q).await {
+    let svg = match national_map_for(&state, &viewer, &q).await {
         Ok(s) => s,
         Err(e) => return page_error(&viewer, e),
     };
-    match tokio::task::spawn_blocking(move || map::png(&spec)).await {
+    match tokio::task::spawn_blocking(move || map::png(&svg)).await {
         Ok(Ok(png)) => download(png, "image/png", "map.png"),
-        Ok(Err(note)) => page_error(&viewer, ApiError::NotFound(note)),
+        Ok(Err(note)) => page_error(&viewer, ApiError::Internal(note)),
         Err(e) => page_error(&viewer, ApiError::Internal(e.to_string())),
     }
 }
