@@ -169,6 +169,9 @@ pub enum ReadError {
 
     #[error("indicators[{index}]: no source for indicator `{indicator}`; name a declared source")]
     NoSource { index: usize, indicator: String },
+
+    #[error("the study has no indicators; add at least one [[indicators]] entry")]
+    NoIndicators,
 }
 
 /// A problem writing a table, a results bundle or its manifest.

@@ -107,6 +107,9 @@ pub fn load_study_data(study: &Study, data_dir: &Path) -> Result<StudyData, Read
         slot.push((s, k));
     }
 
+    if order.is_empty() {
+        return Err(ReadError::NoIndicators);
+    }
     let mut data: Vec<SourceData> = Vec::with_capacity(order.len());
     for (source, ms) in order.iter().zip(&measures) {
         let path = data_dir.join(&source.path);

@@ -198,6 +198,17 @@ fn errors_name_file_place_and_fix() {
 }
 
 #[test]
+fn a_study_built_in_code_without_indicators_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = study("d.csv", "", "");
+    s.indicators.clear();
+    assert_eq!(
+        load_err(dir.path(), &s),
+        "the study has no indicators; add at least one [[indicators]] entry"
+    );
+}
+
+#[test]
 fn geography_filters_and_include_check() {
     let dir = tempfile::tempdir().unwrap();
     write(
