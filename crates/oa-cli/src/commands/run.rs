@@ -366,6 +366,14 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
         &data_dir,
     );
     manifest.add_inputs(&data.inputs);
+    // Files the geography check and the stages read are inputs too.
+    let mut others: Vec<String> = referenced_files(&study).into_iter().map(|f| f.1).collect();
+    others.extend(study.geography.areas.iter().map(|a| a.path.clone()));
+    for path in others {
+        let digest = oa_io::digest::digest_file(&data_dir.join(&path), &path)
+            .with_context(|| format!("hashing {path}"))?;
+        manifest.add_inputs(&[digest]);
+    }
     for (name, d) in &timings {
         manifest.add_timing(name, *d);
     }

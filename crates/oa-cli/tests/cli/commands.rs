@@ -134,6 +134,20 @@ fn demo_runs_end_to_end_on_the_synthetic_country() {
         );
     }
 
+    // Every file the run read is in the manifest with its SHA-256.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("manifest.json")).unwrap())
+            .unwrap();
+    let inputs: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    for f in ["indicators.csv", "areas.csv", "boundaries.geojson"] {
+        assert!(inputs.contains(&f), "{f} not in manifest inputs {inputs:?}");
+    }
+
     // The same seed gives the same country and the same results; a second run replaces
     // the earlier demo folder.
     let first = std::fs::read_to_string(dir.join("results/scores.csv")).unwrap();
