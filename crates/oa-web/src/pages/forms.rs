@@ -601,12 +601,36 @@ pub async fn sign_in_form(viewer: Viewer, Query(q): Query<Next>) -> Response {
     )
 }
 
+/// Whether a form post comes from this site: a browser sends `Origin` with a POST, and a
+/// sign-in form posted from another site (login CSRF) names that site.
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host)
+}
+
 /// `POST /sign-in`.
 pub async fn sign_in_submit(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: axum::http::HeaderMap,
     Form(form): Form<Fields>,
 ) -> Response {
+    if !same_origin(&headers) {
+        return page_error(
+            &viewer,
+            ApiError::Forbidden(
+                "this sign-in form was sent from another site: open the sign-in page of this service and sign in there".into(),
+            ),
+        );
+    }
     let next = safe_next(form.get("next").map(String::as_str));
     let email = required(&form, "email").unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
@@ -681,6 +705,25 @@ mod tests {
         assert_eq!(parse_pounds("12.345"), None);
         assert_eq!(parse_pounds("abc"), None);
         assert_eq!(parse_pounds(""), None);
+    }
+
+    #[test]
+    fn sign_in_from_another_site_is_refused() {
+        let mut h = axum::http::HeaderMap::new();
+        assert!(same_origin(&h), "no Origin header (not a browser): allowed");
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
+        assert!(same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h));
     }
 
     #[test]
