@@ -282,6 +282,11 @@ async fn area_profile_shows_plan_kpis_money_and_downloads() {
     assert!(p.text.contains("Spend against allocation"));
     assert!(
         p.text
+            .contains("Opportunity areas core, years 1-3 (2017-20)")
+    );
+    assert!(p.text.contains("Research School (demo name)"));
+    assert!(
+        p.text
             .contains("Meaningful employer encounters per pupil aged 11-18")
     );
     for csv in [

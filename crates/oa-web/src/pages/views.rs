@@ -12,7 +12,7 @@ use crate::domain::{self, access, summary};
 use crate::error::ApiError;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use oa_store::{Kind, PageRequest, Record};
+use oa_store::{Kind, PageRequest, Record, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -677,9 +677,14 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
             (int(&a, "id"), text(&a, "name"))
         })
         .collect();
-    let all = |kind| domain::list(store, p, kind, vec![], PageRequest::ALL);
-    let funds = all(Kind::Fund).await?.items;
+    // What `domain::list` does per call, with the readable areas looked up once.
     let readable = domain::readable_areas(store, p).await?;
+    let filter = oa_store::Filter {
+        equals: vec![],
+        area_in: readable.clone(),
+    };
+    let all = |kind| store.list(kind, &filter, PageRequest::ALL);
+    let funds = all(Kind::Fund).await?.items;
     let money = summary::money(store, readable).await?;
     // Funds and their allocation across areas.
     let fund_rows: Vec<Value> = funds
