@@ -34,6 +34,9 @@ pub struct RankSummary {
     /// area by area keeps each area's histogram row in cache for the whole batch (one
     /// sample at a time touches a different row per area, a cache miss each).
     pending: Vec<u32>,
+    /// Bin of each rank (index 0 = not ranked, counted as last): a lookup instead of a
+    /// division per area and sample.
+    bin_of: Vec<u32>,
 }
 
 /// Samples buffered before they are added to the histograms.
@@ -55,6 +58,9 @@ impl RankSummary {
             rank_1,
             samples: 0,
             pending: Vec::new(),
+            bin_of: (0..=areas as u32)
+                .map(|r| r.saturating_sub(1) / width as u32)
+                .collect(),
         }
     }
 
@@ -100,14 +106,13 @@ impl RankSummary {
             return;
         }
         let batch = self.pending.len() / n;
-        let width = self.width;
-        let last = n as u32;
+        let last_bin = self.bins as u32 - 1;
         for a in 0..n {
             let row = &mut self.hist[a * self.bins..(a + 1) * self.bins];
             for k in 0..batch {
-                let r = self.pending[k * n + a];
-                let r = if r == 0 { last } else { r };
-                row[((r - 1) / width) as usize] += 1;
+                let r = self.pending[k * n + a] as usize;
+                let bin = if r == 0 { last_bin } else { self.bin_of[r] };
+                row[bin as usize] += 1;
             }
         }
         self.pending.clear();
