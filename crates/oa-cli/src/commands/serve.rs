@@ -33,9 +33,18 @@ pub struct Args {
     /// The programme (id) to import into; by default a new programme named after the bundle.
     #[arg(long, requires = "import")]
     pub programme: Option<i64>,
+    /// The data directory holding the boundaries the pages draw maps with
+    /// (`geo/onsvisual-uk-topojson/topo.json`), e.g. ../shared/data.
+    #[arg(long, value_name = "DIR", env = "OA_DATA_DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// A results bundle written by `oa run` whose scores, bands, P(cold spot) and
+    /// selection reasons the pages show.
+    #[arg(long, value_name = "BUNDLE", env = "OA_RESULTS_DIR")]
+    pub results: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    configure_pages(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -100,6 +109,39 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     }
     server.run(shutdown).await?;
     say!("oa serve: stopped cleanly");
+    Ok(())
+}
+
+/// Checks `--data-dir` and `--results` and hands them to the pages, which read
+/// `OA_DATA_DIR` and `OA_RESULTS_DIR` on first use.
+fn configure_pages(args: &Args) -> anyhow::Result<()> {
+    if let Some(dir) = &args.data_dir {
+        let boundaries = dir.join(oa_web::pages::map::BOUNDARIES);
+        if !boundaries.is_file() {
+            return Err(exit::user(format!(
+                "--data-dir {}: no boundaries at {}; give the data directory that holds geo/",
+                dir.display(),
+                boundaries.display()
+            )));
+        }
+    }
+    if let Some(bundle) = &args.results {
+        if !bundle.join("scores.csv").is_file() {
+            return Err(exit::user(format!(
+                "--results {}: no scores.csv there; give a bundle written by `oa run`",
+                bundle.display()
+            )));
+        }
+    }
+    // SAFETY: called before the runtime starts, while this process has one thread.
+    unsafe {
+        if let Some(dir) = &args.data_dir {
+            std::env::set_var("OA_DATA_DIR", dir);
+        }
+        if let Some(bundle) = &args.results {
+            std::env::set_var("OA_RESULTS_DIR", bundle);
+        }
+    }
     Ok(())
 }
 
