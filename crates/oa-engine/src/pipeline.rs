@@ -18,7 +18,9 @@ use crate::rank::{RankScratch, highest_ranks_first, rank_min_into};
 use crate::tree::{Child, IndexTree};
 use crate::weights::pca_weights;
 use oa_model::Study;
-use oa_model::study::{Aggregation, Direction, End, Imputation, OutlierTreatment, Weighting};
+use oa_model::study::{
+    Aggregation, Direction, End, Imputation, Normalisation, OutlierTreatment, Weighting,
+};
 use rayon::prelude::*;
 
 /// A missing value the engine filled.
@@ -184,13 +186,27 @@ pub fn compute_index(
         });
     }
 
+    let uses_exponential = study.indicators.iter().any(|ind| {
+        matches!(
+            normalisation_of(ind, &study.method),
+            Normalisation::ImdExponential
+        )
+    });
+    let template = if uses_exponential {
+        RankScratch::with_imd_table(kept.len())
+    } else {
+        RankScratch::new()
+    };
     let prepared: Vec<Result<Prepared, EngineError>> = (0..k)
         .into_par_iter()
-        .map_init(RankScratch::new, |scratch, i| {
-            let r = prepare_indicator(study, i, &data.columns[i], &kept, scratch);
-            progress.advance(1);
-            r
-        })
+        .map_init(
+            || template.clone(),
+            |scratch, i| {
+                let r = prepare_indicator(study, i, &data.columns[i], &kept, scratch);
+                progress.advance(1);
+                r
+            },
+        )
         .collect();
     let mut normalised = Vec::with_capacity(k);
     let mut imputed = Vec::new();

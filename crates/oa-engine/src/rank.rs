@@ -32,6 +32,17 @@ impl RankScratch {
         Self::default()
     }
 
+    /// Buffers with the exponential-transformation table for `n` ranked values built
+    /// in, so parallel workers cloning it do not each recompute `n` logarithms.
+    pub(crate) fn with_imd_table(n: usize) -> Self {
+        RankScratch {
+            imd_table: (1..=n as u32)
+                .map(|r| crate::normalise::imd_exponential(r, n))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
     /// Positions of the non-missing values of the last [`rank_min_into`] call, in rank
     /// order (rank 1 first, ties in input order).
     pub fn order(&self) -> &[u32] {
