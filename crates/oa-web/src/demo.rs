@@ -26,6 +26,8 @@ pub struct DemoCredentials {
     pub admin_password: String,
     pub lead_email: String,
     pub lead_password: String,
+    pub board_email: String,
+    pub board_password: String,
     /// The area the lead leads (Blackpool).
     pub lead_area: String,
     /// Whether the programme was loaded now (false: it was already there).
@@ -35,6 +37,8 @@ pub struct DemoCredentials {
 pub const PROGRAMME_NAME: &str = "Opportunity areas (2016 programme)";
 pub const ADMIN_EMAIL: &str = "admin@example.org";
 pub const LEAD_EMAIL: &str = "lead.blackpool@example.org";
+/// A board member of Blackpool's partnership board (may read the area and comment on it).
+pub const BOARD_EMAIL: &str = "board.blackpool@example.org";
 
 /// (district code, district name).
 type District = (&'static str, &'static str);
@@ -272,8 +276,8 @@ fn password(env: &str) -> String {
 }
 
 /// Loads the programme (once; a second start finds it) and (re)sets the demo users'
-/// passwords. Passwords are random unless `OA_DEMO_ADMIN_PASSWORD` and
-/// `OA_DEMO_LEAD_PASSWORD` are set (10 characters or more).
+/// passwords. Passwords are random unless `OA_DEMO_ADMIN_PASSWORD`,
+/// `OA_DEMO_LEAD_PASSWORD` and `OA_DEMO_BOARD_PASSWORD` are set (10 characters or more).
 pub async fn load(state: &AppState) -> Result<DemoCredentials, ApiError> {
     let store = &state.store;
     let sys = Principal::system("demo");
@@ -306,6 +310,7 @@ pub async fn load(state: &AppState) -> Result<DemoCredentials, ApiError> {
     };
     let admin_password = password("OA_DEMO_ADMIN_PASSWORD");
     let lead_password = password("OA_DEMO_LEAD_PASSWORD");
+    let board_password = password("OA_DEMO_BOARD_PASSWORD");
     for (email, name, role, area, pw) in [
         (
             ADMIN_EMAIL,
@@ -320,6 +325,13 @@ pub async fn load(state: &AppState) -> Result<DemoCredentials, ApiError> {
             "area_lead",
             Some(blackpool_id),
             &lead_password,
+        ),
+        (
+            BOARD_EMAIL,
+            "Demo board member (Blackpool)",
+            "board_member",
+            Some(blackpool_id),
+            &board_password,
         ),
     ] {
         match store.user_by_email(email).await? {
@@ -340,6 +352,8 @@ pub async fn load(state: &AppState) -> Result<DemoCredentials, ApiError> {
         admin_password,
         lead_email: LEAD_EMAIL.into(),
         lead_password,
+        board_email: BOARD_EMAIL.into(),
+        board_password,
         lead_area: "Blackpool (OA03)".into(),
         loaded,
     })

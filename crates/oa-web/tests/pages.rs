@@ -142,6 +142,11 @@ impl App {
             .await
     }
 
+    async fn board_member(&self) -> Session {
+        self.sign_in(&self.creds.board_email, &self.creds.board_password)
+            .await
+    }
+
     async fn admin(&self) -> Session {
         self.sign_in(&self.creds.admin_email, &self.creds.admin_password)
             .await
@@ -639,4 +644,211 @@ fn the_national_map_is_small_enough_for_a_page() {
     // Every other English district is drawn as "other", so none is missing.
     assert!(!svg.contains("no data"), "districts left as missing data");
     assert!(svg.len() < 400_000, "map is {} bytes", svg.len());
+}
+
+/// A viewer account (the demo has none).
+async fn add_viewer(app: &App) -> Session {
+    let admin = oa_web::auth::Principal::system("test");
+    oa_web::api::add_user(
+        &app.state,
+        &admin,
+        json!({"email": "viewer@example.org", "name": "A viewer", "role": "viewer", "password": "viewer-password"}),
+    )
+    .await
+    .unwrap();
+    app.sign_in("viewer@example.org", "viewer-password").await
+}
+
+#[tokio::test]
+async fn board_member_comments_on_their_area_and_sees_it() {
+    let app = App::new().await;
+    let s = app.board_member().await;
+    let blackpool = app.area_id("OA03").await;
+    let page = app.get(&format!("/areas/{blackpool}"), Some(&s)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("id=\"comments\""));
+    assert!(page.text.contains("No comments yet."));
+    assert!(
+        page.text
+            .contains(&format!("action=\"/areas/{blackpool}/comments\""))
+    );
+    // A board member gets the comment form but no edit links.
+    assert!(!page.text.contains("Record an actual"));
+
+    let url = format!("/areas/{blackpool}/comments");
+    let text = "Attendance at the careers fair was up.\nMore employers next term.";
+    let r = app
+        .post(&url, Some(&s), &[("csrf", &s.csrf()), ("body", text)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        r.headers[header::LOCATION],
+        format!("/areas/{blackpool}?saved=comment#comments").as_str()
+    );
+    let stored = app
+        .records(Kind::Comment, vec![("area_id", json!(blackpool))])
+        .await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["body"], text);
+    let page = app
+        .get(&format!("/areas/{blackpool}?saved=comment"), Some(&s))
+        .await;
+    assert!(page.text.contains("Your comment was added."));
+    assert!(page.text.contains("Demo board member (Blackpool)"));
+    assert!(page.text.contains("Attendance at the careers fair was up."));
+    assert!(!page.text.contains("No comments yet."));
+    // Anyone who may read the area sees the comment, and it is in the CSV.
+    let anon = app.get(&format!("/areas/{blackpool}"), None).await;
+    assert!(anon.text.contains("Attendance at the careers fair was up."));
+    let csv = app
+        .get(&format!("/areas/{blackpool}/comments.csv"), None)
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type().starts_with("text/csv"));
+    let first = csv.text.lines().next().unwrap();
+    assert_eq!(first, "id,created_at,author_id,author,subject,body");
+    assert!(csv.text.contains("Demo board member (Blackpool)"));
+    assert!(csv.text.contains("More employers next term."));
+
+    // The same domain rules as the API: empty and over-long text get an error summary.
+    for (body, expect) in [
+        ("   ".to_string(), "must not be empty"),
+        ("x".repeat(2001), "shorten it to 2000 characters"),
+    ] {
+        let r = app
+            .post(&url, Some(&s), &[("csrf", &s.csrf()), ("body", &body)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("govuk-error-summary"), "{}", r.text);
+        assert!(r.text.contains("href=\"#body\""), "{}", r.text);
+        assert!(r.text.contains(expect), "{expect}: {}", r.text);
+        assert!(r.text.contains("<title>Error: "), "{}", r.text);
+    }
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[("csrf", &s.csrf()), ("body", &"y".repeat(2000))],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "2000 characters are allowed"
+    );
+    // Without the session's CSRF token: refused, nothing stored.
+    let r = app
+        .post(&url, Some(&s), &[("csrf", "forged"), ("body", "sneaky")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.records(Kind::Comment, vec![("area_id", json!(blackpool))])
+            .await
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn comments_are_refused_on_another_area_and_for_viewers() {
+    let app = App::new().await;
+    let s = app.board_member().await;
+    let derby = app.area_id("OA05").await;
+    let url = format!("/areas/{derby}/comments");
+    let page = app.get(&format!("/areas/{derby}"), Some(&s)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains(&format!("action=\"{url}\"")));
+    assert_eq!(app.get(&url, Some(&s)).await.status, StatusCode::FORBIDDEN);
+    // Refused before validation: an empty comment on another area is a 403 too.
+    for body in ["On Derby's plan", ""] {
+        let r = app
+            .post(&url, Some(&s), &[("csrf", &s.csrf()), ("body", body)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert!(
+            r.text
+                .contains("board members may read their area and comment on it")
+        );
+    }
+
+    let v = add_viewer(&app).await;
+    let blackpool = app.area_id("OA03").await;
+    let mine = format!("/areas/{blackpool}/comments");
+    let page = app.get(&format!("/areas/{blackpool}"), Some(&v)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("id=\"comments\""));
+    assert!(!page.text.contains(&format!("action=\"{mine}\"")));
+    assert_eq!(app.get(&mine, Some(&v)).await.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post(&mine, Some(&v), &[("csrf", &v.csrf()), ("body", "hello")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Signed out: no form, and a POST asks to sign in.
+    let anon = app.get(&format!("/areas/{blackpool}"), None).await;
+    assert!(!anon.text.contains(&format!("action=\"{mine}\"")));
+    let r = app.post(&mine, None, &[("body", "hello")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        app.records(Kind::Comment, vec![]).await.is_empty(),
+        "no comment was stored"
+    );
+    // The area lead and the admin may comment on Blackpool.
+    let lead = app.lead().await;
+    let page = app.get(&format!("/areas/{blackpool}"), Some(&lead)).await;
+    assert!(page.text.contains(&format!("action=\"{mine}\"")));
+    let r = app
+        .post(
+            &mine,
+            Some(&lead),
+            &[("csrf", &lead.csrf()), ("body", "From the lead")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let a = app.admin().await;
+    let r = app
+        .post(
+            &url,
+            Some(&a),
+            &[("csrf", &a.csrf()), ("body", "From the admin")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.records(Kind::Comment, vec![]).await.len(), 2);
+}
+
+#[tokio::test]
+async fn comment_text_is_escaped() {
+    let app = App::new().await;
+    let s = app.board_member().await;
+    let blackpool = app.area_id("OA03").await;
+    let evil = "<script>alert('x')</script> & <b>bold</b>";
+    let r = app
+        .post(
+            &format!("/areas/{blackpool}/comments"),
+            Some(&s),
+            &[("csrf", &s.csrf()), ("body", evil)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("/areas/{blackpool}"), None).await;
+    assert!(!page.text.contains("<script>alert"), "script not escaped");
+    assert!(!page.text.contains("<b>bold</b>"));
+    assert!(
+        page.text.contains("&lt;script&gt;alert("),
+        "escaped text shown"
+    );
+    // A failed form keeps the text, escaped too.
+    let r = app
+        .post(
+            &format!("/areas/{blackpool}/comments"),
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("body", &format!("{evil}{}", "z".repeat(2000))),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.text.contains("<script>alert"));
+    assert!(r.text.contains("&lt;script&gt;"));
 }

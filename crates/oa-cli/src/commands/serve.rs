@@ -106,6 +106,12 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             demo.lead_email,
             demo.lead_password
         );
+        say!(
+            "oa serve: demo board member for {}: email={} password={}",
+            demo.lead_area,
+            demo.board_email,
+            demo.board_password
+        );
     }
     server.run(shutdown).await?;
     say!("oa serve: stopped cleanly");

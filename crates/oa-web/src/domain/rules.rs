@@ -9,6 +9,9 @@ use serde_json::Value;
 /// then stay far inside 64-bit integers.
 pub const MAX_PENCE: i64 = 1_000_000_000_000_000;
 
+/// The longest comment text, in characters: a board member's note, not a document.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
 /// Partnership board member roles.
 pub const MEMBER_ROLES: [&str; 8] = [
     "chair",
@@ -215,6 +218,16 @@ pub fn check_value(kind: Kind, c: &Column, v: &Value, errors: &mut Vec<FieldErro
             };
             if !c.nullable && s.trim().is_empty() {
                 err("must not be empty".into());
+                return;
+            }
+            if kind == Kind::Comment
+                && matches!(name, "body" | "subject")
+                && s.chars().count() > MAX_COMMENT_CHARS
+            {
+                err(format!(
+                    "is {} characters long: shorten it to {MAX_COMMENT_CHARS} characters or fewer",
+                    s.chars().count()
+                ));
                 return;
             }
             if (name.ends_with("_on") || name.starts_with("term_")) && !is_date(s) {

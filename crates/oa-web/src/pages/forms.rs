@@ -1,7 +1,7 @@
-//! HTML forms: sign in and out, and the area lead's writes (KPI actuals, spend returns,
-//! plan changes). Each write checks the session's CSRF token, then goes through the same
-//! [`crate::domain`] functions as the API, so the rules and access checks are one; a
-//! validation failure re-renders the form with an error summary (422) and a refusal is a
+//! HTML forms: sign in and out, the area lead's writes (KPI actuals, spend returns,
+//! plan changes) and comments on an area (board members, leads, admins). Each write
+//! checks the session's CSRF token, then goes through the same [`crate::domain`]
+//! functions as the API, so the rules and access checks are one; a validation failure re-renders the form with an error summary (422) and a refusal is a
 //! 403 page.
 
 use super::{Viewer, page_error, render, render_status, ser};
@@ -447,6 +447,68 @@ pub async fn spend_submit(
     .await
     {
         Ok(_) => saved(area, "spend", "money"),
+        Err(e) => form_result(&viewer, page, e),
+    }
+}
+
+// ---- Comments ----
+
+async fn comment_page(state: &AppState, viewer: &Viewer, area: i64) -> Result<FormPage, ApiError> {
+    may_write(viewer, Kind::Comment, area)?;
+    let a = domain::get(&state.store, &viewer.principal, Kind::Area, area).await?;
+    let body = field(
+        "body",
+        "Comment",
+        "Seen by everyone who can read this area. Up to 2,000 characters.",
+        "textarea",
+    );
+    Ok(FormPage {
+        title: "Add a comment".into(),
+        caption: a
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        action: format!("/areas/{area}/comments"),
+        back: format!("/areas/{area}#comments"),
+        submit: "Add comment",
+        fields: vec![body],
+    })
+}
+
+/// `GET /areas/{id}/comments`: the comment form on its own page (the area profile also
+/// carries it).
+pub async fn comment_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(area): Path<i64>,
+) -> Response {
+    match comment_page(&state, &viewer, area).await {
+        Ok(page) => page.render(&viewer, vec![]),
+        Err(e) => page_error(&viewer, e),
+    }
+}
+
+/// `POST /areas/{id}/comments`: the text goes to [`domain::create`] as it was typed, so
+/// an empty or over-long comment is refused by the same rules as the API's.
+pub async fn comment_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(area): Path<i64>,
+    Form(form): Form<Fields>,
+) -> Response {
+    if let Err(e) = check_csrf(&viewer, &form) {
+        return page_error(&viewer, e);
+    }
+    let mut page = match comment_page(&state, &viewer, area).await {
+        Ok(p) => p,
+        Err(e) => return page_error(&viewer, e),
+    };
+    page.fill(&form);
+    let text = form.get("body").map(|t| t.trim()).unwrap_or_default();
+    let body = json!({"area_id": area, "body": text});
+    match domain::create(&state.store, &viewer.principal, Kind::Comment, body).await {
+        Ok(_) => saved(area, "comment", "comments"),
         Err(e) => form_result(&viewer, page, e),
     }
 }

@@ -5,7 +5,7 @@
 //! - [`views`]: national view (map and areas table), area profile, programme view, and
 //!   every table as CSV and every chart or map as SVG (maps and KPI charts also as PNG);
 //! - [`forms`]: sign in and out, and the area lead's forms (KPI actuals, spend returns,
-//!   plan changes), validated by the same [`crate::domain`] rules as the API, with a
+//!   plan changes) and the comment form of board members, leads and admins, validated by the same [`crate::domain`] rules as the API, with a
 //!   CSRF token tied to the session;
 //! - [`charts`]: inline SVG charts (KPI series, money bars);
 //! - [`map`]: the national choropleth through `oa_geo`, boundaries loaded once;
@@ -52,6 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{id}/kpis.csv", get(views::area_kpis_csv))
         .route("/areas/{id}/money.csv", get(views::area_money_csv))
         .route("/areas/{id}/money.svg", get(views::area_money_svg))
+        .route("/areas/{id}/comments.csv", get(views::area_comments_csv))
+        .route(
+            "/areas/{id}/comments",
+            get(forms::comment_form).post(forms::comment_submit),
+        )
         .route(
             "/areas/{id}/kpis/{kpi}/chart.svg",
             get(views::kpi_chart_svg),

@@ -474,7 +474,88 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
     s["p_band_name"] = json!(res.and_then(|r| r.p_band_name.clone()));
     s["can_edit"] =
         Value::from(access::check_write(&viewer.principal, Kind::KpiValue, Some(id)).is_ok());
+    s["comments"] = Value::from(area_comments(state, viewer, id).await?);
+    s["can_comment"] = Value::from(
+        viewer.signed_in()
+            && access::check_write(&viewer.principal, Kind::Comment, Some(id)).is_ok(),
+    );
     Ok(s)
+}
+
+/// `2026-11-27T05:30:12Z` as `2026-11-27 05:30 UTC` (other text as it is).
+fn comment_date(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(hm)) if rfc3339.ends_with('Z') => format!("{day} {hm} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// The area's comments, oldest first, with their authors' names (through the same read
+/// rules as the API's `/api/comments`).
+pub async fn area_comments(
+    state: &AppState,
+    viewer: &Viewer,
+    area: i64,
+) -> Result<Vec<Value>, ApiError> {
+    let mut comments = domain::list(
+        &state.store,
+        &viewer.principal,
+        Kind::Comment,
+        vec![("area_id", json!(area))],
+        PageRequest::ALL,
+    )
+    .await?
+    .items;
+    comments.sort_by_key(|c| c.get("id").and_then(Value::as_i64));
+    if comments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: HashMap<i64, String> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    Ok(comments
+        .into_iter()
+        .map(|c| {
+            let c = Value::Object(c);
+            let author_id = int(&c, "author_id");
+            let created = text(&c, "created_at");
+            json!({
+                "id": c["id"],
+                "author_id": author_id,
+                "author": names.get(&author_id).cloned().unwrap_or_else(|| format!("user {author_id}")),
+                "created_at": created,
+                "date": comment_date(&created),
+                "subject": c["subject"],
+                "body": c["body"],
+            })
+        })
+        .collect())
+}
+
+/// `GET /areas/{id}/comments.csv`: the area's comments.
+pub async fn area_comments_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    let rows = match domain::get(&state.store, &viewer.principal, Kind::Area, id).await {
+        Ok(_) => area_comments(&state, &viewer, id).await,
+        Err(e) => Err(e),
+    };
+    match rows {
+        Ok(rows) => csv_response(
+            &format!("area-{id}-comments"),
+            to_csv(
+                &["id", "created_at", "author_id", "author", "subject", "body"],
+                &rows,
+            ),
+        ),
+        Err(e) => page_error(&viewer, e),
+    }
 }
 
 /// `GET /areas/{id}`: the area profile.
