@@ -340,18 +340,16 @@ fn check_positive(
                 if let Child::Indicator(i) = *c
                     && let Some(a) = cols.values[i].iter().position(|&x| x <= 0.0)
                 {
-                    {
-                        return Err(UncertaintyError::Input {
-                            key: "uncertainty.aggregations".into(),
-                            message: format!(
-                                "{} aggregation needs values > 0 but {what} gives {} for indicator `{}` in area {}; choose normalisations onto a positive range (e.g. min_max with low = 1, or imd_exponential) or drop that aggregation",
-                                node.aggregation.name(),
-                                cols.values[i][a],
-                                ids[i],
-                                data.area_label(kept[a])
-                            ),
-                        });
-                    }
+                    return Err(UncertaintyError::Input {
+                        key: "uncertainty.aggregations".into(),
+                        message: format!(
+                            "{} aggregation needs values > 0 but {what} gives {} for indicator `{}` in area {}; choose normalisations onto a positive range (e.g. min_max with low = 1, or imd_exponential) or drop that aggregation",
+                            node.aggregation.name(),
+                            cols.values[i][a],
+                            ids[i],
+                            data.area_label(kept[a])
+                        ),
+                    });
                 }
             }
         }
