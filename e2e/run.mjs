@@ -6,7 +6,8 @@
 // Starts `oa serve --demo` on a free loopback port with a temporary SQLite database, then:
 // signs in as the demo area lead, opens the national map, filters the areas table, opens
 // the area profile, records a KPI actual (first with an error, then valid) and sees it on
-// the chart, is refused on another area's form, and checks the main pages with axe-core
+// the chart, is refused on another area's form; signs in as the demo board member, who
+// comments on Blackpool (an empty comment first) and sees the comment; and checks the main pages with axe-core
 // (no serious or critical violations). Screenshots go to e2e/artifacts/. Any failure
 // exits non-zero with the reason.
 
@@ -26,6 +27,8 @@ const CHROMIUM = process.env.OA_E2E_CHROMIUM || "/usr/bin/chromium";
 const ADMIN_PASSWORD = "e2e-admin-password";
 const LEAD_PASSWORD = "e2e-lead-password";
 const LEAD_EMAIL = "lead.blackpool@example.org";
+const BOARD_PASSWORD = "e2e-board-password";
+const BOARD_EMAIL = "board.blackpool@example.org";
 
 const bin = process.argv[2] || process.env.OA_BIN;
 if (!bin || !fs.existsSync(bin)) {
@@ -71,6 +74,7 @@ function startServer() {
       ...process.env,
       OA_DEMO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       OA_DEMO_LEAD_PASSWORD: LEAD_PASSWORD,
+      OA_DEMO_BOARD_PASSWORD: BOARD_PASSWORD,
     };
     if (haveBoundaries) env.OA_DATA_DIR = dataDir;
     server = spawn(
@@ -223,6 +227,35 @@ async function main() {
   check(resp.status() === 403, `another area's form answered ${resp.status()}, not 403`);
   check((await page.locator("h1").innerText()).includes("cannot"), "the 403 page has no explanation");
   await shot(page, "05-refused");
+
+  step("a board member comments on their area: an empty comment first, then one that shows");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("link", { name: "Sign in" }).first().click();
+  await page.fill("#email", BOARD_EMAIL);
+  await page.fill("#password", BOARD_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${base}/`);
+  check((await page.locator(".oa-whoami").innerText()).includes("board member"), "not signed in as the board member");
+  await page.getByRole("link", { name: "My area" }).click();
+  check((await page.locator("h1").innerText()) === "Blackpool", "the board member's area is not Blackpool");
+  check((await page.getByRole("link", { name: /Record an actual/ }).count()) === 0, "a board member is offered a KPI edit link");
+  await page.getByRole("button", { name: "Add comment" }).click();
+  check(await page.locator(".govuk-error-summary").isVisible(), "no error summary for an empty comment");
+  check((await page.locator(".govuk-error-summary").innerText()).includes("must not be empty"), "the error summary does not say the comment is empty");
+  await accessible(page, "comment-error");
+  const comment = "Careers fair: <b>40 employers</b> came; more next term.";
+  await page.fill("#body", comment);
+  await page.getByRole("button", { name: "Add comment" }).click();
+  await page.waitForURL(/saved=comment/);
+  check(await page.locator(".govuk-notification-banner--success").isVisible(), "no success banner after commenting");
+  const shown = page.locator(".oa-comment__body", { hasText: comment });
+  check((await shown.count()) === 1, "the comment is not shown on the area profile (or its text was not escaped)");
+  check((await page.locator(".oa-comment__meta").last().innerText()).includes("Demo board member (Blackpool)"), "the comment does not name its author");
+  await accessible(page, "area-comments");
+  await page.locator("#comments").scrollIntoViewIfNeeded();
+  await shot(page, "07-comment");
+  resp = await page.goto(`${base}${derbyHref}`);
+  check((await page.getByRole("button", { name: "Add comment" }).count()) === 0, "Derby offers the Blackpool board member a comment form");
 
   step("programme view");
   resp = await page.goto(`${base}/programme`);
