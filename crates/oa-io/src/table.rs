@@ -375,6 +375,12 @@ impl Table {
 /// back to `v`, never an exponent), but several times faster: Ryu finds the digits, and
 /// the rare values it writes with an exponent go through `Display`.
 fn push_shortest(out: &mut String, v: f64, buffer: &mut ryu::Buffer) {
+    // Ryu breaks a tie between two shortest forms to even, Display away from zero; ties
+    // only arise when the last bit is worth 1/8 or more (|v| >= 2^49), so those use Display.
+    if v.abs() >= 1e14 {
+        write!(out, "{v}").ok();
+        return;
+    }
     let s = buffer.format_finite(v);
     if s.contains('e') {
         write!(out, "{v}").ok();
@@ -415,6 +421,8 @@ mod tests {
             f64::MIN_POSITIVE,
             5e-324,
             29199.0,
+            -733976363028283.3,
+            562949953421312.5,
         ] {
             assert_eq!(shortest(v), format!("{v}"), "{v:e}");
         }

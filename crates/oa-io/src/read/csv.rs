@@ -10,7 +10,7 @@ use crate::number::trim_cell;
 use oa_model::study::Source;
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 pub(super) fn scan(
@@ -29,7 +29,10 @@ pub(super) fn scan(
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(1 << 16)
-        .from_reader(HashingReader::new(BufReader::with_capacity(1 << 16, file)));
+        .from_reader(CrlfAsLf::new(HashingReader::new(BufReader::with_capacity(
+            1 << 16,
+            file,
+        ))));
     let malformed = |e: csv::Error| match e.kind() {
         csv::ErrorKind::Io(io) => ReadError::io(path, io),
         _ => ReadError::Malformed {
@@ -97,7 +100,7 @@ pub(super) fn scan(
         visit(&ctx, line, &cells)?;
     }
     let label = path.display().to_string();
-    let digest = reader.into_inner().finish(&label);
+    let digest = reader.into_inner().inner.finish(&label);
     Ok(ScanSummary {
         ctx,
         rows,
@@ -128,6 +131,64 @@ fn header_not_found(
         searched,
         where_: String::new(),
         hint,
+    }
+}
+
+/// Reads `\r\n` as `\n`. The csv crate ends a record at the `\r` and counts the line at
+/// the `\n`, which it reads as the start of the next record, so in Windows files every
+/// row after the header was reported one line too early.
+struct CrlfAsLf<R> {
+    inner: R,
+    /// A `\r` ended the last chunk: dropped if the next byte is `\n`, else given back.
+    pending_cr: bool,
+}
+
+impl<R> CrlfAsLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfAsLf {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfAsLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let start = usize::from(self.pending_cr);
+        let n = self.inner.read(&mut buf[start..])?;
+        if self.pending_cr {
+            self.pending_cr = false;
+            if n == 0 {
+                buf[0] = b'\r';
+                return Ok(1);
+            }
+            buf[0] = b'\r';
+        }
+        let end = start + n;
+        let mut out = 0;
+        for i in 0..end {
+            let b = buf[i];
+            if b == b'\r' {
+                if i + 1 == end {
+                    if n > 0 {
+                        self.pending_cr = true;
+                        continue;
+                    }
+                } else if buf[i + 1] == b'\n' {
+                    continue;
+                }
+            }
+            buf[out] = b;
+            out += 1;
+        }
+        if out == 0 && end > 0 {
+            // Only a held-back `\r`: read on so that 0 still means the end of the file.
+            return self.read(buf);
+        }
+        Ok(out)
     }
 }
 
@@ -184,6 +245,32 @@ fn windows_1252(b: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Gives its bytes `chunk` at a time, so a `\r\n` can fall across two reads.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.chunk.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn crlf_reads_as_lf_across_chunk_boundaries() {
+        let text = b"a,b\r\n1,\"x\ry\"\r\n\r\r\n2,3\r";
+        for chunk in 1..=text.len() {
+            let mut out = Vec::new();
+            let mut r = CrlfAsLf::new(Trickle { bytes: text, chunk });
+            r.read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"a,b\n1,\"x\ry\"\n\r\n2,3\r", "chunk {chunk}");
+        }
+    }
 
     #[test]
     fn invalid_utf8_reads_as_windows_1252() {

@@ -113,6 +113,26 @@ fn csv_header_below_a_title_block_is_found_or_given() {
 }
 
 #[test]
+fn windows_line_endings_give_the_same_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let s = study("d.csv", "", "");
+    write(
+        d,
+        "d.csv",
+        "code,name,a,b\r\nE1,One,1,2\r\nE2,Two,1,two\r\n",
+    );
+    let e = load_err(d, &s);
+    assert!(
+        e.contains(": line 3, column `b`: `two` is not a number"),
+        "{e}"
+    );
+    write(d, "d.csv", "code,name,a,b\r\nE1,One,1,2\r\nE1,Two,1,2\r\n");
+    let e = load_err(d, &s);
+    assert!(e.contains("appears twice, at line 2 and line 3"), "{e}");
+}
+
+#[test]
 fn errors_name_file_place_and_fix() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
