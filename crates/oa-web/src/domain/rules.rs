@@ -376,6 +376,22 @@ mod tests {
     }
 
     #[test]
+    fn comments_are_limited_in_characters_not_bytes() {
+        let check = |body: String| {
+            let input = serde_json::json!({ "area_id": 1, "body": body });
+            check_input(Kind::Comment, input.as_object().unwrap(), None)
+        };
+        // 2000 two-byte characters are fine; one more is named with the limit.
+        assert!(check("é".repeat(MAX_COMMENT_CHARS)).is_empty());
+        let errors = check("é".repeat(MAX_COMMENT_CHARS + 1));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "body");
+        assert!(errors[0].message.contains("2001 characters"), "{errors:?}");
+        let errors = check("  ".into());
+        assert_eq!(errors[0].message, "must not be empty");
+    }
+
+    #[test]
     fn unknown_fields_and_negative_money_are_named() {
         let input = serde_json::json!({"amount_pence": -5, "colour": "red"});
         let errors = check_input(Kind::SpendReturn, input.as_object().unwrap(), None);
