@@ -347,6 +347,21 @@ async fn story(store: AnyStore) {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // The comment length rule the pages share: a problem document naming `body`.
+    let r = app
+        .send(
+            "POST",
+            "/api/comments",
+            Some(&member1),
+            json!({"area_id": f.a1, "body": "x".repeat(2001)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("body") && r.text.contains("2000 characters or fewer"),
+        "{}",
+        r.text
+    );
     let r = app
         .send(
             "PUT",
