@@ -851,4 +851,21 @@ async fn comment_text_is_escaped() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!r.text.contains("<script>alert"));
     assert!(r.text.contains("&lt;script&gt;"));
+    // In the CSV, a comment a spreadsheet would run as a formula is defused.
+    let r = app
+        .post(
+            &format!("/areas/{blackpool}/comments"),
+            Some(&s),
+            &[("csrf", &s.csrf()), ("body", "=HYPERLINK(\"http://x\")")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let csv = app
+        .get(&format!("/areas/{blackpool}/comments.csv"), None)
+        .await;
+    assert!(csv.text.contains(",\"'=HYPERLINK("), "{}", csv.text);
+    assert!(
+        csv.text.contains("<script>alert('x')</script>"),
+        "CSV keeps the text"
+    );
 }

@@ -16,10 +16,21 @@ pub fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.split(',').any(|m| m.trim().starts_with("text/csv")))
 }
 
+/// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return first) is written with a leading `'`, so free text such as a comment
+/// cannot become a formula when the download is opened. Numbers are written as they are.
+fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => text_cell(s),
         Some(other) => other.to_string(),
     }
 }
@@ -61,6 +72,18 @@ mod tests {
         assert_eq!(
             out,
             "id,name,districts,x\n1,\"Fenland, East Cambs\",\"[{\"\"code\"\":\"\"E1\"\"}]\",\n"
+        );
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_defused() {
+        let rows = [
+            serde_json::json!({"a": "=HYPERLINK(\"http://x\")", "b": "@SUM(A1)", "c": -5, "d": "2019-20"}),
+        ];
+        let out = to_csv(&["a", "b", "c", "d"], &rows);
+        assert_eq!(
+            out,
+            "a,b,c,d\n\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(A1),-5,2019-20\n"
         );
     }
 }
