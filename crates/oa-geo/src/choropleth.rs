@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::str::FromStr;
 
-/// The attribution every map carries.
+/// The attribution every map of ONS areas carries.
 pub const ATTRIBUTION: &str = "Contains OS data © Crown copyright and database right; Source: Office for National Statistics licensed under the Open Government Licence v3.0";
 
 /// Viridis anchors (perceptually uniform, readable with the common colour-vision
@@ -723,17 +723,30 @@ pub fn choropleth(
             ly += 14.0;
         }
     }
-    let _ = write!(
-        svg,
-        r##"<text x="20" y="{}" font-size="9.5" fill="#444">{}</text></svg>"##,
-        HEIGHT - 20.0,
-        escape(ATTRIBUTION)
-    );
+    // The Crown copyright line belongs to ONS boundaries; a map of other areas (the demo's
+    // invented country, a user's own zones) must not claim it.
+    if features.iter().any(|f| is_ons_code(&f.code)) {
+        let _ = write!(
+            svg,
+            r##"<text x="20" y="{}" font-size="9.5" fill="#444">{}</text>"##,
+            HEIGHT - 20.0,
+            escape(ATTRIBUTION)
+        );
+    }
+    svg.push_str("</svg>");
     Ok(Rendered {
         svg,
         missing_from_map,
         missing_from_data,
     })
+}
+
+/// An ONS (GSS) code: a country letter and eight digits, such as `E07000191`.
+fn is_ons_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 9
+        && matches!(b[0], b'E' | b'W' | b'S' | b'N' | b'K')
+        && b[1..].iter().all(u8::is_ascii_digit)
 }
 
 /// Rasterises an SVG map to PNG with the system fonts.

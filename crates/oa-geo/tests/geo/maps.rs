@@ -107,6 +107,23 @@ fn bands_are_categorical_and_all_classes_parse() {
     );
 }
 
+/// Areas that are not ONS areas (the demo's invented country) carry no Crown copyright line.
+#[test]
+fn maps_of_other_areas_carry_no_ons_attribution() {
+    let mut layer = lad16();
+    for f in &mut layer.features {
+        f.code.replace_range(..1, "X");
+    }
+    let mut col = column(&layer, true);
+    col.codes.pop();
+    col.names.pop();
+    col.cells.pop();
+    let r = choropleth(&layer, &col, &Classes::Quantiles(5), &MapOptions::default()).unwrap();
+    assert_eq!(r.svg.matches("<path ").count(), layer.features.len());
+    assert!(!r.svg.contains("Crown copyright"));
+    assert!(r.svg.ends_with("</svg>"));
+}
+
 #[test]
 fn codes_unlike_the_boundaries_are_an_error() {
     let layer = lad16();
