@@ -131,13 +131,13 @@ fn configure_pages(args: &Args) -> anyhow::Result<()> {
             )));
         }
     }
-    if let Some(bundle) = &args.results {
-        if !bundle.join("scores.csv").is_file() {
-            return Err(exit::user(format!(
-                "--results {}: no scores.csv there; give a bundle written by `oa run`",
-                bundle.display()
-            )));
-        }
+    if let Some(bundle) = &args.results
+        && !bundle.join("scores.csv").is_file()
+    {
+        return Err(exit::user(format!(
+            "--results {}: no scores.csv there; give a bundle written by `oa run`",
+            bundle.display()
+        )));
     }
     // SAFETY: called before the runtime starts, while this process has one thread.
     unsafe {
