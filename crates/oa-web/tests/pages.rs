@@ -229,6 +229,14 @@ async fn national_view_lists_the_areas_for_anyone() {
         app.get("/map.svg", None).await.status,
         StatusCode::NOT_FOUND
     );
+    // A page that does not exist is a page, not an API problem document.
+    let r = app.get("/no-such-page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.content_type().starts_with("text/html"), "{}", r.text);
+    assert!(r.text.contains("Page not found"), "{}", r.text);
+    let r = app.get("/api/no-such-route/x/y", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("no such API route"), "{}", r.text);
 }
 
 #[tokio::test]

@@ -63,8 +63,26 @@ async fn method_not_allowed() -> Response {
     resp
 }
 
-async fn not_found() -> ApiError {
+/// The fallback of the whole site: a problem document under `/api`, a page elsewhere (a
+/// browser following a stale link should see the site's "Page not found", not JSON).
+async fn not_found(
+    uri: axum::http::Uri,
+    viewer: Result<crate::pages::Viewer, Response>,
+) -> Response {
+    let path = uri.path();
+    if path != "/api"
+        && !path.starts_with("/api/")
+        && let Ok(viewer) = viewer
+    {
+        return crate::pages::page_error(
+            &viewer,
+            ApiError::NotFound(format!(
+                "there is no page at {path}: start from the national view at /"
+            )),
+        );
+    }
     ApiError::NotFound("no such API route: see /api/openapi.json for the routes".into())
+        .into_response()
 }
 
 async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
