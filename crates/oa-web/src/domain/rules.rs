@@ -296,7 +296,12 @@ pub fn check_input(kind: Kind, input: &Record, existing: Option<&Record>) -> Vec
             errors.push(FieldError::new(
                 key.clone(),
                 format!(
-                    "unknown field for a {}: remove it (fields: {})",
+                    "unknown field for {} {}: remove it (fields: {})",
+                    if t.singular.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    },
                     t.singular,
                     allowed.join(", ")
                 ),
@@ -344,6 +349,24 @@ pub fn missing_required(kind: Kind, record: &Record) -> Vec<FieldError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn unknown_fields_are_named_with_the_right_article() {
+        let mut input = Record::new();
+        input.insert("naem".into(), serde_json::json!("x"));
+        let e = check_input(Kind::Area, &input, None);
+        assert!(
+            e[0].message.starts_with("unknown field for an area:"),
+            "{:?}",
+            e[0].message
+        );
+        let e = check_input(Kind::Kpi, &input, None);
+        assert!(
+            e[0].message.starts_with("unknown field for a KPI"),
+            "{:?}",
+            e[0].message
+        );
+    }
 
     #[test]
     fn periods() {
