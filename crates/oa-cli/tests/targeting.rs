@@ -462,3 +462,47 @@ fn select_and_allocate_need_a_bundle() {
         );
     }
 }
+
+/// A bundle whose study has no funds (or no selection): the error names the study file.
+#[test]
+fn allocate_and_select_name_the_study_that_lacks_the_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = small_study(tmp.path(), "");
+    let out = tmp.path().join("out");
+    let o = oa(&[
+        "run",
+        study.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = oa(&["allocate", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let copy = out.join("study.toml").display().to_string();
+    assert!(
+        err.contains(&format!("{copy}: the study declares no [[funds]]")),
+        "{err}"
+    );
+    assert!(!out.join("allocations.csv").exists());
+
+    let bare = tmp.path().join("bare.toml");
+    let text = std::fs::read_to_string(&study).unwrap();
+    std::fs::write(&bare, &text[..text.find("[selection]").unwrap()]).unwrap();
+    let o = oa(&[
+        "select",
+        out.to_str().unwrap(),
+        "--study",
+        bare.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: the study declares no [selection]",
+            bare.display()
+        )),
+        "{err}"
+    );
+}

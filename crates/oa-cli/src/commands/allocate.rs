@@ -1,7 +1,7 @@
 //! `oa allocate OUT [--study FILE]`: allocate the study's funds over a results bundle's
 //! selected areas, writing `funds.csv`, `allocations.csv` and `allocations.md` into it.
 
-use crate::commands::select::{commit, open_bundle};
+use crate::commands::select::{commit, open_bundle, study_file};
 use crate::stages::funding;
 use std::path::PathBuf;
 
@@ -20,6 +20,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (study, _) = open_bundle(&args.out, args.study.as_deref(), args.data_dir.as_deref())?;
+    if study.funds.is_empty() {
+        return Err(crate::exit::user(format!(
+            "{}: the study declares no [[funds]]; add one to allocate money, or give another study with --study FILE",
+            study_file(&args.out, args.study.as_deref()).display()
+        )));
+    }
     let files = funding::compute_files(&study, &args.out)?;
     let written = commit(&args.out, files)?;
     println!("wrote {} into {}", written.join(", "), args.out.display());

@@ -21,6 +21,12 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (study, data_dir) =
         open_bundle(&args.out, args.study.as_deref(), args.data_dir.as_deref())?;
+    if study.selection.is_none() {
+        return Err(exit::user(format!(
+            "{}: the study declares no [selection]; add one to choose areas, or give another study with --study FILE",
+            study_file(&args.out, args.study.as_deref()).display()
+        )));
+    }
     let files = selection::compute_files(&study, &data_dir, &args.out)?;
     let written = commit(&args.out, files)?;
     println!("wrote {} into {}", written.join(", "), args.out.display());
@@ -41,9 +47,7 @@ pub fn open_bundle(
             out.display()
         )));
     }
-    let study_path = study
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| out.join("study.toml"));
+    let study_path = study_file(out, study);
     let (study, _) = crate::commands::run::load_study(&study_path)?;
     let data_dir = match data_dir {
         Some(d) => d.to_path_buf(),
@@ -53,6 +57,13 @@ pub fn open_bundle(
         }
     };
     Ok((study, data_dir))
+}
+
+/// The study a bundle command reads: `--study` or the bundle's own copy.
+pub fn study_file(out: &Path, study: Option<&Path>) -> PathBuf {
+    study
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| out.join("study.toml"))
 }
 
 /// Replaces or adds files in the bundle, all at once, and refreshes its manifest.
