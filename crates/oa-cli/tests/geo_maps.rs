@@ -219,6 +219,31 @@ fn history_follows_west_somerset_to_somerset() {
     );
     let r = oa(&["geo", "history", "X1", "--data-dir", &data()]);
     assert_eq!(r.code, 2);
+    // Lower case typed by hand is the same code.
+    let r = oa(&["geo", "history", "e07000191", "--data-dir", &data()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("E07000191 West Somerset"),
+        "{}",
+        r.stdout
+    );
+    // Without --data-dir (run from elsewhere) the error says which flag to give.
+    let empty = tempfile::tempdir().unwrap();
+    let r = oa(&[
+        "geo",
+        "history",
+        "E07000191",
+        "--data-dir",
+        empty.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("topo.json: file not found; give --data-dir"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
 }
 
 /// `oa run` with `[maps]` writes the score and cluster maps; `oa map` draws any column.

@@ -34,6 +34,15 @@ pub struct RegistryArgs {
 
 impl RegistryArgs {
     fn load(&self) -> anyhow::Result<Registry> {
+        for (path, flag) in [(&self.topojson, "--topojson"), (&self.changes, "--changes")] {
+            let full = self.data_dir.join(path);
+            if !full.is_file() {
+                return Err(user(format!(
+                    "{}: file not found; give --data-dir (the folder holding geo/ and lookups/, e.g. ../shared/data) or {flag} FILE",
+                    full.display()
+                )));
+            }
+        }
         Registry::load(
             &self.data_dir.join(&self.topojson),
             &self.layer,
@@ -143,7 +152,9 @@ fn run_convert(a: ConvertArgs) -> anyhow::Result<()> {
 
 fn run_history(a: HistoryArgs) -> anyhow::Result<()> {
     let registry = a.registry.load()?;
-    let area = registry.area(&a.code).ok_or_else(|| {
+    // GSS codes are upper case; `e07000191` typed by hand means the same area.
+    let code = a.code.trim().to_ascii_uppercase();
+    let area = registry.area(&code).ok_or_else(|| {
         user(format!(
             "{}: not an area code of {} (layer {})",
             a.code,
@@ -152,9 +163,9 @@ fn run_history(a: HistoryArgs) -> anyhow::Result<()> {
         ))
     })?;
     println!("{} {} ({})", area.code, area.name, area.describe());
-    for (year, code) in registry.successor_chain(&a.code) {
-        let name = registry.area(&code).map(|s| s.name.as_str()).unwrap_or("");
-        println!("  {year}: {code} {name}");
+    for (year, next) in registry.successor_chain(&code) {
+        let name = registry.area(&next).map(|s| s.name.as_str()).unwrap_or("");
+        println!("  {year}: {next} {name}");
     }
     Ok(())
 }
