@@ -211,3 +211,88 @@ fn the_shipped_study_is_valid() {
     assert!(u.weights.is_some());
     assert_eq!(study.bands.named[0].name, "coldspot");
 }
+
+/// A low-noise analysis with a selection of 5 of the 40 areas: the most needy area
+/// (E07000000, rank 1) excluded, the least needy (E07000039) included.
+const SELECTION: &str = r#"weights = { noise = "uniform", spread = 0.05 }
+
+[selection]
+count = 5
+must_include = ["E07000039"]
+must_exclude = ["E07000000"]"#;
+
+#[test]
+fn p_selected_follows_the_rules_and_the_nominal_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = write_study(dir.path(), SELECTION);
+    let run = |out: &str, threads: &str| {
+        let out = dir.path().join(out);
+        let o = oa(
+            &[
+                "uncertainty",
+                study.to_str().unwrap(),
+                "--samples",
+                "200",
+                "--out",
+                out.to_str().unwrap(),
+                "--quiet",
+            ],
+            threads,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let one = run("one", "1");
+    let two = run("two", "2");
+    for f in ["uncertainty.csv", "selection_stability.csv"] {
+        assert_eq!(
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(two.join(f)).unwrap(),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    let text = std::fs::read_to_string(one.join("uncertainty.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("area_code,nominal_rank,median_rank,p05_rank,p95_rank,p_coldspot,p_selected")
+    );
+    let p: Vec<(String, f64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[6].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(p.len(), 40);
+    assert!(p.iter().all(|(_, x)| (0.0..=1.0).contains(x)), "{p:?}");
+    let of = |code: &str| p.iter().find(|(c, _)| c == code).unwrap().1;
+    assert_eq!(of("E07000039"), 1.0);
+    assert_eq!(of("E07000000"), 0.0);
+    // Every feasible sample selects exactly 5 areas.
+    let total: f64 = p.iter().map(|(_, x)| x).sum();
+    assert!((total - 5.0).abs() < 1e-4, "{total}");
+
+    let stability = std::fs::read_to_string(one.join("selection_stability.csv")).unwrap();
+    let mut lines = stability.lines();
+    assert_eq!(
+        lines.next(),
+        Some("samples,feasible,infeasible,share_equal_nominal,mean_jaccard,nominal_selected")
+    );
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&row[..3], ["200", "200", "0"]);
+    let share_equal: f64 = row[3].parse().unwrap();
+    let jaccard: f64 = row[4].parse().unwrap();
+    assert!((0.0..=1.0).contains(&share_equal) && share_equal <= jaccard && jaccard <= 1.0);
+    let nominal: Vec<&str> = row[5].split(';').collect();
+    assert_eq!(nominal.len(), 5);
+    assert!(nominal.contains(&"E07000039") && !nominal.contains(&"E07000000"));
+    // Low noise: the nominal set is the most often selected.
+    let lowest_in = nominal.iter().map(|c| of(c)).fold(1.0, f64::min);
+    let highest_out = p
+        .iter()
+        .filter(|(c, _)| !nominal.contains(&c.as_str()))
+        .map(|(_, x)| *x)
+        .fold(0.0, f64::max);
+    assert!(lowest_in > highest_out, "{lowest_in} <= {highest_out}");
+    assert!(lowest_in > 0.5, "{lowest_in}");
+}

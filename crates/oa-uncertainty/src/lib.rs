@@ -24,7 +24,9 @@ pub mod space;
 pub mod summary;
 pub mod tree;
 
-pub use montecarlo::{Outcome, Settings, SobolSettings, run};
+pub use montecarlo::{
+    Outcome, Reselect, SelectionStability, Settings, SobolSettings, run, run_with_selection,
+};
 pub use problem::Problem;
 pub use summary::RankSummary;
 

@@ -51,6 +51,50 @@ pub struct Outcome {
     pub sobol: Option<Vec<(String, SobolIndex)>>,
     /// Runs evaluated in all (samples + Sobol design).
     pub runs: usize,
+    /// The selection re-run on each sample, when a [`Reselect`] was given.
+    pub selection: Option<SelectionStability>,
+}
+
+/// Re-runs a study's selection on one sample's ranks (one per kept area, 0 = unranked):
+/// the kept areas selected, sorted, or `None` when the constraints cannot all hold.
+/// Called from several threads; it must depend on the ranks alone.
+pub type Reselect<'a> = &'a (dyn Fn(&[u32]) -> Option<Vec<usize>> + Sync);
+
+/// How stable the selected set is across the Monte Carlo samples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectionStability {
+    /// Per kept area, the share of feasible samples in which it is selected.
+    pub p_selected: Vec<f64>,
+    /// Samples whose selection could be made.
+    pub feasible: usize,
+    /// Samples whose constraints could not all hold (left out of the shares).
+    pub infeasible: usize,
+    /// Share of feasible samples selecting exactly the nominal set.
+    pub share_equal: f64,
+    /// Mean Jaccard similarity |S ∩ S0| / |S ∪ S0| of a sample's set to the nominal one.
+    pub mean_jaccard: f64,
+}
+
+/// Jaccard similarity of two sorted index sets (1 when both are empty).
+pub fn jaccard(a: &[usize], b: &[usize]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - common;
+    if union == 0 {
+        1.0
+    } else {
+        common as f64 / union as f64
+    }
 }
 
 /// Which run is run number `r`: (matrix source per input, sample row).
@@ -95,6 +139,19 @@ pub fn run(
     s: &Settings,
     progress: &dyn Progress,
 ) -> Result<Outcome, UncertaintyError> {
+    run_with_selection(p, s, progress, None)
+}
+
+/// [`run`], also re-running a selection on each summarised sample: `reselect` with the
+/// nominal selected set (kept-area indices, sorted). Per-area counts are integers and the
+/// per-sample similarities are kept by sample index and summed in sample order, so the
+/// figures do not depend on the number of threads.
+pub fn run_with_selection(
+    p: &Problem,
+    s: &Settings,
+    progress: &dyn Progress,
+    reselect: Option<(Reselect<'_>, &[usize])>,
+) -> Result<Outcome, UncertaintyError> {
     if s.samples == 0 {
         return Err(UncertaintyError::Input {
             key: "samples".into(),
@@ -131,6 +188,9 @@ pub fn run(
     let first_error: Mutex<Option<(usize, UncertaintyError)>> = Mutex::new(None);
     let summaries: Mutex<Vec<RankSummary>> = Mutex::new(Vec::new());
     let outputs: Mutex<Vec<(usize, Vec<f64>)>> = Mutex::new(Vec::new());
+    // Per sample: Jaccard to the nominal set, NaN when infeasible.
+    let similarities: Mutex<Vec<(usize, Vec<f64>)>> = Mutex::new(Vec::new());
+    let selected_counts: Mutex<Vec<u64>> = Mutex::new(vec![0; n]);
     progress.start("Monte Carlo", total as u64);
     rayon::scope(|scope| {
         for _ in 0..workers {
@@ -139,6 +199,12 @@ pub fn run(
                 let mut ws = Workspace::default();
                 let mut config: Config = p.nominal.clone();
                 let mut local_outputs = Vec::new();
+                let mut local_similarities = Vec::new();
+                let mut local_counts: Vec<u64> = if reselect.is_some() {
+                    vec![0; n]
+                } else {
+                    Vec::new()
+                };
                 loop {
                     let b = next.fetch_add(1, Ordering::Relaxed);
                     if b >= batches || failed.load(Ordering::Relaxed) {
@@ -147,6 +213,7 @@ pub fn run(
                     let start = b * BATCH;
                     let end = (start + BATCH).min(total);
                     let mut ys = Vec::with_capacity(end - start);
+                    let mut sims = Vec::new();
                     for r in start..end {
                         let (row, source): (usize, Box<dyn Fn(usize) -> Matrix>) = match plan.run(r)
                         {
@@ -177,11 +244,35 @@ pub fn run(
                         ys.push(mean_abs_shift(&ws.ranks, nominal));
                         if matches!(plan.run(r), Run::A(j) if j < s.samples) {
                             summary.add(&ws.ranks, ws.order());
+                            if let Some((select, nominal_set)) = reselect {
+                                sims.push(match select(&ws.ranks) {
+                                    Some(chosen) => {
+                                        for &a in &chosen {
+                                            local_counts[a] += 1;
+                                        }
+                                        jaccard(&chosen, nominal_set)
+                                    }
+                                    None => f64::NAN,
+                                });
+                            }
                         }
                     }
                     progress.advance((end - start) as u64);
                     local_outputs.push((start, ys));
+                    if !sims.is_empty() {
+                        local_similarities.push((start, sims));
+                    }
                 }
+                if reselect.is_some() {
+                    let mut all = selected_counts.lock().expect("no panics hold this lock");
+                    for (t, c) in all.iter_mut().zip(&local_counts) {
+                        *t += c;
+                    }
+                }
+                similarities
+                    .lock()
+                    .expect("no panics hold this lock")
+                    .extend(local_similarities);
                 summaries
                     .lock()
                     .expect("no panics hold this lock")
@@ -226,12 +317,52 @@ pub fn run(
             .map(|(inp, ix)| (inp.name().to_string(), ix))
             .collect()
     });
+    let selection = reselect.map(|_| {
+        let mut sims = similarities.into_inner().expect("no panics hold this lock");
+        sims.sort_unstable_by_key(|(start, _)| *start);
+        let counts = selected_counts
+            .into_inner()
+            .expect("no panics hold this lock");
+        stability(sims.into_iter().flat_map(|(_, v)| v), &counts)
+    });
     Ok(Outcome {
         summary,
         rank_shift: y[..s.samples].to_vec(),
         sobol,
         runs: total,
+        selection,
     })
+}
+
+/// The set-level figures from the per-sample similarities (in sample order; NaN =
+/// infeasible) and the per-area selection counts.
+fn stability(similarities: impl Iterator<Item = f64>, counts: &[u64]) -> SelectionStability {
+    let (mut feasible, mut infeasible, mut equal, mut sum) = (0usize, 0usize, 0usize, 0.0);
+    for j in similarities {
+        if j.is_nan() {
+            infeasible += 1;
+        } else {
+            feasible += 1;
+            sum += j;
+            if j == 1.0 {
+                equal += 1;
+            }
+        }
+    }
+    let share = |x: f64| {
+        if feasible == 0 {
+            f64::NAN
+        } else {
+            x / feasible as f64
+        }
+    };
+    SelectionStability {
+        p_selected: counts.iter().map(|&c| share(c as f64)).collect(),
+        feasible,
+        infeasible,
+        share_equal: share(equal as f64),
+        mean_jaccard: share(sum),
+    }
 }
 
 /// Mean over areas of |rank - nominal rank| (areas not ranked in either are skipped).
@@ -248,5 +379,27 @@ fn mean_abs_shift(ranks: &[u32], nominal: &[u32]) -> f64 {
         0.0
     } else {
         sum as f64 / count as f64
+    }
+}
+
+#[cfg(test)]
+mod selection_tests {
+    use super::*;
+
+    #[test]
+    fn jaccard_of_sorted_sets() {
+        assert_eq!(jaccard(&[1, 2, 3], &[1, 2, 3]), 1.0);
+        assert_eq!(jaccard(&[1, 2], &[2, 3]), 1.0 / 3.0);
+        assert_eq!(jaccard(&[], &[4]), 0.0);
+        assert_eq!(jaccard(&[], &[]), 1.0);
+    }
+
+    #[test]
+    fn stability_leaves_infeasible_samples_out_of_the_shares() {
+        let s = stability([1.0, 0.5, f64::NAN, 1.0].into_iter(), &[3, 0, 1]);
+        assert_eq!((s.feasible, s.infeasible), (3, 1));
+        assert_eq!(s.p_selected, vec![1.0, 0.0, 1.0 / 3.0]);
+        assert_eq!(s.share_equal, 2.0 / 3.0);
+        assert!((s.mean_jaccard - 2.5 / 3.0).abs() < 1e-12);
     }
 }

@@ -8,7 +8,11 @@ use crate::exit;
 use oa_engine::IndicatorMatrix;
 use oa_model::Study;
 use oa_model::study::uncertainty::{check_samples, check_sobol};
-use oa_uncertainty::{Problem, Settings, SobolSettings, report, summary};
+use oa_targeting::select::{self, District, MeasureData};
+use oa_uncertainty::{
+    Problem, Reselect, SelectionStability, Settings, SobolSettings, report, summary,
+};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -108,6 +112,7 @@ pub fn analyse(
         Vec::new()
     };
     let codes = data.area_codes.clone();
+    let names = data.area_names.clone();
     let matrix =
         IndicatorMatrix::new(data.indicator_ids, data.columns).with_area_codes(data.area_codes);
     let problem = Problem::prepare(study, &matrix, &se).map_err(exit::user)?;
@@ -117,14 +122,34 @@ pub fn analyse(
         bins: summary::DEFAULT_BINS,
         sobol,
     };
+    let reselection = match study.selection {
+        Some(_) => Some(Reselection::prepare(
+            study, data_dir, &problem, &codes, &names,
+        )?),
+        None => None,
+    };
+    let select = |ranks: &[u32]| reselection.as_ref().and_then(|r| r.select(ranks));
     let bar = EtaBar::new(progress);
-    let outcome = oa_uncertainty::run(&problem, &settings, &bar).map_err(exit::user)?;
+    let outcome = oa_uncertainty::run_with_selection(
+        &problem,
+        &settings,
+        &bar,
+        reselection
+            .as_ref()
+            .map(|r| (&select as Reselect<'_>, &r.nominal[..])),
+    )
+    .map_err(exit::user)?;
     drop(bar);
     let title = &study.study.title;
     let mut files = vec![
         (
             "uncertainty.csv".to_string(),
-            report::uncertainty_csv(&problem, &outcome, &codes, None),
+            report::uncertainty_csv(
+                &problem,
+                &outcome,
+                &codes,
+                outcome.selection.as_ref().map(|s| &s.p_selected[..]),
+            ),
         ),
         (
             "uncertainty.svg".to_string(),
@@ -139,12 +164,142 @@ pub fn analyse(
         files.push(("sensitivity.csv".into(), report::sensitivity_csv(&outcome)));
         files.push(("sensitivity.svg".into(), svg));
     }
+    if let (Some(r), Some(st)) = (&reselection, &outcome.selection) {
+        files.push((
+            SELECTION_STABILITY_CSV.into(),
+            stability_csv(samples as usize, st, &r.nominal_codes()),
+        ));
+    }
     Ok(Files {
         files,
         runs: outcome.runs,
         samples: samples as usize,
         areas: problem.n_areas(),
     })
+}
+
+/// The set-level stability of the selection across the Monte Carlo samples.
+pub const SELECTION_STABILITY_CSV: &str = "selection_stability.csv";
+
+/// The study's selection prepared once for re-running on each sample: its districts
+/// and measures read once, with the study's index replaced per sample by the sample's
+/// ranks (ranks order areas as scores do, so the choice by need is the same).
+struct Reselection {
+    selection: oa_model::study::selection::Selection,
+    inputs: crate::stages::selection::Inputs,
+    /// Input area code per kept area.
+    kept_codes: Vec<String>,
+    /// Kept area of each district code the selection can choose.
+    kept_of: BTreeMap<String, usize>,
+    /// The selection on the nominal ranks (kept areas, sorted).
+    nominal: Vec<usize>,
+}
+
+impl Reselection {
+    fn prepare(
+        study: &Study,
+        data_dir: &Path,
+        problem: &Problem,
+        codes: &[String],
+        names: &[String],
+    ) -> anyhow::Result<Reselection> {
+        use crate::stages::selection::{IndexScores, read_inputs};
+        let kept_codes: Vec<String> = problem.kept.iter().map(|&a| codes[a].clone()).collect();
+        let kept_of: BTreeMap<String, usize> = kept_codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect();
+        let mut score = vec![f64::NAN; codes.len()];
+        for (&a, &r) in problem.kept.iter().zip(&problem.nominal_ranks) {
+            if r > 0 {
+                score[a] = f64::from(r);
+            }
+        }
+        let scores = IndexScores {
+            codes: codes.to_vec(),
+            names: if names.len() == codes.len() {
+                names.to_vec()
+            } else {
+                codes.to_vec()
+            },
+            score,
+        };
+        let mut inputs = read_inputs(study, data_dir, Some(&scores))?;
+        if let Some(i) = inputs.index {
+            // The index measure now holds ranks: rank 1 is the best or the worst end.
+            inputs.measures[i].better = match study.scoring.rank_1 {
+                oa_model::study::End::Best => oa_model::study::selection::Better::Lower,
+                oa_model::study::End::Worst => oa_model::study::selection::Better::Higher,
+            };
+        }
+        let selection = study
+            .selection
+            .clone()
+            .expect("called for a study with [selection]");
+        let mut r = Reselection {
+            selection,
+            inputs,
+            kept_codes,
+            kept_of,
+            nominal: Vec::new(),
+        };
+        r.nominal = r
+            .choose(&r.inputs.measures)
+            .map_err(|e| exit::user(format!("the selection on the nominal ranking: {e}")))?;
+        Ok(r)
+    }
+
+    /// The kept areas selected with these measures (sorted).
+    fn choose(&self, measures: &[MeasureData]) -> Result<Vec<usize>, String> {
+        let districts: &[District] = &self.inputs.districts;
+        let p = select::prepare(&self.selection, districts, measures).map_err(|e| e.to_string())?;
+        let choice = select::choose(&p).map_err(|e| e.to_string())?;
+        let mut chosen: Vec<usize> = choice
+            .chosen
+            .iter()
+            .flat_map(|&c| p.candidates[c].districts.iter())
+            .filter_map(|d| self.kept_of.get(d).copied())
+            .collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        Ok(chosen)
+    }
+
+    /// The selection on one sample's ranks; `None` when infeasible.
+    fn select(&self, ranks: &[u32]) -> Option<Vec<usize>> {
+        let Some(i) = self.inputs.index else {
+            return Some(self.nominal.clone());
+        };
+        let mut measures = self.inputs.measures.clone();
+        measures[i].values = self
+            .kept_codes
+            .iter()
+            .zip(ranks)
+            .filter(|(_, r)| **r > 0)
+            .map(|(c, &r)| (c.clone(), f64::from(r)))
+            .collect();
+        self.choose(&measures).ok()
+    }
+
+    fn nominal_codes(&self) -> Vec<String> {
+        self.nominal
+            .iter()
+            .map(|&i| self.kept_codes[i].clone())
+            .collect()
+    }
+}
+
+/// `selection_stability.csv`: one row of set-level figures.
+fn stability_csv(samples: usize, s: &SelectionStability, nominal: &[String]) -> String {
+    format!(
+        "samples,feasible,infeasible,share_equal_nominal,mean_jaccard,nominal_selected\n{samples},{},{},{},{},{}\n",
+        s.feasible,
+        s.infeasible,
+        report::number(s.share_equal),
+        report::number(s.mean_jaccard),
+        nominal.join(";")
+    )
 }
 
 /// Standard errors per indicator (study order), read like the indicators themselves but

@@ -54,14 +54,67 @@ pub fn compute(
     data_dir: &Path,
     bundle: &Path,
 ) -> anyhow::Result<(Problem, Choice, Vec<AreaOutcome>)> {
-    let selection = study
+    let selection = selection_of(study)?;
+    let scores = if selection.universe.is_none() || uses_index(selection) {
+        let s = oa_io::bundle::read_scores(bundle).map_err(|e| {
+            exit::user(format!(
+                "the selection uses the study's index (or chooses among the bundle's areas) but the bundle's scores cannot be read: {e}"
+            ))
+        })?;
+        Some(IndexScores {
+            codes: s.area_codes,
+            names: s.area_names,
+            score: s.score,
+        })
+    } else {
+        None
+    };
+    let inputs = read_inputs(study, data_dir, scores.as_ref())?;
+    let problem =
+        select::prepare(selection, &inputs.districts, &inputs.measures).map_err(exit::user)?;
+    let choice = select::choose(&problem).map_err(exit::user)?;
+    let outcomes = explain::explain(&problem, &choice);
+    Ok((problem, choice, outcomes))
+}
+
+fn selection_of(study: &Study) -> anyhow::Result<&Selection> {
+    study
         .selection
         .as_ref()
-        .ok_or_else(|| exit::user("the study declares no [selection]; add one to choose areas"))?;
-    let districts = read_districts(selection, data_dir, bundle)?;
+        .ok_or_else(|| exit::user("the study declares no [selection]; add one to choose areas"))
+}
+
+/// The study's own index per area (NaN = not scored): from a bundle's `scores.csv`, or
+/// a Monte Carlo sample's ranks.
+pub struct IndexScores {
+    pub codes: Vec<String>,
+    pub names: Vec<String>,
+    pub score: Vec<f64>,
+}
+
+/// What the selection reads, prepared once: the candidate districts and the measures,
+/// the study's own index (when the selection uses it) at position `index`.
+pub struct Inputs {
+    pub districts: Vec<District>,
+    pub measures: Vec<MeasureData>,
+    pub index: Option<usize>,
+}
+
+/// Reads the districts and measures of the study's `[selection]`; `scores` is needed
+/// when the selection uses the index or has no `[selection.universe]`.
+pub fn read_inputs(
+    study: &Study,
+    data_dir: &Path,
+    scores: Option<&IndexScores>,
+) -> anyhow::Result<Inputs> {
+    let selection = selection_of(study)?;
+    let missing = || exit::user("the selection needs the study's scores, which are missing");
+    let districts = read_districts(selection, data_dir, scores)?;
     let mut measures = Vec::new();
+    let mut index = None;
     if uses_index(selection) {
-        measures.push(index_measure(study, bundle)?);
+        index = Some(measures.len());
+        measures.push(index_measure(study, scores.ok_or_else(missing)?));
     }
     // Several measures often come from one file (the IoD's LSOA table): read it once.
     let mut files: BTreeMap<std::path::PathBuf, Csv> = BTreeMap::new();
@@ -73,10 +126,11 @@ pub fn compute(
         }
         measures.push(read_measure(m, &files[&path], &districts)?);
     }
-    let problem = select::prepare(selection, &districts, &measures).map_err(exit::user)?;
-    let choice = select::choose(&problem).map_err(exit::user)?;
-    let outcomes = explain::explain(&problem, &choice);
-    Ok((problem, choice, outcomes))
+    Ok(Inputs {
+        districts,
+        measures,
+        index,
+    })
 }
 
 fn uses_index(s: &Selection) -> bool {
@@ -89,20 +143,15 @@ fn uses_index(s: &Selection) -> bool {
         })
 }
 
-/// The study's own score from the bundle's `scores.csv`.
-fn index_measure(study: &Study, bundle: &Path) -> anyhow::Result<MeasureData> {
-    let scores = oa_io::bundle::read_scores(bundle).map_err(|e| {
-        exit::user(format!(
-            "the selection uses the study's index but the bundle's scores cannot be read: {e}"
-        ))
-    })?;
+/// The study's own score as a selection measure.
+fn index_measure(study: &Study, scores: &IndexScores) -> MeasureData {
     let mut values = BTreeMap::new();
-    for (code, score) in scores.area_codes.iter().zip(&scores.score) {
+    for (code, score) in scores.codes.iter().zip(&scores.score) {
         if score.is_finite() {
             values.insert(code.clone(), *score);
         }
     }
-    Ok(MeasureData {
+    MeasureData {
         id: INDEX_MEASURE.into(),
         name: if study.study.title.is_empty() {
             "the index".into()
@@ -114,7 +163,7 @@ fn index_measure(study: &Study, bundle: &Path) -> anyhow::Result<MeasureData> {
             Direction::HigherIsWorse => Better::Lower,
         },
         values,
-    })
+    }
 }
 
 /// A CSV read whole: headers and records, with the path for messages.
@@ -180,20 +229,20 @@ impl Csv {
 fn read_districts(
     selection: &Selection,
     data_dir: &Path,
-    bundle: &Path,
+    scores: Option<&IndexScores>,
 ) -> anyhow::Result<Vec<District>> {
     let Some(u) = &selection.universe else {
-        let scores = oa_io::bundle::read_scores(bundle).map_err(|e| {
-            exit::user(format!(
-                "the selection has no [selection.universe], so it chooses among the bundle's areas, but its scores cannot be read: {e}"
-            ))
+        let scores = scores.ok_or_else(|| {
+            exit::user(
+                "the selection has no [selection.universe], so it chooses among the study's scored areas, which are missing",
+            )
         })?;
         // Areas without a score (dropped by the coverage screen, see coverage.csv) cannot
         // be ranked, so they are not candidates.
         return Ok(scores
-            .area_codes
+            .codes
             .iter()
-            .zip(&scores.area_names)
+            .zip(&scores.names)
             .zip(&scores.score)
             .filter(|(_, s)| s.is_finite())
             .map(|((c, n), _)| District {
