@@ -291,6 +291,41 @@ fn run_writes_maps_and_oa_map_draws_any_column() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
 
+    // Bad input: a table not in the bundle, a folder that does not exist.
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "score",
+        "--table",
+        "nope.csv",
+        "--out",
+        tmp.path().join("x.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("nope.csv: no such table in the bundle; give --table"),
+        "{}",
+        r.stderr
+    );
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "rank_extent",
+        "--out",
+        tmp.path().join("no-such-folder/x.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("no-such-folder does not exist; create it"),
+        "{}",
+        r.stderr
+    );
+    assert!(!tmp.path().join("no-such-folder").exists());
+
     // Bad input: an unknown column, boundaries without the code property.
     let r = oa(&[
         "map",

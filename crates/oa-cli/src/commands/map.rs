@@ -157,6 +157,13 @@ fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if !dir.is_dir() {
+        return Err(user(format!(
+            "{}: the folder {} does not exist; create it or choose another --out",
+            path.display(),
+            dir.display()
+        )));
+    }
     let mut tmp = tempfile::NamedTempFile::new_in(&dir)
         .map_err(|e| user(format!("{}: cannot write here: {e}", dir.display())))?;
     std::io::Write::write_all(&mut tmp, bytes)
@@ -212,6 +219,12 @@ pub struct MapRequest<'a> {
 pub fn draw(layer: &Layer, r: &MapRequest) -> anyhow::Result<Rendered> {
     let classes: Classes = r.classes.parse().map_err(user)?;
     let table_path = r.bundle.join(r.table);
+    if !table_path.is_file() {
+        return Err(user(format!(
+            "{}: no such table in the bundle; give --table one of the bundle's CSV files (default scores.csv)",
+            table_path.display()
+        )));
+    }
     let column = read_column(&table_path, "area_code", r.column).map_err(user)?;
     let (highlight, highlight_label) = match r.highlight {
         None => (Vec::new(), None),
