@@ -333,3 +333,39 @@ fn service_keeps_every_acknowledged_write_through_sigkill() {
         "{rest:?}"
     );
 }
+
+/// `oa user add` errors speak of the command's flags: an area lead without `--area`.
+#[test]
+fn user_add_names_the_area_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("oa.db").to_str().unwrap().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oa"))
+        .args([
+            "user",
+            "add",
+            "--database",
+            &db,
+            "--email",
+            "lead@example.org",
+            "--role",
+            "area_lead",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{ADMIN_PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--area: give the area's code (such as OA03) or id; an area lead needs"),
+        "{err}"
+    );
+}

@@ -263,6 +263,16 @@ impl AnyStore {
                 .strip_prefix("sqlite://")
                 .or_else(|| url.strip_prefix("sqlite:"))
                 .unwrap_or(url);
+            let file = std::path::Path::new(path);
+            if let Some(dir) = file.parent()
+                && !dir.as_os_str().is_empty()
+                && !dir.is_dir()
+            {
+                return Err(StoreError::Invalid(format!(
+                    "{path}: the folder {} does not exist; create it or choose another --database",
+                    dir.display()
+                )));
+            }
             Ok(AnyStore::Sqlite(
                 sqlite::SqliteStore::open(std::path::Path::new(path)).await?,
             ))

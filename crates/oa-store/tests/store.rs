@@ -311,6 +311,23 @@ async fn sqlite_story() {
     );
 }
 
+/// A database file in a folder that does not exist is named with the fix, not SQLite's
+/// "unable to open database file".
+#[tokio::test]
+async fn sqlite_in_a_missing_folder_names_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("no-such-folder/oa.db");
+    let Err(err) = oa_store::AnyStore::open(file.to_str().unwrap()).await else {
+        panic!("a database in a missing folder was opened");
+    };
+    let err = err.to_string();
+    assert!(
+        err.contains("no-such-folder does not exist; create it or choose another --database"),
+        "{err}"
+    );
+    assert!(!dir.path().join("no-such-folder").exists());
+}
+
 /// The PostgreSQL URL; a missing variable fails the test, it never skips it.
 fn pg_url() -> String {
     std::env::var("OA_TEST_DATABASE_URL").expect(

@@ -90,7 +90,13 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Err(e @ (ApiError::Invalid(_) | ApiError::Conflict(_) | ApiError::BadRequest(_))) => {
-            let detail = e.detail().replace("password: ", "password (from stdin): ");
+            let detail = e
+                .detail()
+                .replace("password: ", "password (from stdin): ")
+                .replace(
+                    "area_id: ",
+                    "--area: give the area's code (such as OA03) or id; ",
+                );
             Err(exit::user(detail))
         }
         Err(e) => Err(anyhow::anyhow!(e.detail())),

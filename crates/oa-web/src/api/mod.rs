@@ -706,7 +706,14 @@ pub async fn add_user(
     if matches!(parsed, Some(Role::AreaLead | Role::BoardMember)) && area_id.is_none() {
         errors.push(FieldError::new(
             "area_id",
-            format!("a {role} needs the id of their area"),
+            format!(
+                "{} needs the id of their area",
+                if parsed == Some(Role::AreaLead) {
+                    "an area lead"
+                } else {
+                    "a board member"
+                }
+            ),
         ));
     }
     if let Some(a) = area_id
