@@ -316,20 +316,26 @@ pub fn markdown(problem: &Problem, choice: &Choice, outcomes: &[AreaOutcome]) ->
         writeln!(s, "- {excludes} areas must be excluded").ok();
     }
     writeln!(s, "\n## Selected areas\n").ok();
-    writeln!(s, "| area | region | wave | rank | why |").ok();
-    writeln!(s, "|---|---|---|---|---|").ok();
     let mut selected: Vec<&AreaOutcome> = outcomes.iter().filter(|o| o.selected).collect();
     selected.sort_by(|a, b| a.wave.cmp(&b.wave).then(a.rank.cmp(&b.rank)));
+    // A selection without waves (most studies) has no empty `wave` column.
+    let waves = selected.iter().any(|o| o.wave.is_some());
+    if waves {
+        writeln!(s, "| area | region | wave | rank | why |").ok();
+        writeln!(s, "|---|---|---|---|---|").ok();
+    } else {
+        writeln!(s, "| area | region | rank | why |").ok();
+        writeln!(s, "|---|---|---|---|").ok();
+    }
     for o in selected {
+        let wave = match (&o.wave, waves) {
+            (_, false) => String::new(),
+            (w, true) => format!(" {} |", w.as_deref().unwrap_or("")),
+        };
         writeln!(
             s,
-            "| {} ({}) | {} | {} | {} | {} |",
-            o.area_name,
-            o.area_id,
-            o.region,
-            o.wave.as_deref().unwrap_or(""),
-            o.rank,
-            o.reason
+            "| {} ({}) | {} |{wave} {} | {} |",
+            o.area_name, o.area_id, o.region, o.rank, o.reason
         )
         .ok();
     }

@@ -334,6 +334,14 @@ fn explains_a_full_region_and_ranks() {
         e01.reason
     );
     assert!(e01.reason.contains("ranked 2 of 6"), "{}", e01.reason);
+    // No waves declared: the table has no empty wave column.
+    let md = oa_targeting::explain::markdown(&problem, &choice, &out);
+    assert!(md.contains("| area | region | rank | why |"), "{md}");
+    assert!(!md.contains("wave"), "{md}");
+    assert!(
+        md.contains("| North | 4 |") || md.contains("| North | 1 |"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -464,4 +472,47 @@ fn explains_exclusions_population_and_the_long_list() {
         "{}",
         reason("E03")
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// The cheap re-selection gives the problem (and so the choice) a full `prepare`
+    /// gives with the new values, for each area-need rule and a long list on the measure.
+    #[test]
+    fn reselector_matches_a_full_prepare(
+        regions in prop::collection::vec(prop::sample::select(vec!["R1", "R2", "R3"]), 6..20),
+        first in prop::collection::vec(0.0f64..100.0, 20),
+        second in prop::collection::vec(0.0f64..100.0, 20),
+        rule in 0usize..3,
+        k in 1usize..4,
+    ) {
+        let n = regions.len();
+        let ds = districts(&regions);
+        let mut sel = selection(k);
+        sel.area_need = [AreaNeed::Worst, AreaNeed::Mean, AreaNeed::PopulationWeighted][rule];
+        sel.long_list = Some("worst(index, 50%) or worst(other, 20%)".into());
+        sel.population = Some("people".into());
+        sel.quotas.push(quota(QuotaBy::Region, None, None, Some(2)));
+        sel.areas.push(AreaDef {
+            id: "A00".into(),
+            name: "Two districts".into(),
+            districts: vec!["E00".into(), "E01".into()],
+        });
+        let people: Vec<f64> = (0..n).map(|i| 1000.0 + 37.0 * i as f64).collect();
+        let other: Vec<f64> = second[..n].iter().rev().copied().collect();
+        let measures = |index: &[f64]| {
+            vec![
+                measure("index", Better::Higher, index),
+                measure("other", Better::Lower, &other),
+                measure("people", Better::Lower, &people),
+            ]
+        };
+        let mut re = oa_targeting::reselect::Reselector::new(&sel, &ds, &measures(&first[..n]), "index").unwrap();
+        prop_assert_eq!(re.problem(), &prepare(&sel, &ds, &measures(&first[..n])).unwrap());
+        let full = prepare(&sel, &ds, &measures(&second[..n])).unwrap();
+        prop_assert_eq!(re.update(&second[..n]).unwrap(), &full);
+        prop_assert_eq!(re.select().map(|c| c.chosen), choose(&full).ok().map(|c| c.chosen));
+        prop_assert!(re.update(&[1.0]).is_err());
+    }
 }
