@@ -6,6 +6,8 @@
 //!   region or tag, population bounds, must include / exclude, waves), the optimal choice
 //!   (exact greedy for region quotas, an integer programme otherwise) and, when the
 //!   constraints cannot all hold, an irreducible set of conflicting constraints.
+//! - [`reselect`]: the same selection re-made cheaply when one measure changes (Monte
+//!   Carlo samples of the study's own index).
 //! - [`explain`]: per-area reasons in plain words, `selection.md`.
 //! - [`allocate`]: funds, funders, periods and formulas (equal, proportional with floors
 //!   and caps, per area, published amounts, none) in exact pence by largest remainder.
@@ -13,6 +15,7 @@
 pub mod allocate;
 pub mod explain;
 pub mod report;
+pub mod reselect;
 pub mod rules;
 pub mod select;
 

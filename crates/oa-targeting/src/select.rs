@@ -540,7 +540,7 @@ pub fn prepare(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn evaluate(
+pub(crate) fn evaluate(
     rule: &Rule,
     measures: &[MeasureData],
     index: &BTreeMap<&str, usize>,

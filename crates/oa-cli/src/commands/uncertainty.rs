@@ -7,13 +7,16 @@ use super::run::{data_dir_for, load_data, load_study};
 use crate::exit;
 use oa_engine::IndicatorMatrix;
 use oa_model::Study;
+use oa_model::study::selection::{Better, INDEX_MEASURE};
 use oa_model::study::uncertainty::{check_samples, check_sobol};
-use oa_targeting::select::{self, District, MeasureData};
+use oa_targeting::reselect::Reselector;
+use oa_targeting::select;
 use oa_uncertainty::{
     Problem, Reselect, SelectionStability, Settings, SobolSettings, report, summary,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Arguments of `oa uncertainty`.
@@ -185,12 +188,16 @@ pub const SELECTION_STABILITY_CSV: &str = "selection_stability.csv";
 /// and measures read once, with the study's index replaced per sample by the sample's
 /// ranks (ranks order areas as scores do, so the choice by need is the same).
 struct Reselection {
-    selection: oa_model::study::selection::Selection,
-    inputs: crate::stages::selection::Inputs,
+    /// One prepared selection per worker in use (they hold scratch state); which one a
+    /// sample gets does not change its result.
+    pool: Mutex<Vec<Reselector>>,
+    template: Option<Reselector>,
+    /// Kept area of each district (None: not among the study's ranked areas).
+    kept_of_district: Vec<Option<usize>>,
+    /// Districts of each candidate area, as kept areas.
+    candidate_kept: Vec<Vec<usize>>,
     /// Input area code per kept area.
     kept_codes: Vec<String>,
-    /// Kept area of each district code the selection can choose.
-    kept_of: BTreeMap<String, usize>,
     /// The selection on the nominal ranks (kept areas, sorted).
     nominal: Vec<usize>,
 }
@@ -205,10 +212,10 @@ impl Reselection {
     ) -> anyhow::Result<Reselection> {
         use crate::stages::selection::{IndexScores, read_inputs};
         let kept_codes: Vec<String> = problem.kept.iter().map(|&a| codes[a].clone()).collect();
-        let kept_of: BTreeMap<String, usize> = kept_codes
+        let kept_of: BTreeMap<&str, usize> = kept_codes
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.clone(), i))
+            .map(|(i, c)| (c.as_str(), i))
             .collect();
         let mut score = vec![f64::NAN; codes.len()];
         for (&a, &r) in problem.kept.iter().zip(&problem.nominal_ranks) {
@@ -229,57 +236,94 @@ impl Reselection {
         if let Some(i) = inputs.index {
             // The index measure now holds ranks: rank 1 is the best or the worst end.
             inputs.measures[i].better = match study.scoring.rank_1 {
-                oa_model::study::End::Best => oa_model::study::selection::Better::Lower,
-                oa_model::study::End::Worst => oa_model::study::selection::Better::Higher,
+                oa_model::study::End::Best => Better::Lower,
+                oa_model::study::End::Worst => Better::Higher,
             };
         }
         let selection = study
             .selection
-            .clone()
+            .as_ref()
             .expect("called for a study with [selection]");
+        let nominal_problem = select::prepare(selection, &inputs.districts, &inputs.measures)
+            .map_err(|e| exit::user(format!("the selection on the nominal ranking: {e}")))?;
+        let choice = select::choose(&nominal_problem)
+            .map_err(|e| exit::user(format!("the selection on the nominal ranking: {e}")))?;
+        let kept_of_district: Vec<Option<usize>> = inputs
+            .districts
+            .iter()
+            .map(|d| kept_of.get(d.code.as_str()).copied())
+            .collect();
+        let candidate_kept: Vec<Vec<usize>> = nominal_problem
+            .candidates
+            .iter()
+            .map(|c| {
+                c.districts
+                    .iter()
+                    .filter_map(|d| kept_of.get(d.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        let template = match inputs.index {
+            Some(_) => Some(
+                Reselector::new(
+                    selection,
+                    &inputs.districts,
+                    &inputs.measures,
+                    INDEX_MEASURE,
+                )
+                .map_err(|e| exit::user(format!("re-running the selection per sample: {e}")))?,
+            ),
+            None => None,
+        };
         let mut r = Reselection {
-            selection,
-            inputs,
+            pool: Mutex::new(Vec::new()),
+            template,
+            kept_of_district,
+            candidate_kept,
             kept_codes,
-            kept_of,
             nominal: Vec::new(),
         };
-        r.nominal = r
-            .choose(&r.inputs.measures)
-            .map_err(|e| exit::user(format!("the selection on the nominal ranking: {e}")))?;
+        r.nominal = r.kept_areas(&choice.chosen);
         Ok(r)
     }
 
-    /// The kept areas selected with these measures (sorted).
-    fn choose(&self, measures: &[MeasureData]) -> Result<Vec<usize>, String> {
-        let districts: &[District] = &self.inputs.districts;
-        let p = select::prepare(&self.selection, districts, measures).map_err(|e| e.to_string())?;
-        let choice = select::choose(&p).map_err(|e| e.to_string())?;
-        let mut chosen: Vec<usize> = choice
-            .chosen
+    /// The kept areas of the chosen candidates (sorted).
+    fn kept_areas(&self, chosen: &[usize]) -> Vec<usize> {
+        let mut out: Vec<usize> = chosen
             .iter()
-            .flat_map(|&c| p.candidates[c].districts.iter())
-            .filter_map(|d| self.kept_of.get(d).copied())
+            .flat_map(|&c| self.candidate_kept[c].iter().copied())
             .collect();
-        chosen.sort_unstable();
-        chosen.dedup();
-        Ok(chosen)
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
-    /// The selection on one sample's ranks; `None` when infeasible.
+    /// The selection on one sample's ranks; `None` when infeasible (or when a district
+    /// is not ranked in the sample).
     fn select(&self, ranks: &[u32]) -> Option<Vec<usize>> {
-        let Some(i) = self.inputs.index else {
+        let Some(template) = &self.template else {
             return Some(self.nominal.clone());
         };
-        let mut measures = self.inputs.measures.clone();
-        measures[i].values = self
-            .kept_codes
+        let values: Vec<f64> = self
+            .kept_of_district
             .iter()
-            .zip(ranks)
-            .filter(|(_, r)| **r > 0)
-            .map(|(c, &r)| (c.clone(), f64::from(r)))
+            .map(|k| match k.map(|i| ranks[i]) {
+                Some(r) if r > 0 => f64::from(r),
+                _ => f64::NAN,
+            })
             .collect();
-        self.choose(&measures).ok()
+        let mut re = self
+            .pool
+            .lock()
+            .expect("no panics hold this lock")
+            .pop()
+            .unwrap_or_else(|| template.clone());
+        let chosen = match re.update(&values) {
+            Ok(_) => re.select().map(|c| self.kept_areas(&c.chosen)),
+            Err(_) => None,
+        };
+        self.pool.lock().expect("no panics hold this lock").push(re);
+        chosen
     }
 
     fn nominal_codes(&self) -> Vec<String> {
