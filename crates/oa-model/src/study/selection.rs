@@ -222,6 +222,30 @@ pub struct Wave {
     pub count: Option<usize>,
 }
 
+/// The measures a long-list rule names: the first argument of each `worst(...)` and
+/// `best(...)` term.
+fn rule_measures(rule: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for word in ["worst(", "best("] {
+        for (at, _) in rule.match_indices(word) {
+            let whole_word = rule[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            if !whole_word {
+                continue;
+            }
+            let args = &rule[at + word.len()..];
+            let end = args.find([',', ')']).unwrap_or(args.len());
+            let m = args[..end].trim();
+            if !m.is_empty() {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
 impl Selection {
     /// Checks what serde cannot; returns (key, message) on error.
     pub fn validate(&self, study: &super::Study) -> Result<(), (String, String)> {
@@ -268,6 +292,20 @@ impl Selection {
                     self.need
                 ),
             );
+        }
+        if let Some(rule) = &self.long_list {
+            // The rule is parsed where it is used (oa-targeting); its measure names are
+            // checked here so that `oa validate` catches a typo before a run does.
+            for m in rule_measures(rule) {
+                if !measure_ids.contains(m) {
+                    return err(
+                        "long_list",
+                        format!(
+                            "unknown measure `{m}`; use `index` or a [[selection.measures]] id"
+                        ),
+                    );
+                }
+            }
         }
         if let Some(p) = &self.population {
             if !measure_ids.contains(p.as_str()) {
@@ -510,6 +548,10 @@ count = 1
             (
                 "[selection]\ncount = 1\nneed = \"capacity\"\n",
                 "unknown measure `capacity`",
+            ),
+            (
+                "[selection]\ncount = 1\nlong_list = \"worst(index, 1/6) and (best(indx, 20%) or tag(x))\"\n",
+                "`selection.long_list`: unknown measure `indx`",
             ),
             (
                 "[selection]\ncount = 1\n[[selection.quotas]]\nby = \"tag\"\nvalue = \"coastal\"\nmin = 1\n",
