@@ -2,6 +2,14 @@
 //! uncertainty of the ranking (per-area rank intervals and band probabilities) and, when
 //! the study asks, Sobol sensitivity indices; writes `uncertainty.csv`, `uncertainty.svg`
 //! and (with `[uncertainty.sobol]`) `sensitivity.csv`, `sensitivity.svg` into OUT.
+//!
+//! With a `[selection]`, the selection is re-made on every sample with the sample's ranks
+//! in place of the study's index (other measures as read from the data): `uncertainty.csv`
+//! gains `p_selected` (the share of feasible samples selecting the area) and
+//! `selection_stability.csv` gives `samples, feasible, infeasible` (samples whose
+//! constraints cannot all hold are counted, not fatal), `share_equal_nominal` (selected
+//! set equal to the nominal one), `mean_jaccard` (mean |S ∩ S0| / |S ∪ S0|) and
+//! `nominal_selected` (the codes, `;`-separated).
 
 use super::run::{data_dir_for, load_data, load_study};
 use crate::exit;
@@ -67,6 +75,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .join(", "),
             args.out.display()
         );
+        if let Some(st) = &files.selection {
+            println!(
+                "selection: same set as nominal in {} of samples, mean Jaccard {}; {} infeasible",
+                report::number(st.share_equal),
+                report::number(st.mean_jaccard),
+                st.infeasible
+            );
+        }
     }
     Ok(())
 }
@@ -77,6 +93,8 @@ pub struct Files {
     pub runs: usize,
     pub samples: usize,
     pub areas: usize,
+    /// The selection's stability, when the study selects.
+    pub selection: Option<SelectionStability>,
 }
 
 /// Reads the data and runs the analysis of `study`'s `[uncertainty]` section.
@@ -178,6 +196,7 @@ pub fn analyse(
         runs: outcome.runs,
         samples: samples as usize,
         areas: problem.n_areas(),
+        selection: outcome.selection,
     })
 }
 
