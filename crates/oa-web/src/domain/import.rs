@@ -168,6 +168,17 @@ pub fn parse_allocations(text: &str) -> Result<Vec<AllocationLine>, FieldError> 
                 format!("line {line}, column amount_pence: {pence} is negative"),
             ));
         }
+        if get(period) == "all" {
+            // `oa run` writes `all` for a fund declared without periods: a lump sum the
+            // service cannot place in a financial year.
+            return Err(FieldError::new(
+                FILE,
+                format!(
+                    "line {line}, column period: fund `{}` has no periods (`all`); declare them in the study's [[funds]] (e.g. periods = [{{ id = \"2024-25\" }}]), run `oa allocate` again, then import",
+                    get(fund)
+                ),
+            ));
+        }
         if super::rules::parse_period(get(period)).is_none() {
             return Err(FieldError::new(
                 FILE,
@@ -329,6 +340,17 @@ mod tests {
             parse_allocations("fund,area_id,area_name,period,amount_pence\ncore,A,B,2020-21,-5\n")
                 .unwrap_err();
         assert!(e.message.contains("negative"), "{}", e.message);
+        let e = parse_allocations(
+            "fund,area_id,area_name,period,amount_pence\nprogramme,X1,A,all,100\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains(
+                "line 2, column period: fund `programme` has no periods (`all`); declare them"
+            ),
+            "{}",
+            e.message
+        );
         let e = parse_allocations("fund,area_id,period\n").unwrap_err();
         assert!(e.message.contains("amount_pence"), "{}", e.message);
     }
