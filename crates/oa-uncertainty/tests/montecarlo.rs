@@ -4,8 +4,9 @@
 use oa_engine::{IndicatorMatrix, NoProgress};
 use oa_model::Study;
 use oa_uncertainty::kernel::{Workspace, evaluate};
+use oa_uncertainty::montecarlo::jaccard;
 use oa_uncertainty::space::{Matrix, draw_run};
-use oa_uncertainty::{Problem, Settings, SobolSettings, run};
+use oa_uncertainty::{Problem, Settings, SobolSettings, run, run_with_selection};
 
 const AREAS: usize = 60;
 
@@ -243,4 +244,73 @@ normalisations = [{ method = "zscore" }]"#,
         .unwrap_err()
         .to_string();
     assert!(e.contains("samples"), "{e}");
+}
+
+/// A stand-in selection: the 5 areas ranked 1-5, infeasible when area 0's rank is odd.
+fn top_five(ranks: &[u32]) -> Option<Vec<usize>> {
+    if ranks[0] % 2 == 1 {
+        return None;
+    }
+    Some(
+        (0..ranks.len())
+            .filter(|&a| (1..=5).contains(&ranks[a]))
+            .collect(),
+    )
+}
+
+#[test]
+fn selection_stability_matches_an_exact_computation_on_any_thread_count() {
+    let s = study(NOISY);
+    let p = Problem::prepare(&s, &data(), &[]).unwrap();
+    let samples = 200;
+    let nominal = top_five(&p.nominal_ranks).unwrap_or_default();
+    let with = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                run_with_selection(
+                    &p,
+                    &settings(samples, false),
+                    &NoProgress,
+                    Some((&top_five, &nominal[..])),
+                )
+                .unwrap()
+            })
+    };
+    let one = with(1).selection.unwrap();
+    assert_eq!(Some(&one), with(2).selection.as_ref());
+    // Recompute every sample's selection directly.
+    let mut ws = Workspace::default();
+    let mut config = p.nominal.clone();
+    let (mut counts, mut infeasible, mut equal, mut sum) = (vec![0usize; AREAS], 0, 0, 0.0);
+    for j in 0..samples {
+        draw_run(
+            &p.inputs,
+            &p.layout,
+            &p.nominal,
+            42,
+            j as u64,
+            |_| Matrix::A,
+            &mut config,
+        );
+        evaluate(&p, &config, &mut ws).unwrap();
+        match top_five(&ws.ranks) {
+            Some(set) => {
+                set.iter().for_each(|&a| counts[a] += 1);
+                equal += usize::from(set == nominal);
+                sum += jaccard(&set, &nominal);
+            }
+            None => infeasible += 1,
+        }
+    }
+    let feasible = samples - infeasible;
+    assert!(infeasible > 0 && feasible > 0, "{infeasible}");
+    assert_eq!((one.feasible, one.infeasible), (feasible, infeasible));
+    for a in 0..AREAS {
+        assert_eq!(one.p_selected[a], counts[a] as f64 / feasible as f64);
+    }
+    assert_eq!(one.share_equal, equal as f64 / feasible as f64);
+    assert!((one.mean_jaccard - sum / feasible as f64).abs() < 1e-12);
 }
