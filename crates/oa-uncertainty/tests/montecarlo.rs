@@ -308,8 +308,8 @@ fn selection_stability_matches_an_exact_computation_on_any_thread_count() {
     let feasible = samples - infeasible;
     assert!(infeasible > 0 && feasible > 0, "{infeasible}");
     assert_eq!((one.feasible, one.infeasible), (feasible, infeasible));
-    for a in 0..AREAS {
-        assert_eq!(one.p_selected[a], counts[a] as f64 / feasible as f64);
+    for (p_a, &c) in one.p_selected.iter().zip(&counts) {
+        assert_eq!(*p_a, c as f64 / feasible as f64);
     }
     assert_eq!(one.share_equal, equal as f64 / feasible as f64);
     assert!((one.mean_jaccard - sum / feasible as f64).abs() < 1e-12);
