@@ -234,6 +234,10 @@ async fn national_view_lists_the_areas_for_anyone() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.content_type().starts_with("text/html"), "{}", r.text);
     assert!(r.text.contains("Page not found"), "{}", r.text);
+    let r = app.get("/areas/abc", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("Page not found"), "{}", r.text);
+    assert!(r.text.contains("areas&#x2f;abc"), "{}", r.text);
     let r = app.get("/api/no-such-route/x/y", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text.contains("no such API route"), "{}", r.text);

@@ -4,13 +4,14 @@
 //! functions as the API, so the rules and access checks are one; a validation failure re-renders the form with an error summary (422) and a refusal is a
 //! 403 page.
 
+use super::PagePath;
 use super::{Viewer, page_error, render, render_status, ser};
 use crate::AppState;
 use crate::auth;
 use crate::domain::{self, access};
 use crate::error::{ApiError, FieldError};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use oa_store::Kind;
@@ -263,7 +264,7 @@ async fn kpi_page(
 pub async fn kpi_actual_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((area, kpi)): Path<(i64, i64)>,
+    PagePath((area, kpi)): PagePath<(i64, i64)>,
 ) -> Response {
     match kpi_page(&state, &viewer, area, kpi).await {
         Ok(page) => page.render(&viewer, vec![]),
@@ -275,7 +276,7 @@ pub async fn kpi_actual_form(
 pub async fn kpi_actual_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((area, kpi)): Path<(i64, i64)>,
+    PagePath((area, kpi)): PagePath<(i64, i64)>,
     Form(form): Form<Fields>,
 ) -> Response {
     if let Err(e) = check_csrf(&viewer, &form) {
@@ -376,7 +377,7 @@ async fn spend_page(state: &AppState, viewer: &Viewer, area: i64) -> Result<Form
 pub async fn spend_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(area): Path<i64>,
+    PagePath(area): PagePath<i64>,
 ) -> Response {
     match spend_page(&state, &viewer, area).await {
         Ok(page) => page.render(&viewer, vec![]),
@@ -388,7 +389,7 @@ pub async fn spend_form(
 pub async fn spend_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(area): Path<i64>,
+    PagePath(area): PagePath<i64>,
     Form(form): Form<Fields>,
 ) -> Response {
     if let Err(e) = check_csrf(&viewer, &form) {
@@ -481,7 +482,7 @@ async fn comment_page(state: &AppState, viewer: &Viewer, area: i64) -> Result<Fo
 pub async fn comment_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(area): Path<i64>,
+    PagePath(area): PagePath<i64>,
 ) -> Response {
     match comment_page(&state, &viewer, area).await {
         Ok(page) => page.render(&viewer, vec![]),
@@ -494,7 +495,7 @@ pub async fn comment_form(
 pub async fn comment_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(area): Path<i64>,
+    PagePath(area): PagePath<i64>,
     Form(form): Form<Fields>,
 ) -> Response {
     if let Err(e) = check_csrf(&viewer, &form) {
@@ -577,7 +578,7 @@ async fn plan_page(
 pub async fn plan_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((area, plan)): Path<(i64, i64)>,
+    PagePath((area, plan)): PagePath<(i64, i64)>,
 ) -> Response {
     match plan_page(&state, &viewer, area, plan).await {
         Ok(page) => page.render(&viewer, vec![]),
@@ -589,7 +590,7 @@ pub async fn plan_form(
 pub async fn plan_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((area, plan)): Path<(i64, i64)>,
+    PagePath((area, plan)): PagePath<(i64, i64)>,
     Form(form): Form<Fields>,
 ) -> Response {
     if let Err(e) = check_csrf(&viewer, &form) {

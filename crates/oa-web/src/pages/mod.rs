@@ -232,6 +232,33 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
+/// The ids in a page's address. A malformed one (`/areas/abc`) is the site's "Page not
+/// found" page, not axum's plain-text rejection.
+pub struct PagePath<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for PagePath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(PagePath(v)),
+            Err(_) => {
+                let viewer = Viewer::from_request_parts(parts, state).await?;
+                Err(page_error(
+                    &viewer,
+                    ApiError::NotFound(format!(
+                        "there is no page at {}: the address takes a number, as in /areas/3",
+                        parts.uri.path()
+                    )),
+                ))
+            }
+        }
+    }
+}
+
 /// Renders `template` inside the layout with the viewer's details.
 pub fn render(viewer: &Viewer, template: &str, ctx: minijinja::Value) -> Response {
     render_status(viewer, StatusCode::OK, template, ctx)

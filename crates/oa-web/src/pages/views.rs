@@ -2,6 +2,7 @@
 //! Every figure comes from [`crate::domain`] (access rules included) and, when one is
 //! configured, the results bundle.
 
+use super::PagePath;
 use super::charts::{self, BarGroup};
 use super::map::{self, MapSpec};
 use super::results::{RESULTS, Results};
@@ -10,7 +11,7 @@ use crate::AppState;
 use crate::api::csv_out::{csv_response, to_csv};
 use crate::domain::{self, access, summary};
 use crate::error::ApiError;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use oa_store::{Kind, PageRequest, Record, Store};
 use serde::Deserialize;
@@ -540,7 +541,7 @@ pub async fn area_comments(
 pub async fn area_comments_csv(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     let rows = match domain::get(&state.store, &viewer.principal, Kind::Area, id).await {
         Ok(_) => area_comments(&state, &viewer, id).await,
@@ -562,7 +563,7 @@ pub async fn area_comments_csv(
 pub async fn area(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(q): Query<TableQuery>,
 ) -> Response {
     match area_model(&state, &viewer, id).await {
@@ -587,7 +588,7 @@ pub async fn area(
 pub async fn area_kpis_csv(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     let s = match area_model(&state, &viewer, id).await {
         Ok(s) => s,
@@ -637,7 +638,7 @@ pub async fn area_kpis_csv(
 pub async fn area_money_csv(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match area_model(&state, &viewer, id).await {
         Ok(s) => {
@@ -665,7 +666,7 @@ const MONEY_COLUMNS: &[&str] = &[
 pub async fn area_money_svg(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Response {
     match area_model(&state, &viewer, id).await {
         Ok(s) => {
@@ -697,9 +698,9 @@ pub async fn area_money_svg(
 pub async fn kpi_chart_png(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((id, kpi)): Path<(i64, i64)>,
+    PagePath((id, kpi)): PagePath<(i64, i64)>,
 ) -> Response {
-    let svg = kpi_chart_svg(State(state), viewer_clone(&viewer), Path((id, kpi))).await;
+    let svg = kpi_chart_svg(State(state), viewer_clone(&viewer), PagePath((id, kpi))).await;
     if !svg.status().is_success() {
         return svg;
     }
@@ -727,7 +728,7 @@ fn viewer_clone(v: &Viewer) -> Viewer {
 pub async fn kpi_chart_svg(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((id, kpi)): Path<(i64, i64)>,
+    PagePath((id, kpi)): PagePath<(i64, i64)>,
 ) -> Response {
     match area_model(&state, &viewer, id).await {
         Ok(s) => match s["kpis"]
