@@ -87,6 +87,36 @@ fn convert_2016_to_2019_sums_mergers() {
     );
     assert!(text.contains("E06000059,5,"), "Dorset");
 
+    // An output folder that does not exist: exit 2 with the fix, not an internal error.
+    let missing = tmp.path().join("no-such-folder/lad19.csv");
+    let r = oa(&[
+        "geo",
+        "convert",
+        "--from",
+        "2016",
+        "--to",
+        "2019",
+        "--input",
+        i,
+        "--code-column",
+        "lad",
+        "--columns",
+        "count",
+        "--method",
+        "sum",
+        "--out",
+        missing.to_str().unwrap(),
+        "--data-dir",
+        &d,
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no-such-folder does not exist; create it"),
+        "{}",
+        r.stderr
+    );
+
     // A mean over mergers needs population weights: exit 2, nothing written.
     let out2 = tmp.path().join("mean.csv");
     let r = oa(&[

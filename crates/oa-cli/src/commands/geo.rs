@@ -113,6 +113,16 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 }
 
 fn run_convert(a: ConvertArgs) -> anyhow::Result<()> {
+    if let Some(dir) = a.out.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.is_dir()
+    {
+        return Err(user(format!(
+            "{}: the folder {} does not exist; create it or choose another --out",
+            a.out.display(),
+            dir.display()
+        )));
+    }
     let registry = a.registry.load()?;
     let table = read_table(&a.input, &a.code_column, &a.columns).map_err(user)?;
     let weights = match &a.weights {
