@@ -356,6 +356,24 @@ fn run_writes_maps_and_oa_map_draws_any_column() {
     );
     assert!(!tmp.path().join("no-such-folder").exists());
 
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "rank_extent",
+        "--boundaries",
+        tmp.path().join("nope.json").to_str().unwrap(),
+        "--out",
+        tmp.path().join("x.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("nope.json: file not found; check --boundaries"),
+        "{}",
+        r.stderr
+    );
+
     // Bad input: an unknown column, boundaries without the code property.
     let r = oa(&[
         "map",

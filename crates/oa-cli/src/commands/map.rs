@@ -71,6 +71,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let layer = match &args.boundaries {
         Some(path) => {
+            if !path.is_file() {
+                return Err(user(format!(
+                    "{}: file not found; check --boundaries (GeoJSON, TopoJSON or HexJSON)",
+                    path.display()
+                )));
+            }
             let options = LoadOptions {
                 code_property: args.code_property.clone(),
                 layer: args.layer.clone(),
@@ -201,6 +207,12 @@ pub fn study_boundaries(
         year: Some(map_vintage(study)),
         ..LoadOptions::default()
     };
+    if !path.is_file() {
+        return Err(user(format!(
+            "{}: file not found (study key `maps.boundaries`, relative to the data directory); check the path, or give --data-dir or --boundaries",
+            path.display()
+        )));
+    }
     load_boundaries(&path, &options).map_err(|e| user(format!("maps.boundaries: {e}")))
 }
 
