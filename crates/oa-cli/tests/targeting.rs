@@ -400,7 +400,7 @@ formula = { method = "proportional", measure = "pupils" }
             "unknown measure `pupils`",
         ),
         (
-            r#"long_list = "worst(need, 1/2"
+            r#"long_list = "worst(index, 1/2"
 "#,
             "long_list rule",
         ),
