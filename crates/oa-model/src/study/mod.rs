@@ -317,10 +317,7 @@ pub enum StudyError {
 impl Study {
     /// Parses a study from TOML text. `origin` (usually the file path) prefixes errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Study, StudyError> {
-        let study: Study = toml::from_str(text).map_err(|e| StudyError::Syntax {
-            origin: origin.to_string(),
-            message: e.to_string().trim_end().replace('\n', " "),
-        })?;
+        let study: Study = toml::from_str(text).map_err(|e| syntax_error(text, origin, &e))?;
         study.validate(origin)?;
         Ok(study)
     }
@@ -547,6 +544,57 @@ impl Study {
     }
 }
 
+/// One line for a TOML or schema error: `FILE:LINE:COLUMN: message`, with a
+/// "did you mean" hint when an unknown key is close to a known one.
+fn syntax_error(text: &str, origin: &str, e: &toml::de::Error) -> StudyError {
+    let mut message = e.message().trim().replace('\n', " ");
+    if let Some(hint) = unknown_key_hint(&message) {
+        message.push_str(&hint);
+    }
+    let origin = match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("{origin}:{line}:{column}")
+        }
+        None => origin.to_string(),
+    };
+    StudyError::Syntax { origin, message }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`": the closest expected
+/// name, when it is a plausible typo.
+fn unknown_key_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| (edit_distance(unknown, candidate), candidate))
+        .min()?;
+    (best.0 <= 2.max(unknown.len() / 3)).then(|| format!("; did you mean `{}`?", best.1))
+}
+
+/// Levenshtein distance (keys are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 fn check_weight(w: f64) -> Result<(), String> {
     if !w.is_finite() || w < 0.0 {
         Err(format!("weight {w} must be a finite number >= 0"))
@@ -592,6 +640,42 @@ direction = "higher_is_worse"
 weight = 2.5
 "#;
 
+    #[test]
+    fn a_misspelt_key_is_one_line_with_its_place_and_the_likely_key() {
+        let text = BASE.replace(
+            "direction = \"higher_is_worse\"",
+            "directon = \"higher_is_worse\"",
+        );
+        let e = Study::from_toml_str(&text, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.starts_with("s.toml:"), "{e}");
+        assert!(e.contains("`directon`"), "{e}");
+        assert!(e.contains("did you mean `direction`?"), "{e}");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("directon"))
+            .unwrap()
+            + 1;
+        // serde reports the table holding the unknown key; the place is at or before it.
+        let reported: usize = e.split(':').nth(1).unwrap().parse().unwrap();
+        assert!(
+            reported <= line && reported + 4 >= line,
+            "{e} (key on line {line})"
+        );
+    }
+
+    #[test]
+    fn far_fetched_keys_get_no_hint() {
+        assert_eq!(
+            unknown_key_hint("unknown field `zzzzzzzz`, expected `id` or `name`"),
+            None
+        );
+        assert_eq!(edit_distance("vintgae", "vintage"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
     fn parse(text: &str) -> Result<Study, StudyError> {
         Study::from_toml_str(text, "t.toml")
     }
@@ -627,7 +711,7 @@ weight = 2.5
         ];
         for (text, key) in cases {
             let e = parse(&text).expect_err(key).to_string();
-            assert!(e.starts_with("t.toml: "), "{e}");
+            assert!(e.starts_with("t.toml"), "{e}");
             assert!(e.contains(key), "`{key}` not in {e}");
             assert!(!e.contains('\n'), "one line: {e}");
         }
