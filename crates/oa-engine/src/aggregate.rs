@@ -3,13 +3,11 @@
 //! For each area, the children with a value (not `NaN`) and a positive weight are
 //! combined, with weights renormalised over them; an area with none gets `NaN`.
 //!
-//! Arithmetic aggregation is `Σ w x` with the weights as given, and a missing child's
-//! weight shared out over the present ones in proportion (`Σ_present w x · W/W_present`,
-//! `W` = all weights). With weights summing to 1 (equal and PCA weights, or given weights
-//! written as shares) that is the weighted mean `Σwx/Σw`; given weights that sum to
-//! something else scale it, which the IMD needs: its published weights add up to 0.999
-//! and its score is the plain weighted sum. The other aggregations are means in which
-//! only the ratios of the weights matter.
+//! Arithmetic aggregation is the weighted mean `Σwx/Σw`, as are the other means: only
+//! the ratios of the weights matter. The weighted sum `Σ w x` keeps the weights as
+//! written, with a missing child's weight shared out over the present ones in proportion
+//! (`Σ_present w x · W/W_present`, `W` = all weights); the IMD needs it, since its
+//! published weights add up to 0.999 and its score is their plain weighted sum.
 //! Geometric, harmonic and (for p not a positive integer) generalised means need
 //! values > 0 and report the first area that has not, rather than producing `NaN`.
 
@@ -31,7 +29,8 @@ pub fn aggregate(
 ) -> Result<(), EngineError> {
     check_inputs(children, weights, out.len())?;
     match *method {
-        Aggregation::Arithmetic => arithmetic(children, weights, out),
+        Aggregation::Arithmetic => weighted_sum(children, weights, out, 1.0),
+        Aggregation::WeightedSum => weighted_sum(children, weights, out, weights.iter().sum()),
         Aggregation::Geometric => {
             check_positive(children, weights, "geometric")?;
             weighted_fold(children, weights, out, f64::ln, |m| m.exp());
@@ -114,20 +113,21 @@ fn has_missing(children: &[&[f64]]) -> bool {
         .any(|c| c.iter().fold(false, |m, x| m | x.is_nan()))
 }
 
-/// `Σ w x`, with missing children's weight shared over the present ones; column-wise
-/// when nothing is missing.
-fn arithmetic(children: &[&[f64]], weights: &[f64], out: &mut [f64]) {
+/// `scale · Σwx/Σw` over the children present (so `scale = Σw` of all children gives
+/// the weighted sum, 1 the weighted mean); column-wise when nothing is missing.
+fn weighted_sum(children: &[&[f64]], weights: &[f64], out: &mut [f64], scale: f64) {
     let total: f64 = weights.iter().sum();
     if !has_missing(children) {
         out.fill(0.0);
         for (c, &w) in children.iter().zip(weights) {
+            let w = w * scale / total;
             for (o, &x) in out.iter_mut().zip(c.iter()) {
                 *o += w * x;
             }
         }
         return;
     }
-    weighted_fold(children, weights, out, |x| x, |m| m * total);
+    weighted_fold(children, weights, out, |x| x, |m| m * scale);
 }
 
 /// `back(Σ w f(x) / Σ w)` per area over the children present with a positive weight.
@@ -278,10 +278,11 @@ mod tests {
         let x: &[f64] = &[1.0, 4.0];
         let y: &[f64] = &[4.0, 4.0];
         let w = [1.0, 3.0];
-        // Arithmetic uses the weights as given: a weighted sum, the mean for shares.
-        close(&run(&[x, y], &w, Aggregation::Arithmetic), &[13.0, 16.0]);
+        // Arithmetic is the weighted mean; the weighted sum keeps the weights as given.
+        close(&run(&[x, y], &w, Aggregation::Arithmetic), &[3.25, 4.0]);
+        close(&run(&[x, y], &w, Aggregation::WeightedSum), &[13.0, 16.0]);
         close(
-            &run(&[x, y], &[0.25, 0.75], Aggregation::Arithmetic),
+            &run(&[x, y], &[0.25, 0.75], Aggregation::WeightedSum),
             &[3.25, 4.0],
         );
         // exp((ln1 + 3 ln4)/4) = 4^(3/4)
@@ -312,8 +313,12 @@ mod tests {
         );
         // Given weights summing to 0.999 (the IMD's) keep that total when one is missing.
         close(
-            &run(&[x, y], &[0.333, 0.666], Aggregation::Arithmetic),
+            &run(&[x, y], &[0.333, 0.666], Aggregation::WeightedSum),
             &[0.333 + 3.0 * 0.666, 5.0 * 0.999, NAN],
+        );
+        close(
+            &run(&[x, y], &[1.0, 3.0], Aggregation::Arithmetic),
+            &[2.5, 5.0, NAN],
         );
         close(
             &run(&[x, y], &[1.0, 1.0], Aggregation::Geometric),

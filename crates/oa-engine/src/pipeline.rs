@@ -47,8 +47,8 @@ pub struct NodeResult {
     /// Child ids (indicators, then groups, in study order).
     pub children: Vec<String>,
     /// Weights of the children as used: given (as written), equal (`1/k`) or PCA
-    /// (summing to 1). Arithmetic aggregation is `Σ w x`; the other aggregations use
-    /// only their ratios.
+    /// (summing to 1). The weighted sum uses them as written; the means use only their
+    /// ratios.
     pub weights: Vec<f64>,
     /// Explained variance of the first principal component when weights are `pca`.
     pub explained_variance: Option<f64>,

@@ -38,7 +38,7 @@ path = "imd2019/File_2_-_IoD2019_Domains_of_Deprivation.csv"
 code_column = "LSOA code (2011)"
 [method]
 normalisation = { method = "imd_exponential" }
-aggregation = { method = "arithmetic" }
+aggregation = { method = "weighted_sum" }
 weights = "given"
 [scoring]
 score = "higher_is_worse"

@@ -339,10 +339,10 @@ fn score_tree_reproduces_the_pipeline_scores_with_fixed_weights() {
     );
     let s = study(&extra, &inds);
     let r = compute_index(&s, &matrix(&s, tree_columns()), &NoProgress).unwrap();
-    // g1 = 1 * x1 + 3 * x2 (given weights as written), then the other levels sum too.
+    // g1 = (1 * x1 + 3 * x2) / 4 (the weighted mean of the given weights).
     let g1 = r.node("g1").unwrap();
     assert_eq!(g1.weights, vec![1.0, 3.0]);
-    close(&g1.score, &[0.0, 400.0 / 3.0, 800.0 / 3.0, 400.0]);
+    close(&g1.score, &[0.0, 100.0 / 3.0, 200.0 / 3.0, 100.0]);
 
     let tree = oa_engine::IndexTree::from_study(&s);
     let mut weights: Vec<Vec<f64>> = r.groups.iter().map(|g| g.weights.clone()).collect();

@@ -144,7 +144,7 @@ weight = 1.0
 outliers = "none"                   # or "jrc" (winsorise, then log if still skewed)
 normalisation = { method = "zscore" }   # min_max, rank, percentile_rank, borda, goalposts, ...
 weights = "given"                   # given (used as written: arithmetic = sum of w x), equal or pca
-aggregation = { method = "arithmetic" } # geometric, harmonic, generalised_mean, median, copeland
+aggregation = { method = "arithmetic" } # weighted_sum, geometric, harmonic, generalised_mean, median, copeland
 
 [method.missing]
 min_coverage = 0.0                  # drop areas with a smaller share of indicators present

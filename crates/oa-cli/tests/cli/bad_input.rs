@@ -288,21 +288,21 @@ fn run_summary_and_error_messages_read_well() {
       areas: 5 ranked of 5 read (0 dropped for coverage), 2 indicators, 0 values imputed
       quantiles: 2 (1 = rank-1 end)
       rank 1 = best:
-        #1 E06000004 Stockton-on-Tees (1.083)
-        #2 E06000003 Redcar and Cleveland (0.947)
+        #1 E06000004 Stockton-on-Tees (0.541)
+        #2 E06000003 Redcar and Cleveland (0.473)
       worst:
-        #4 E06000002 Middlesbrough (-0.941)
-        #5 E06000001 Hartlepool (-1.077)
+        #4 E06000002 Middlesbrough (-0.470)
+        #5 E06000001 Hartlepool (-0.538)
       results: [TMP]/out
     ");
     let scores = std::fs::read_to_string(out.join("scores.csv")).unwrap();
     insta::assert_snapshot!(scores, @r"
     area_code,area_name,score,rank,band,quantile
-    E06000004,Stockton-on-Tees,1.0829283789408108,1,,1
-    E06000003,Redcar and Cleveland,0.9469777880668941,2,,1
-    E06000005,Darlington,-0.012833847023405065,3,,2
-    E06000002,Middlesbrough,-0.9405608645551912,4,,2
-    E06000001,Hartlepool,-1.0765114554291078,5,,2
+    E06000004,Stockton-on-Tees,0.5414641894704054,1,,1
+    E06000003,Redcar and Cleveland,0.47348889403344707,2,,1
+    E06000005,Darlington,-0.0064169235117025325,3,,2
+    E06000002,Middlesbrough,-0.4702804322775956,4,,2
+    E06000001,Hartlepool,-0.5382557277145539,5,,2
     ");
 
     std::fs::write(dir.join("data.csv"), format!("{DATA}E06000002,Again,1,1\n")).unwrap();

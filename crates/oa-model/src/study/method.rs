@@ -190,8 +190,13 @@ pub enum Weighting {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Aggregation {
+    /// The weighted mean `Σ w x / Σ w`.
     #[default]
     Arithmetic,
+    /// The weighted sum `Σ w x` with the weights as written (the IMD: its published
+    /// domain weights add up to 0.999 and its score is their plain weighted sum). A
+    /// missing child's weight is shared over the present ones, keeping the total.
+    WeightedSum,
     /// Needs every value > 0.
     Geometric,
     /// Needs every value > 0.
@@ -217,6 +222,7 @@ impl Aggregation {
     pub fn name(&self) -> &'static str {
         match self {
             Aggregation::Arithmetic => "arithmetic",
+            Aggregation::WeightedSum => "weighted_sum",
             Aggregation::Geometric => "geometric",
             Aggregation::Harmonic => "harmonic",
             Aggregation::GeneralisedMean { .. } => "generalised_mean",
