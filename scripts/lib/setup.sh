@@ -1,10 +1,10 @@
 # Setup steps shared by scripts/test and .ci/run. Each is idempotent: it installs only
 # what is missing, so a developer machine that has everything pays nothing.
 
-# Debian packages the build and the tests need: a C toolchain for linking, curl and
-# certificates for rustup, PostgreSQL, Chromium and fonts for the service and browser tests.
+# Debian packages the build and the tests need: a C toolchain for linking, git and
+# certificates, PostgreSQL, Chromium and fonts for the service and browser tests.
 setup_system_packages() {
-  local want=(build-essential pkg-config ca-certificates curl git postgresql chromium chromium-driver fonts-dejavu-core)
+  local want=(build-essential pkg-config ca-certificates git postgresql chromium chromium-driver fonts-dejavu-core)
   local missing=()
   for p in "${want[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -18,29 +18,23 @@ setup_system_packages() {
   fi
 }
 
-# The Rust toolchain pinned in rust-toolchain.toml (with rustfmt and clippy): installs
-# rustup when cargo is missing; rustup then fetches the pinned version on first use.
+# The Rust toolchain pinned in rust-toolchain.toml (with rustfmt and clippy), through
+# rustup; rustup fetches the pinned version on first use when it can.
 setup_rust() {
+  if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
   if ! command -v cargo >/dev/null 2>&1; then
-    if [ -x "$HOME/.cargo/bin/cargo" ]; then
-      export PATH="$HOME/.cargo/bin:$PATH"
-    else
-      echo "installing rustup (toolchain from rust-toolchain.toml)"
-      curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
-      export PATH="$HOME/.cargo/bin:$PATH"
-    fi
+    echo "setup_rust: cargo not found: install rustup; it reads rust-toolchain.toml" >&2
+    return 1
   fi
   cargo --version >/dev/null
 }
 
-# cargo-nextest (prebuilt) when absent; scripts/test falls back to `cargo test` if this
-# fails (e.g. offline).
+# cargo-nextest runs the tests when present; scripts/test falls back to `cargo test`.
 setup_nextest() {
   if ! cargo nextest --version >/dev/null 2>&1; then
-    echo "installing cargo-nextest"
-    local bin="${CARGO_HOME:-$HOME/.cargo}/bin"
-    mkdir -p "$bin"
-    curl -LsSf https://get.nexte.st/latest/linux | tar zxf - -C "$bin" || echo "cargo-nextest not installed: using cargo test"
+    echo "cargo-nextest not found: using cargo test (install it with: cargo install cargo-nextest --locked)"
   fi
 }
 
