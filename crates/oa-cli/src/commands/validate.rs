@@ -51,6 +51,12 @@ pub fn check(args: &Args) -> anyhow::Result<String> {
             None => String::new(),
         }
     );
+    let id_width = study
+        .indicators
+        .iter()
+        .map(|i| i.id.len())
+        .max()
+        .unwrap_or(0);
     for (i, ind) in study.indicators.iter().enumerate() {
         let present = data.columns[i].iter().filter(|v| !v.is_nan()).count();
         let missing: Vec<String> = data.missing[i]
@@ -59,7 +65,7 @@ pub fn check(args: &Args) -> anyhow::Result<String> {
             .collect();
         let _ = writeln!(
             s,
-            "  {:<12} {} of {} values{}",
+            "  {:<id_width$} {} of {} values{}",
             ind.id,
             present,
             data.len(),
