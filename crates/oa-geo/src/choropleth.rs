@@ -5,6 +5,7 @@
 //! PNG goes through resvg.
 
 use crate::boundary::{Feature, Layer, Point};
+use crate::csv_file::CsvHeader;
 use crate::error::GeoError;
 use oa_spatial::Classification;
 use std::collections::{BTreeMap, HashMap};
@@ -122,35 +123,9 @@ impl Column {
 /// Reads `column` (and the codes, and names when there is an `area_name` column) from a
 /// CSV table such as a bundle's `scores.csv`.
 pub fn read_column(path: &Path, code_column: &str, column: &str) -> Result<Column, GeoError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| GeoError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(bytes);
-    let csv_err = |line: u64, message: String| GeoError::Csv {
-        file: file.clone(),
-        line,
-        message,
-    };
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_err(1, e.to_string()))?
-        .clone();
-    let find = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            csv_err(
-                1,
-                format!(
-                    "no column `{name}`; columns present: {}",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
-    };
-    let (code_at, value_at) = (find(code_column)?, find(column)?);
-    let name_at = headers.iter().position(|h| h == "area_name");
+    let (csv, mut reader) = CsvHeader::open(path)?;
+    let (code_at, value_at) = (csv.column(code_column)?, csv.column(column)?);
+    let name_at = csv.position("area_name");
     let mut out = Column {
         name: column.to_string(),
         codes: Vec::new(),
@@ -158,7 +133,7 @@ pub fn read_column(path: &Path, code_column: &str, column: &str) -> Result<Colum
         cells: Vec::new(),
     };
     for (i, record) in reader.records().enumerate() {
-        let r = record.map_err(|e| csv_err(i as u64 + 2, e.to_string()))?;
+        let r = record.map_err(|e| csv.error(i as u64 + 2, e.to_string()))?;
         out.codes
             .push(r.get(code_at).unwrap_or("").trim().to_string());
         out.names.push(

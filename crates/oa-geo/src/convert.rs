@@ -3,6 +3,7 @@
 //! silent join: every input code must belong to the `from` vintage, and every target must
 //! receive all of its sources.
 
+use crate::csv_file::CsvHeader;
 use crate::error::GeoError;
 use crate::registry::{Registry, VintageMap};
 use std::collections::{BTreeMap, HashMap};
@@ -36,49 +37,23 @@ pub fn read_table(
     code_column: &str,
     columns: &[String],
 ) -> Result<AreaTable, GeoError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| GeoError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(bytes);
-    let csv_err = |line: u64, message: String| GeoError::Csv {
-        file: file.clone(),
-        line,
-        message,
-    };
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_err(1, e.to_string()))?
-        .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| {
-                csv_err(
-                    1,
-                    format!(
-                        "no column `{name}`; columns present: {}",
-                        headers.iter().collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })
-    };
-    let code_at = find(code_column)?;
-    let value_at: Vec<usize> = columns.iter().map(|c| find(c)).collect::<Result<_, _>>()?;
+    let (csv, mut reader) = CsvHeader::open(path)?;
+    let code_at = csv.column(code_column)?;
+    let value_at: Vec<usize> = columns
+        .iter()
+        .map(|c| csv.column(c))
+        .collect::<Result<_, _>>()?;
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for (i, record) in reader.records().enumerate() {
         let line = i as u64 + 2;
-        let r = record.map_err(|e| csv_err(line, e.to_string()))?;
+        let r = record.map_err(|e| csv.error(line, e.to_string()))?;
         let code = r.get(code_at).unwrap_or("").trim().to_string();
         if code.is_empty() {
-            return Err(csv_err(line, format!("empty `{code_column}`")));
+            return Err(csv.error(line, format!("empty `{code_column}`")));
         }
         if let Some(first) = seen.insert(code.clone(), line) {
-            return Err(csv_err(line, format!("code {code} repeats line {first}")));
+            return Err(csv.error(line, format!("code {code} repeats line {first}")));
         }
         let mut values = Vec::with_capacity(value_at.len());
         for (&k, name) in value_at.iter().zip(columns) {
@@ -87,10 +62,9 @@ pub fn read_table(
                 values.push(None);
                 continue;
             }
-            let v: f64 = raw
-                .replace(',', "")
-                .parse()
-                .map_err(|_| csv_err(line, format!("column `{name}`: `{raw}` is not a number")))?;
+            let v: f64 = raw.replace(',', "").parse().map_err(|_| {
+                csv.error(line, format!("column `{name}`: `{raw}` is not a number"))
+            })?;
             values.push(Some(v));
         }
         rows.push((code, values));

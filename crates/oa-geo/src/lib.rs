@@ -16,6 +16,7 @@ pub mod choropleth;
 pub mod contiguity;
 pub mod convert;
 pub mod crs;
+mod csv_file;
 pub mod error;
 pub mod registry;
 

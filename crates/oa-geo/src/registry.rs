@@ -5,6 +5,7 @@
 //! the change list (`changes.csv`: `oldcd, oldnm, newcd, newnm, type, start`).
 
 use crate::boundary::{Layer, LoadOptions, load_boundaries};
+use crate::csv_file::CsvHeader;
 use crate::error::GeoError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -331,43 +332,14 @@ fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
 
 /// Reads the ONS change list (`oldcd, oldnm, newcd, newnm, type, start`; UTF-8 with BOM).
 pub fn read_changes(path: &Path) -> Result<Vec<Change>, GeoError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| GeoError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(bytes);
-    let csv_err = |line: u64, message: String| GeoError::Csv {
-        file: file.clone(),
-        line,
-        message,
-    };
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_err(1, e.to_string()))?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| {
-                csv_err(
-                    1,
-                    format!(
-                        "no column `{name}` (columns: {})",
-                        headers.iter().collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })
-    };
+    let (csv, mut reader) = CsvHeader::open(path)?;
     let [old, oldnm, new, newnm, kind, start] =
-        ["oldcd", "oldnm", "newcd", "newnm", "type", "start"].map(col);
+        ["oldcd", "oldnm", "newcd", "newnm", "type", "start"].map(|name| csv.column(name));
     let (old, oldnm, new, newnm, kind, start) = (old?, oldnm?, new?, newnm?, kind?, start?);
     let mut changes = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i as u64 + 2;
-        let r = record.map_err(|e| csv_err(line, e.to_string()))?;
+        let r = record.map_err(|e| csv.error(line, e.to_string()))?;
         let get = |k: usize| r.get(k).unwrap_or("").trim().to_string();
         let opt = |k: usize| Some(get(k)).filter(|s| !s.is_empty());
         let kind = match get(kind).as_str() {
@@ -376,7 +348,7 @@ pub fn read_changes(path: &Path) -> Result<Vec<Change>, GeoError> {
             "new_geo" => ChangeKind::NewGeo,
             "termination" => ChangeKind::Termination,
             other => {
-                return Err(csv_err(
+                return Err(csv.error(
                     line,
                     format!(
                         "unknown change type `{other}` (expected merger, new_code, new_geo or termination)"
@@ -386,7 +358,7 @@ pub fn read_changes(path: &Path) -> Result<Vec<Change>, GeoError> {
         };
         let year = get(start)
             .parse::<u16>()
-            .map_err(|_| csv_err(line, format!("`start` is `{}`, not a year", get(start))))?;
+            .map_err(|_| csv.error(line, format!("`start` is `{}`, not a year", get(start))))?;
         changes.push(Change {
             old_code: get(old),
             old_name: get(oldnm),
