@@ -133,6 +133,27 @@ fn check_csrf(viewer: &Viewer, form: &Fields) -> Result<(), ApiError> {
     }
 }
 
+/// Shows a form page with its fields empty, or the error that stops it being shown.
+fn show_empty(viewer: &Viewer, page: Result<FormPage, ApiError>) -> Response {
+    match page {
+        Ok(page) => page.render(viewer, vec![]),
+        Err(e) => page_error(viewer, e),
+    }
+}
+
+/// Checks the form's security token before building its page, then puts the submitted
+/// values back so that a rejected form shows what was typed.
+async fn refilled(
+    viewer: &Viewer,
+    form: &Fields,
+    page: impl Future<Output = Result<FormPage, ApiError>>,
+) -> Result<FormPage, Response> {
+    check_csrf(viewer, form).map_err(|e| page_error(viewer, e))?;
+    let mut page = page.await.map_err(|e| page_error(viewer, e))?;
+    page.fill(form);
+    Ok(page)
+}
+
 fn required(f: &Fields, name: &str) -> Option<String> {
     f.get(name)
         .map(|s| s.trim().to_string())
@@ -266,10 +287,7 @@ pub async fn kpi_actual_form(
     viewer: Viewer,
     PagePath((area, kpi)): PagePath<(i64, i64)>,
 ) -> Response {
-    match kpi_page(&state, &viewer, area, kpi).await {
-        Ok(page) => page.render(&viewer, vec![]),
-        Err(e) => page_error(&viewer, e),
-    }
+    show_empty(&viewer, kpi_page(&state, &viewer, area, kpi).await)
 }
 
 /// `POST /areas/{id}/kpis/{kpi}/actual`.
@@ -279,14 +297,10 @@ pub async fn kpi_actual_submit(
     PagePath((area, kpi)): PagePath<(i64, i64)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Err(e) = check_csrf(&viewer, &form) {
-        return page_error(&viewer, e);
-    }
-    let mut page = match kpi_page(&state, &viewer, area, kpi).await {
-        Ok(p) => p,
-        Err(e) => return page_error(&viewer, e),
+    let page = match refilled(&viewer, &form, kpi_page(&state, &viewer, area, kpi)).await {
+        Ok(page) => page,
+        Err(response) => return response,
     };
-    page.fill(&form);
     let mut errors = Vec::new();
     let period = required(&form, "period");
     if period.is_none() {
@@ -379,10 +393,7 @@ pub async fn spend_form(
     viewer: Viewer,
     PagePath(area): PagePath<i64>,
 ) -> Response {
-    match spend_page(&state, &viewer, area).await {
-        Ok(page) => page.render(&viewer, vec![]),
-        Err(e) => page_error(&viewer, e),
-    }
+    show_empty(&viewer, spend_page(&state, &viewer, area).await)
 }
 
 /// `POST /areas/{id}/spend`.
@@ -392,14 +403,10 @@ pub async fn spend_submit(
     PagePath(area): PagePath<i64>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Err(e) = check_csrf(&viewer, &form) {
-        return page_error(&viewer, e);
-    }
-    let mut page = match spend_page(&state, &viewer, area).await {
-        Ok(p) => p,
-        Err(e) => return page_error(&viewer, e),
+    let page = match refilled(&viewer, &form, spend_page(&state, &viewer, area)).await {
+        Ok(page) => page,
+        Err(response) => return response,
     };
-    page.fill(&form);
     let mut errors = Vec::new();
     let grant = required(&form, "grant_id").and_then(|g| g.parse::<i64>().ok());
     match grant {
@@ -484,10 +491,7 @@ pub async fn comment_form(
     viewer: Viewer,
     PagePath(area): PagePath<i64>,
 ) -> Response {
-    match comment_page(&state, &viewer, area).await {
-        Ok(page) => page.render(&viewer, vec![]),
-        Err(e) => page_error(&viewer, e),
-    }
+    show_empty(&viewer, comment_page(&state, &viewer, area).await)
 }
 
 /// `POST /areas/{id}/comments`: the text goes to [`domain::create`] as it was typed, so
@@ -498,14 +502,10 @@ pub async fn comment_submit(
     PagePath(area): PagePath<i64>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Err(e) = check_csrf(&viewer, &form) {
-        return page_error(&viewer, e);
-    }
-    let mut page = match comment_page(&state, &viewer, area).await {
-        Ok(p) => p,
-        Err(e) => return page_error(&viewer, e),
+    let page = match refilled(&viewer, &form, comment_page(&state, &viewer, area)).await {
+        Ok(page) => page,
+        Err(response) => return response,
     };
-    page.fill(&form);
     let text = form.get("body").map(|t| t.trim()).unwrap_or_default();
     let body = json!({"area_id": area, "body": text});
     match domain::create(&state.store, &viewer.principal, Kind::Comment, body).await {
@@ -580,10 +580,7 @@ pub async fn plan_form(
     viewer: Viewer,
     PagePath((area, plan)): PagePath<(i64, i64)>,
 ) -> Response {
-    match plan_page(&state, &viewer, area, plan).await {
-        Ok(page) => page.render(&viewer, vec![]),
-        Err(e) => page_error(&viewer, e),
-    }
+    show_empty(&viewer, plan_page(&state, &viewer, area, plan).await)
 }
 
 /// `POST /areas/{id}/plans/{plan}`.
@@ -593,14 +590,10 @@ pub async fn plan_submit(
     PagePath((area, plan)): PagePath<(i64, i64)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    if let Err(e) = check_csrf(&viewer, &form) {
-        return page_error(&viewer, e);
-    }
-    let mut page = match plan_page(&state, &viewer, area, plan).await {
-        Ok(p) => p,
-        Err(e) => return page_error(&viewer, e),
+    let page = match refilled(&viewer, &form, plan_page(&state, &viewer, area, plan)).await {
+        Ok(page) => page,
+        Err(response) => return response,
     };
-    page.fill(&form);
     let mut errors = Vec::new();
     let mut body = Map::new();
     for (name, what) in [
