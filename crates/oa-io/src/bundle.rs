@@ -7,6 +7,7 @@
 //! existing bundle (`oa select OUT`, `oa allocate OUT`) the same way, file by file.
 //! [`read_scores`] and [`read_manifest`] read a bundle back.
 
+use crate::digest::FileDigest;
 use crate::error::{ReadError, WriteError};
 use crate::manifest::{MANIFEST_FILE, Manifest};
 use crate::source::read_table;
@@ -122,6 +123,9 @@ fn list_files(dir: &Path) -> Result<Vec<String>, WriteError> {
 pub struct BundleWriter {
     out: PathBuf,
     staging: tempfile::TempDir,
+    /// Digests of tables hashed as they were written, so `finish` need not read them
+    /// back; cleared by [`BundleWriter::forget_digests`] once others may rewrite files.
+    digests: std::sync::Mutex<Vec<FileDigest>>,
 }
 
 impl BundleWriter {
@@ -138,6 +142,7 @@ impl BundleWriter {
         Ok(BundleWriter {
             out: out.to_path_buf(),
             staging,
+            digests: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -170,7 +175,31 @@ impl BundleWriter {
         formats: &[OutputFormat],
     ) -> Result<Vec<String>, WriteError> {
         check_relative(self.dir(), stem)?;
-        table.write_formats(self.dir(), stem, formats)
+        let others: Vec<OutputFormat> = formats
+            .iter()
+            .copied()
+            .filter(|f| *f != OutputFormat::Csv)
+            .collect();
+        let mut written = table.write_formats(self.dir(), stem, &others)?;
+        if others.len() < formats.len() {
+            let name = format!("{stem}.csv");
+            let digest = table.write_csv_digest(&self.dir().join(&name), &name)?;
+            let mut digests = self.digests.lock().unwrap_or_else(|e| e.into_inner());
+            digests.retain(|d| d.path != name);
+            digests.push(digest);
+            written.insert(0, name);
+        }
+        Ok(written)
+    }
+
+    /// Drops the digests kept from [`BundleWriter::write_table`], so `finish` hashes every
+    /// file afresh: call it before code that may rewrite the bundle's files directly (the
+    /// stages write into [`BundleWriter::dir`]).
+    pub fn forget_digests(&self) {
+        self.digests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Hashes every file written into the manifest's outputs, writes `manifest.json`, and
@@ -179,8 +208,12 @@ impl BundleWriter {
         let dir = self.staging.path().to_path_buf();
         let files = list_files(&dir)?;
         manifest.outputs.retain(|o| files.contains(&o.path));
+        let known = self.digests.into_inner().unwrap_or_else(|e| e.into_inner());
         for f in &files {
-            manifest.add_output(&dir, f)?;
+            match known.iter().find(|d| &d.path == f) {
+                Some(d) => manifest.record_output(d.clone()),
+                None => manifest.add_output(&dir, f)?,
+            }
         }
         manifest.outputs.sort_by(|a, b| a.path.cmp(&b.path));
         manifest.write(&dir)?;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// A file's identity in a manifest: its path (as the study or bundle names it), size and
@@ -56,6 +56,46 @@ impl<R: Read> HashingReader<R> {
             bytes: self.bytes,
             sha256: hex::encode(self.hasher.finalize()),
         }
+    }
+}
+
+/// A writer that hashes what passes through it, so an output is hashed as it is written
+/// instead of read back.
+pub(crate) struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The digest of everything written (call after flushing).
+    pub(crate) fn finish(self, label: &str) -> FileDigest {
+        FileDigest {
+            path: label.to_string(),
+            bytes: self.bytes,
+            sha256: hex::encode(self.hasher.finalize()),
+        }
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -111,11 +111,16 @@ impl Manifest {
     pub fn add_output(&mut self, dir: &Path, relative: &str) -> Result<(), WriteError> {
         let path = dir.join(relative);
         let digest = digest_file(&path, relative).map_err(|e| WriteError::io(&path, e))?;
-        match self.outputs.iter_mut().find(|o| o.path == relative) {
+        self.record_output(digest);
+        Ok(())
+    }
+
+    /// Records (or refreshes) an output whose digest is already known.
+    pub fn record_output(&mut self, digest: FileDigest) {
+        match self.outputs.iter_mut().find(|o| o.path == digest.path) {
             Some(o) => *o = digest,
             None => self.outputs.push(digest),
         }
-        Ok(())
     }
 
     /// Records how long a stage took (a stage timed twice keeps both entries).

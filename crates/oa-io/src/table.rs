@@ -3,6 +3,7 @@
 //! CSV is the reference output: stable column order, floats in shortest round-trip form
 //! (or fixed decimals when a column asks for them), missing values as empty cells.
 
+use crate::digest::{FileDigest, HashingWriter};
 use crate::error::WriteError;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -184,9 +185,7 @@ impl Table {
                         let v = values[r];
                         if v.is_finite() {
                             match decimals {
-                                Some(d) => {
-                                    write!(buf, "{v:.*}", usize::from(*d)).ok();
-                                }
+                                Some(d) => push_fixed(&mut buf, v, usize::from(*d)),
                                 None => push_shortest(&mut buf, v, &mut floats),
                             }
                         }
@@ -210,6 +209,17 @@ impl Table {
         let file = std::fs::File::create(path).map_err(|e| WriteError::io(path, e))?;
         self.write_csv_to(std::io::BufWriter::with_capacity(1 << 16, file))
             .map_err(|e| WriteError::io(path, e))
+    }
+
+    /// Writes the table as a CSV file and returns its digest (under `label`), hashed on
+    /// the way out so the file need not be read back for the manifest.
+    pub fn write_csv_digest(&self, path: &Path, label: &str) -> Result<FileDigest, WriteError> {
+        let file = std::fs::File::create(path).map_err(|e| WriteError::io(path, e))?;
+        let mut out = HashingWriter::new(std::io::BufWriter::with_capacity(1 << 16, file));
+        self.write_csv_to(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| WriteError::io(path, e))?;
+        Ok(out.finish(label))
     }
 
     /// Writes the table as a Parquet file (one row group, Snappy): text as UTF-8 strings,
@@ -389,6 +399,21 @@ fn push_shortest(out: &mut String, v: f64, buffer: &mut ryu::Buffer) {
     }
 }
 
+/// Appends `v` (finite) with `decimals` decimals exactly as `format!("{v:.decimals$}")`
+/// would; whole numbers (the common case, such as a coverage of 1) skip the slow exact
+/// float formatting.
+fn push_fixed(out: &mut String, v: f64, decimals: usize) {
+    if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+        write!(out, "{}", v as i64).ok();
+        if decimals > 0 {
+            out.push('.');
+            out.extend(std::iter::repeat_n('0', decimals));
+        }
+    } else {
+        write!(out, "{v:.decimals$}").ok();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,6 +423,29 @@ mod tests {
         let mut s = String::new();
         push_shortest(&mut s, v, &mut ryu::Buffer::new());
         s
+    }
+
+    #[test]
+    fn fixed_matches_display_on_edge_values() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            7.0,
+            1e14,
+            -3e14,
+            0.5,
+            6.0 / 7.0,
+            1e16,
+            123.456,
+        ] {
+            for d in [0, 1, 4] {
+                let mut s = String::new();
+                push_fixed(&mut s, v, d);
+                assert_eq!(s, format!("{v:.d$}"), "{v} with {d} decimals");
+            }
+        }
     }
 
     #[test]
@@ -439,6 +487,14 @@ mod tests {
         #[test]
         fn shortest_matches_display_for_scores(v in -1.0e6f64..1.0e6) {
             prop_assert_eq!(shortest(v), format!("{v}"));
+        }
+
+        #[test]
+        fn fixed_matches_display(v in -1.0e6f64..1.0e6, whole in any::<bool>(), d in 0usize..7) {
+            let v = if whole { v.trunc() } else { v };
+            let mut s = String::new();
+            push_fixed(&mut s, v, d);
+            prop_assert_eq!(s, format!("{v:.d$}"));
         }
     }
 
