@@ -102,18 +102,23 @@ impl Layer {
 
     /// Bounding box of every feature.
     pub fn bounds(&self) -> [f64; 4] {
-        let mut b = EMPTY_BOUNDS;
-        for f in &self.features {
-            let fb = f.bounds();
-            b = [
-                b[0].min(fb[0]),
-                b[1].min(fb[1]),
-                b[2].max(fb[2]),
-                b[3].max(fb[3]),
-            ];
-        }
-        b
+        bounds_of(&self.features)
     }
+}
+
+/// Bounding box of some features (a whole layer, or the part of it a map draws).
+pub(crate) fn bounds_of<'a>(features: impl IntoIterator<Item = &'a Feature>) -> [f64; 4] {
+    let mut b = EMPTY_BOUNDS;
+    for f in features {
+        let fb = f.bounds();
+        b = [
+            b[0].min(fb[0]),
+            b[1].min(fb[1]),
+            b[2].max(fb[2]),
+            b[3].max(fb[3]),
+        ];
+    }
+    b
 }
 
 const EMPTY_BOUNDS: [f64; 4] = [

@@ -4,7 +4,7 @@
 //! and labelled areas, an inset of London at a larger scale and the attribution line.
 //! PNG goes through resvg.
 
-use crate::boundary::{Feature, Layer, Point};
+use crate::boundary::{Feature, Layer, Point, bounds_of};
 use crate::csv_file::CsvHeader;
 use crate::error::GeoError;
 use oa_spatial::Classification;
@@ -485,22 +485,7 @@ pub fn choropleth(
         .filter_map(|(c, n)| n.as_deref().map(|n| (c.as_str(), n)))
         .collect();
 
-    let mut bounds = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    for f in &features {
-        let b = f.bounds();
-        bounds = [
-            bounds[0].min(b[0]),
-            bounds[1].min(b[1]),
-            bounds[2].max(b[2]),
-            bounds[3].max(b[3]),
-        ];
-    }
-    let main = Fit::new(bounds, MAP_BOX);
+    let main = Fit::new(bounds_of(features.iter().copied()), MAP_BOX);
     let highlight_set: std::collections::HashSet<&str> =
         options.highlight.iter().map(String::as_str).collect();
     let highlighted = |f: &Feature| highlight_set.contains(f.code.as_str());
@@ -647,21 +632,7 @@ pub fn choropleth(
         .filter(|f| f.code.starts_with("E09"))
         .collect();
     if inset && !london.is_empty() {
-        let mut lb = [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        for f in &london {
-            let b = f.bounds();
-            lb = [
-                lb[0].min(b[0]),
-                lb[1].min(b[1]),
-                lb[2].max(b[2]),
-                lb[3].max(b[3]),
-            ];
-        }
+        let lb = bounds_of(london.iter().copied());
         let top = (y + 20.0).max(420.0);
         let inset_box = [PANEL_X + 5.0, top + 25.0, 240.0, 200.0];
         let fit = Fit::new(lb, inset_box);
