@@ -39,6 +39,21 @@ pub struct ImportReport {
     pub allocations_present: usize,
 }
 
+/// A reader over an exported CSV file's rows (cells trimmed), and its header.
+fn read_header<'a>(
+    file: &str,
+    text: &'a str,
+) -> Result<(csv::Reader<&'a [u8]>, csv::StringRecord), FieldError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| FieldError::new(file, format!("cannot read the header: {e}")))?
+        .clone();
+    Ok((reader, headers))
+}
+
 fn header_index(file: &str, headers: &csv::StringRecord, name: &str) -> Result<usize, FieldError> {
     headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
         FieldError::new(
@@ -54,13 +69,7 @@ fn header_index(file: &str, headers: &csv::StringRecord, name: &str) -> Result<u
 /// Reads the chosen areas (rows whose `selected` is true) from `selection.csv` text.
 pub fn parse_selection(text: &str) -> Result<Vec<SelectedArea>, FieldError> {
     const FILE: &str = "selection.csv";
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| FieldError::new(FILE, format!("cannot read the header: {e}")))?
-        .clone();
+    let (mut reader, headers) = read_header(FILE, text)?;
     let id = header_index(FILE, &headers, "area_id")?;
     let name = header_index(FILE, &headers, "area_name")?;
     let districts = header_index(FILE, &headers, "districts")?;
@@ -137,13 +146,7 @@ pub fn parse_selection(text: &str) -> Result<Vec<SelectedArea>, FieldError> {
 /// Reads `allocations.csv` text (`fund, area_id, area_name, period, amount_pence`).
 pub fn parse_allocations(text: &str) -> Result<Vec<AllocationLine>, FieldError> {
     const FILE: &str = "allocations.csv";
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| FieldError::new(FILE, format!("cannot read the header: {e}")))?
-        .clone();
+    let (mut reader, headers) = read_header(FILE, text)?;
     let fund = header_index(FILE, &headers, "fund")?;
     let area = header_index(FILE, &headers, "area_id")?;
     let period = header_index(FILE, &headers, "period")?;
