@@ -433,18 +433,6 @@ async fn money(
         .iter()
         .map(|l| serde_json::to_value(l).unwrap_or_default())
         .collect();
-    let columns = [
-        "allocation_id",
-        "fund_id",
-        "fund",
-        "area_id",
-        "period",
-        "allocated_pence",
-        "committed_pence",
-        "spent_pence",
-        "uncommitted_pence",
-        "unspent_pence",
-    ];
     let total = items.len() as i64;
     let params = ListParams {
         page: PageRequest {
@@ -454,7 +442,12 @@ async fn money(
         ..params
     };
     Ok(list_response(
-        "money", &columns, items, total, &params, &headers,
+        "money",
+        summary::MoneyLine::COLUMNS,
+        items,
+        total,
+        &params,
+        &headers,
     ))
 }
 

@@ -47,6 +47,22 @@ pub struct MoneyLine {
     pub unspent_pence: i64,
 }
 
+impl MoneyLine {
+    /// The fields in declaration order: the columns of every money CSV download.
+    pub const COLUMNS: &[&str] = &[
+        "allocation_id",
+        "fund_id",
+        "fund",
+        "area_id",
+        "period",
+        "allocated_pence",
+        "committed_pence",
+        "spent_pence",
+        "uncommitted_pence",
+        "unspent_pence",
+    ];
+}
+
 /// Reconciles allocations with their grants and spend returns.
 pub fn reconcile(
     funds: &[Record],
@@ -223,6 +239,35 @@ pub async fn area_summary(store: &AnyStore, area: Record) -> Result<Value, ApiEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_columns_are_the_serialised_fields_in_order() {
+        let line = MoneyLine {
+            allocation_id: 1,
+            fund_id: 2,
+            fund: "f".into(),
+            area_id: 3,
+            period: "2017/18".into(),
+            allocated_pence: 4,
+            committed_pence: 5,
+            spent_pence: 6,
+            uncommitted_pence: 7,
+            unspent_pence: 8,
+        };
+        let value = serde_json::to_value(&line).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted = MoneyLine::COLUMNS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(keys.len(), MoneyLine::COLUMNS.len());
+        let mut keys_sorted = keys.clone();
+        keys_sorted.sort_unstable();
+        assert_eq!(keys_sorted, sorted);
+    }
 
     fn r(v: Value) -> Record {
         v.as_object().unwrap().clone()

@@ -643,24 +643,14 @@ pub async fn area_money_csv(
     match area_model(&state, &viewer, id).await {
         Ok(s) => {
             let lines: Vec<Value> = s["money"]["lines"].as_array().cloned().unwrap_or_default();
-            csv_response(&format!("area-{id}-money"), to_csv(MONEY_COLUMNS, &lines))
+            csv_response(
+                &format!("area-{id}-money"),
+                to_csv(summary::MoneyLine::COLUMNS, &lines),
+            )
         }
         Err(e) => page_error(&viewer, e),
     }
 }
-
-const MONEY_COLUMNS: &[&str] = &[
-    "allocation_id",
-    "fund_id",
-    "fund",
-    "area_id",
-    "period",
-    "allocated_pence",
-    "committed_pence",
-    "spent_pence",
-    "uncommitted_pence",
-    "unspent_pence",
-];
 
 /// `GET /areas/{id}/money.svg`: money by year.
 pub async fn area_money_svg(
@@ -891,7 +881,10 @@ pub async fn programme_money_csv(State(state): State<AppState>, viewer: Viewer) 
     match programme_model(&state, &viewer).await {
         Ok(m) => csv_response(
             "programme-money",
-            to_csv(MONEY_COLUMNS, m["money"].as_array().map_or(&[][..], |v| v)),
+            to_csv(
+                summary::MoneyLine::COLUMNS,
+                m["money"].as_array().map_or(&[][..], |v| v),
+            ),
         ),
         Err(e) => page_error(&viewer, e),
     }
