@@ -107,6 +107,17 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The candidates that active `Include` constraints force into the choice.
+    fn forced<'a>(&'a self, active: &'a [bool]) -> impl Iterator<Item = usize> + 'a {
+        self.constraints
+            .iter()
+            .zip(active)
+            .filter_map(|(c, a)| match (c, a) {
+                (Constraint::Include(i), true) => Some(*i),
+                _ => None,
+            })
+    }
+
     /// Words for a constraint, e.g. "at most 3 areas in East of England".
     pub fn describe(&self, c: &Constraint) -> String {
         let areas = |n: usize| if n == 1 { "area" } else { "areas" };
@@ -645,15 +656,7 @@ pub fn solve(problem: &Problem, active: &[bool]) -> Option<Choice> {
             (Constraint::Count(k), true) => Some(*k),
             _ => None,
         });
-    let forced: Vec<usize> = problem
-        .constraints
-        .iter()
-        .zip(active)
-        .filter_map(|(c, a)| match (c, a) {
-            (Constraint::Include(i), true) => Some(*i),
-            _ => None,
-        })
-        .collect();
+    let forced: Vec<usize> = problem.forced(active).collect();
     if forced.iter().any(|&i| !problem.eligible(i, active)) {
         return None;
     }
@@ -900,15 +903,7 @@ fn integer_programme(
 /// Swaps a chosen area for an unchosen one of equal coefficient and smaller id while every
 /// constraint still holds, so that ties always resolve the same way.
 fn canonical_ties(problem: &Problem, active: &[bool], mut chosen: Vec<usize>) -> Vec<usize> {
-    let forced: BTreeSet<usize> = problem
-        .constraints
-        .iter()
-        .zip(active)
-        .filter_map(|(c, a)| match (c, a) {
-            (Constraint::Include(i), true) => Some(*i),
-            _ => None,
-        })
-        .collect();
+    let forced: BTreeSet<usize> = problem.forced(active).collect();
     loop {
         let set: BTreeSet<usize> = chosen.iter().copied().collect();
         let mut swapped = false;
