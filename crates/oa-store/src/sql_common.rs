@@ -112,6 +112,14 @@ async fn fetch_in(conn: &mut DbConn, t: &Table, id: i64) -> Result<Option<Record
     row.map(|r| row_to_record(t, &r)).transpose()
 }
 
+/// The row with this id, which a write is about to change or has just changed.
+async fn fetch_existing(conn: &mut DbConn, t: &Table, id: i64) -> Result<Record, StoreError> {
+    fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
+        what: t.singular,
+        id,
+    })
+}
+
 fn area_of(t: &Table, rec: &Record) -> Option<i64> {
     t.area_column()
         .and_then(|c| rec.get(c))
@@ -175,10 +183,7 @@ async fn apply_op(
                 .await
                 .map_err(|e| map_write_error(t, e))?;
             let id: i64 = row.try_get(0)?;
-            let after = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
-                what: t.singular,
-                id,
-            })?;
+            let after = fetch_existing(conn, t, id).await?;
             write_audit(
                 conn,
                 at,
@@ -195,10 +200,7 @@ async fn apply_op(
         }
         Op::Update { kind, id, record } => {
             let t = kind.table();
-            let before = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
-                what: t.singular,
-                id,
-            })?;
+            let before = fetch_existing(conn, t, id).await?;
             let sets: Vec<String> = t
                 .columns
                 .iter()
@@ -213,10 +215,7 @@ async fn apply_op(
             q.execute(&mut *conn)
                 .await
                 .map_err(|e| map_write_error(t, e))?;
-            let after = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
-                what: t.singular,
-                id,
-            })?;
+            let after = fetch_existing(conn, t, id).await?;
             write_audit(
                 conn,
                 at,
@@ -233,10 +232,7 @@ async fn apply_op(
         }
         Op::Delete { kind, id } => {
             let t = kind.table();
-            let before = fetch_in(conn, t, id).await?.ok_or(StoreError::NotFound {
-                what: t.singular,
-                id,
-            })?;
+            let before = fetch_existing(conn, t, id).await?;
             let sql = format!("DELETE FROM {} WHERE id = $1", t.name);
             sqlx::query(AssertSqlSafe(sql))
                 .bind(id)
