@@ -150,7 +150,10 @@ pub fn analyse(
         None => None,
     };
     let select = |ranks: &[u32]| reselection.as_ref().and_then(|r| r.select(ranks));
-    let bar = EtaBar::new(progress);
+    let bar = crate::stages::Bar::with_template(
+        progress,
+        "{msg:<12} [{bar:30}] {pos}/{len} runs, {per_sec}, ETA {eta}",
+    );
     let outcome = oa_uncertainty::run_with_selection(
         &problem,
         &settings,
@@ -391,51 +394,4 @@ fn load_standard_errors(
         .zip(se.columns)
         .map(|(ind, col)| ind.se_column.as_ref().map(|_| col))
         .collect())
-}
-
-/// A progress bar with an ETA on stderr (hidden when disabled or not a terminal).
-pub struct EtaBar {
-    bar: indicatif::ProgressBar,
-}
-
-impl EtaBar {
-    pub fn new(enabled: bool) -> EtaBar {
-        use std::io::IsTerminal;
-        let bar = if enabled && std::io::stderr().is_terminal() {
-            let b = indicatif::ProgressBar::new(0);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg:<12} [{bar:30}] {pos}/{len} runs, {per_sec}, ETA {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            b
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        EtaBar { bar }
-    }
-}
-
-impl oa_engine::Progress for EtaBar {
-    fn start(&self, phase: &str, total: u64) {
-        self.bar.reset();
-        self.bar.set_length(total);
-        self.bar.set_message(phase.to_string());
-    }
-
-    fn advance(&self, steps: u64) {
-        self.bar.inc(steps);
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-impl Drop for EtaBar {
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
-    }
 }

@@ -64,15 +64,22 @@ pub struct Bar {
 impl Bar {
     /// A bar that draws only when `enabled` and stderr is a terminal.
     pub fn new(enabled: bool) -> Bar {
+        Bar::with_template(
+            enabled,
+            "{spinner} {msg:<14} [{bar:30}] {pos}/{len} {elapsed}",
+        )
+    }
+
+    /// Like [`Bar::new`] with another indicatif template, for commands that show other
+    /// figures (such as an ETA).
+    pub fn with_template(enabled: bool, template: &str) -> Bar {
         use std::io::IsTerminal;
         let bar = if enabled && std::io::stderr().is_terminal() {
             let b = indicatif::ProgressBar::new(0);
             b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {msg:<14} [{bar:30}] {pos}/{len} {elapsed}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
             );
             b
         } else {
