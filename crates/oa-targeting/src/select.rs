@@ -126,7 +126,11 @@ impl Problem {
             GroupKind::Tag => format!("tagged {value}"),
         };
         match c {
-            Constraint::Count(k) => format!("choose exactly {k} {}", areas(*k)),
+            Constraint::Count(k) => format!(
+                "choose exactly {k} {} of the {} candidates",
+                areas(*k),
+                self.candidates.len()
+            ),
             Constraint::Include(i) => format!(
                 "must include {} ({})",
                 self.candidates[*i].name, self.candidates[*i].id
@@ -135,7 +139,13 @@ impl Problem {
                 "must exclude {} ({})",
                 self.candidates[*i].name, self.candidates[*i].id
             ),
-            Constraint::LongList => "choose only from the long list".to_string(),
+            Constraint::LongList => {
+                let listed = self.candidates.iter().filter(|c| c.on_long_list).count();
+                format!(
+                    "choose only from the long list ({listed} {})",
+                    areas(listed)
+                )
+            }
             Constraint::Population { min, max } => match (min, max) {
                 (Some(a), Some(b)) => format!("population between {a} and {b}"),
                 (Some(a), None) => format!("population at least {a}"),

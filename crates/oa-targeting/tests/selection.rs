@@ -297,7 +297,7 @@ fn names_the_conflict_in_words() {
         panic!("expected a conflict, got {err}")
     };
     assert_eq!(conflicts.len(), 13, "{conflicts:?}");
-    assert!(conflicts.contains(&"choose exactly 12 areas".to_string()));
+    assert!(conflicts.contains(&"choose exactly 12 areas of the 25 candidates".to_string()));
     assert!(conflicts.contains(&"at least 2 areas in London".to_string()));
     assert!(
         conflicts

@@ -666,6 +666,19 @@ weight = 2.5
         );
     }
 
+    /// `[selecton]` followed by `[selection.universe]` leaves `selection` incomplete too;
+    /// the typo, which comes first in the file, is what the user must be told.
+    #[test]
+    fn a_misspelt_table_is_reported_before_the_table_it_leaves_incomplete() {
+        let text =
+            format!("{BASE}\n[selecton]\ncount = 2\n\n[selection.universe]\npath = \"a.csv\"\n");
+        let e = Study::from_toml_str(&text, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `selecton`"), "{e}");
+        assert!(e.contains("did you mean `selection`?"), "{e}");
+    }
+
     #[test]
     fn far_fetched_keys_get_no_hint() {
         assert_eq!(
