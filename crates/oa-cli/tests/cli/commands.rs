@@ -188,8 +188,8 @@ fn validate_reports_what_it_checked() {
     study [TMP]/study.toml: `v` (schema 1), 2 indicators in 0 groups, 1 sources
     read data.csv (61 bytes)
     areas: 3 kept of 3 read (lad 2016)
-      a            2 of 3 values (missing: 1 `..`)
-      b            2 of 3 values (missing: 1 `c`)
+      a 2 of 3 values (missing: 1 `..`)
+      b 2 of 3 values (missing: 1 `c`)
     ok: the study and its data are valid
     ");
     // Nothing was written.

@@ -761,6 +761,22 @@ weight = 2.5
             prop_assert_eq!(parse(&text).unwrap(), study);
         }
 
+        /// A study corrupted at any byte is a study or a one-line error naming the file,
+        /// never a panic.
+        #[test]
+        fn corrupted_studies_give_one_line_errors(
+            at in 0usize..BASE.len(),
+            with in prop::sample::select(vec!["", "[", "]", "=", "\"", "\n", "-1", "1e999", "[[x]]\n", "nan"]),
+        ) {
+            let mut text = BASE.to_string();
+            text.replace_range(at..at + 1, with);
+            if let Err(e) = Study::from_toml_str(&text, "s.toml") {
+                let e = e.to_string();
+                prop_assert!(!e.contains('\n'), "{}", e);
+                prop_assert!(e.starts_with("s.toml"), "{}", e);
+            }
+        }
+
         /// A share band holds ceil(share * n) areas (exact products are not rounded up by
         /// float noise), never more than n.
         #[test]
