@@ -12,6 +12,11 @@ mod stages;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc reuses freed memory per thread instead of returning it to the system: the
+/// bundle writers allocate and free many row buffers and strings in parallel.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "oa",
