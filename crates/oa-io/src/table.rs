@@ -187,9 +187,8 @@ impl Table {
         for round in (0..rows).step_by(round_rows) {
             let end = rows.min(round + round_rows);
             let blocks: Vec<Vec<u8>> = (round..end)
-                .step_by(BLOCK_ROWS)
-                .collect::<Vec<_>>()
                 .into_par_iter()
+                .step_by(BLOCK_ROWS)
                 .map(|start| self.format_rows(start..end.min(start + BLOCK_ROWS)))
                 .collect();
             for block in &blocks {
