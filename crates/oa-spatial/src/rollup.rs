@@ -130,24 +130,27 @@ pub fn roll_up(
             .count();
         let proportion = in_decile as f64 / list.len() as f64;
         let extent = weighted(&|a| extent_weight(percentile(a.rank, n)));
-        // Most deprived first; the last small area needed counts only in part.
+        // Most deprived first; the last small area needed counts only in part. Offsets
+        // from the first (highest) reversed rank are never positive, so the mean cannot
+        // round above it, and one contributing area gives its rank exactly.
         list.sort_by_key(|a| a.rank);
         let target = 0.1 * pop;
-        let (mut held, mut rank_sum) = (0.0, 0.0);
+        let top = reversed(list[0].rank);
+        let (mut held, mut offset_sum) = (0.0, 0.0);
         for a in list.iter() {
             let take = a.population.min(target - held);
             if take <= 0.0 {
                 break;
             }
             held += take;
-            rank_sum += take * reversed(a.rank);
+            offset_sum += take * (reversed(a.rank) - top);
         }
         summaries.push(DistrictSummary {
             average_score,
             average_rank,
             proportion_most_deprived_10pc: proportion,
             extent,
-            local_concentration: rank_sum / held,
+            local_concentration: top + offset_sum / held,
         });
     }
     let score_sign = if higher_score_is_worse { 1.0 } else { -1.0 };
@@ -273,6 +276,20 @@ mod tests {
         assert!((d1.proportion_most_deprived_10pc - 9.0 / 96.0).abs() < 1e-12);
         assert_eq!(r1.proportion_most_deprived_10pc, 2);
         assert_eq!(r1.extent, 2);
+    }
+
+    #[test]
+    fn a_tenth_inside_one_small_area_is_that_area_s_rank_exactly() {
+        // District 0 has one person in the rank-1 area of 3; its most deprived tenth
+        // (0.1 of a person) lies inside that area, so its local concentration is the
+        // area's reversed rank, 3, exactly (0.1 x 3 / 0.1 in floats is 3.0000000000000004).
+        let small = vec![
+            area(0, 3.0, 1, 1.0),
+            area(1, 2.0, 2, 1.0),
+            area(1, 1.0, 3, 1.0),
+        ];
+        let out = roll_up(&small, 2, true).unwrap();
+        assert_eq!(out[0].0.local_concentration, 3.0);
     }
 
     #[test]
