@@ -1,11 +1,12 @@
 //! Exit codes: 0 success, 2 a user error (bad input, bad study: the message says what to
-//! fix), 1 anything else (a bug).
+//! fix), 1 anything else (a bug). Errors from the pipeline and the bundle carry their own
+//! code (`oa_pipeline::Code`), whose table decides.
 
 use std::fmt;
 use std::process::ExitCode;
 
-/// An error caused by the user's input. Its message names the file, line, column or key
-/// and what to do; the process exits with code 2.
+/// An error caused by the user's input that the binary itself finds (its arguments). Its
+/// message names the flag, file or key and what to do; the process exits with code 2.
 #[derive(Debug)]
 pub struct UserError(pub String);
 
@@ -24,13 +25,23 @@ pub fn user(e: impl fmt::Display) -> anyhow::Error {
 
 /// Prints the error (if any) on stderr and picks the exit code.
 pub fn report(result: anyhow::Result<()>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.chain().any(|c| c.is::<UserError>()) => {
+    let Err(e) = result else {
+        return ExitCode::SUCCESS;
+    };
+    let coded = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<oa_pipeline::Error>())
+        .map(|p| p.code.info());
+    match coded {
+        Some(info) if info.user => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(info.exit)
+        }
+        None if e.chain().any(|c| c.is::<UserError>()) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
-        Err(e) => {
+        _ => {
             eprintln!("internal error (please report it): {e:#}");
             ExitCode::from(1)
         }

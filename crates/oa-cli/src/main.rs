@@ -7,7 +7,7 @@
 
 mod commands;
 mod exit;
-mod stages;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

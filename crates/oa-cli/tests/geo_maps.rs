@@ -335,7 +335,7 @@ fn run_writes_maps_and_oa_map_draws_any_column() {
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
-            .contains("nope.csv: no such table in the bundle; give --table"),
+            .contains("nope.csv: no such table in the bundle; give one of"),
         "{}",
         r.stderr
     );

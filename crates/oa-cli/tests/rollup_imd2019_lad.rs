@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-const COLUMNS: &str = "area_code,area_name,average_score,rank_average_score,average_rank,rank_average_rank,proportion_most_deprived_10pc,rank_proportion_most_deprived_10pc,extent,rank_extent,local_concentration,rank_local_concentration";
+const COLUMNS: &str = "area_code,area_name,average_score,rank_average_score,average_rank,rank_average_rank,proportion_most_deprived_10pc,rank_proportion_most_deprived_10pc,extent,rank_extent,local_concentration,rank_local_concentration,band";
 
 /// (code, average rank, its rank, average score, its rank, proportion in the most deprived
 /// decile, its rank).
@@ -48,7 +48,14 @@ fn run(study: &Path, out: &Path) -> std::process::Output {
 fn imd2019_lad_matches_file_10() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("lad");
-    let result = run(&oa_testkit::repo_path("studies/imd2019-lad.toml"), &out);
+    // The shipped study with fewer Monte Carlo samples (the figures checked here do not
+    // depend on them).
+    let text = std::fs::read_to_string(oa_testkit::repo_path("studies/imd2019-lad.toml")).unwrap();
+    let quick = text.replacen("samples = 1000", "samples = 20", 1);
+    assert_ne!(quick, text);
+    let study = tmp.path().join("imd2019-lad.toml");
+    std::fs::write(&study, quick).unwrap();
+    let result = run(&study, &out);
     assert!(
         result.status.success(),
         "oa run failed: {}",
@@ -95,6 +102,17 @@ fn imd2019_lad_matches_file_10() {
         );
         assert_eq!(num(r, 7) as usize, r_prop, "{name}: rank of proportion");
     }
+    // The 64 most deprived districts on the average score are the cold spots, and each
+    // district has a probability of being one.
+    let cold = rows.iter().filter(|r| &r[12] == "coldspot").count();
+    assert_eq!(cold, 64);
+    assert!(rows[..64].iter().all(|r| &r[12] == "coldspot"));
+    let uncertainty = std::fs::read_to_string(out.join("uncertainty.csv")).unwrap();
+    assert!(
+        uncertainty
+            .starts_with("area_code,nominal_rank,median_rank,p05_rank,p95_rank,p_coldspot\n")
+    );
+    assert_eq!(uncertainty.lines().count(), 318);
     // The LSOA table is kept beside it.
     let small = std::fs::read_to_string(out.join("small_area_scores.csv")).unwrap();
     assert_eq!(small.lines().count(), 32_845);

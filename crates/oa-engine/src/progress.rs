@@ -10,6 +10,11 @@ pub trait Progress: Sync {
     fn advance(&self, _steps: u64) {}
     /// The current phase is over.
     fn finish(&self) {}
+    /// True once the caller asked to stop (Ctrl-C, a cancelled job): long loops check it
+    /// between batches and give up early; the caller then discards the partial work.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// Progress that goes nowhere.

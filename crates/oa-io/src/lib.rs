@@ -6,30 +6,25 @@
 //!   indicator columns in study order with missing-marker counts and input digests.
 //! - [`read_table`] reads any source's columns as text for other needs (populations,
 //!   regions).
-//! - [`Table`] writes results as CSV (and Parquet, XLSX); [`BundleWriter`] writes a bundle
-//!   all-or-nothing; [`Manifest`] records inputs, parameters, outputs and timings;
-//!   [`bundle::read_scores`] and [`bundle::read_manifest`] read a bundle back;
-//!   [`BundleUpdate`] replaces files inside an existing bundle.
+//! - [`Table`] writes results as CSV (and Parquet, XLSX); [`write_file_atomic`] writes a
+//!   whole file or nothing. The results bundle itself (layout, manifest, reading it back)
+//!   is the `oa-bundle` crate's.
 //!
 //! Errors ([`ReadError`], [`WriteError`]) are one line naming the file, the line or cell,
 //! and what to do. Nothing here panics on bad input.
 
-pub mod bundle;
+pub mod atomic;
 pub mod digest;
 pub mod error;
-pub mod manifest;
 pub mod number;
 mod read;
 pub mod source;
 pub mod study_data;
 pub mod table;
 
-pub use bundle::{
-    BundleUpdate, BundleWriter, Scores, read_manifest, read_scores, write_file_atomic,
-};
+pub use atomic::write_file_atomic;
 pub use digest::FileDigest;
 pub use error::{Location, ReadError, WriteError};
-pub use manifest::{MANIFEST_FILE, Manifest, Timing};
 pub use read::source_format;
 pub use source::{SourceTable, read_columns, read_table};
 pub use study_data::{JoinReport, StudyData, load_study_data};

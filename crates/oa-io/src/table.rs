@@ -105,6 +105,31 @@ impl Table {
             .map(|i| &self.columns[i])
     }
 
+    /// The cells of column `name` as CSV text (numbers as written, empty = missing).
+    pub fn cells(&self, name: &str) -> Option<Vec<String>> {
+        let mut floats = ryu::Buffer::new();
+        Some(match self.column(name)? {
+            Column::Text(v) => v.clone(),
+            Column::Float { values, decimals } => values
+                .iter()
+                .map(|&v| {
+                    let mut s = String::new();
+                    if v.is_finite() {
+                        match decimals {
+                            Some(d) => push_fixed(&mut s, v, usize::from(*d)),
+                            None => push_shortest(&mut s, v, &mut floats),
+                        }
+                    }
+                    s
+                })
+                .collect(),
+            Column::Int(v) => v
+                .iter()
+                .map(|x| x.map(|i| i.to_string()).unwrap_or_default())
+                .collect(),
+        })
+    }
+
     /// Adds a column.
     ///
     /// # Panics

@@ -30,6 +30,11 @@ impl Workspace {
     pub fn order(&self) -> &[u32] {
         self.rank_scratch.order()
     }
+
+    /// The index score of every kept area, after [`evaluate`] (`NaN` = not scored).
+    pub fn index_scores(&self) -> &[f64] {
+        self.scores.last().map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Computes the ranks of run `config` into `ws.ranks` (0 = not ranked).

@@ -25,7 +25,8 @@ pub mod summary;
 pub mod tree;
 
 pub use montecarlo::{
-    Outcome, Reselect, SelectionStability, Settings, SobolSettings, run, run_with_selection,
+    Outcome, Regroup, Reselect, SelectionStability, Settings, SobolSettings, nominal_ranks, run,
+    run_grouped, run_with_selection,
 };
 pub use problem::Problem;
 pub use summary::RankSummary;
@@ -36,6 +37,9 @@ pub enum UncertaintyError {
     /// A setting is wrong; `key` names it (e.g. `uncertainty.aggregations`).
     #[error("`{key}`: {message}")]
     Input { key: String, message: String },
+    /// The caller asked to stop (see [`oa_engine::Progress::stopped`]).
+    #[error("stopped on request")]
+    Stopped,
     /// The engine refused a run; `context` says which choice led there.
     #[error("{context}: {source}")]
     Engine {

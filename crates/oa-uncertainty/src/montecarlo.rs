@@ -18,6 +18,7 @@ use crate::sobol::{Design, SobolIndex, sobol_indices};
 use crate::space::{Config, Matrix, draw_run, mix};
 use crate::summary::RankSummary;
 use oa_engine::Progress;
+use oa_model::study::{End, NamedBand};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -44,6 +45,12 @@ pub struct SobolSettings {
 /// Everything a Monte Carlo analysis produced.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// What the summary is about: the kept areas, or the units of a [`Regroup`].
+    pub units: usize,
+    /// Their nominal ranks (0 = not ranked), named bands and the end rank 1 is at.
+    pub nominal_ranks: Vec<u32>,
+    pub bands: Vec<NamedBand>,
+    pub rank_1: End,
     pub summary: RankSummary,
     /// Mean absolute rank shift of each summarised sample, in sample order.
     pub rank_shift: Vec<f64>,
@@ -53,6 +60,21 @@ pub struct Outcome {
     pub runs: usize,
     /// The selection re-run on each sample, when a [`Reselect`] was given.
     pub selection: Option<SelectionStability>,
+}
+
+/// A ranking of larger units (districts) made from each run's area scores and ranks,
+/// when the analysis is about a roll-up's headline rather than the areas themselves: the
+/// summaries, Sobol output and any re-selection are then about the units.
+pub trait Regroup: Sync {
+    /// Number of units.
+    fn units(&self) -> usize;
+    /// Named bands of the units' ranking.
+    fn bands(&self) -> &[NamedBand];
+    /// The end of the units' ranking that rank 1 is at.
+    fn rank_1(&self) -> End;
+    /// The units' ranks (1-based, ties 'min', 0 = not ranked) from one run's index
+    /// scores and ranks over the kept areas, into `out` (resized to [`Regroup::units`]).
+    fn rank(&self, scores: &[f64], ranks: &[u32], out: &mut Vec<u32>);
 }
 
 /// Re-runs a study's selection on one sample's ranks (one per kept area, 0 = unranked):
@@ -94,6 +116,24 @@ pub fn jaccard(a: &[usize], b: &[usize]) -> f64 {
         1.0
     } else {
         common as f64 / union as f64
+    }
+}
+
+/// The nominal ranks an analysis compares its runs with: the engine's ranks of the kept
+/// areas, or those of `regroup`'s units on the nominal run.
+pub fn nominal_ranks(
+    p: &Problem,
+    regroup: Option<&dyn Regroup>,
+) -> Result<Vec<u32>, UncertaintyError> {
+    match regroup {
+        Some(g) => {
+            let mut ws = Workspace::default();
+            evaluate(p, &p.nominal, &mut ws)?;
+            let mut ranks = Vec::new();
+            g.rank(ws.index_scores(), &ws.ranks, &mut ranks);
+            Ok(ranks)
+        }
+        None => Ok(p.nominal_ranks.clone()),
     }
 }
 
@@ -152,6 +192,18 @@ pub fn run_with_selection(
     progress: &dyn Progress,
     reselect: Option<(Reselect<'_>, &[usize])>,
 ) -> Result<Outcome, UncertaintyError> {
+    run_grouped(p, s, progress, reselect, None)
+}
+
+/// [`run_with_selection`] about the units of `regroup` when given (the ranks handed to
+/// `reselect` are then the units' ranks, and the nominal set is of units).
+pub fn run_grouped(
+    p: &Problem,
+    s: &Settings,
+    progress: &dyn Progress,
+    reselect: Option<(Reselect<'_>, &[usize])>,
+    regroup: Option<&dyn Regroup>,
+) -> Result<Outcome, UncertaintyError> {
     if s.samples == 0 {
         return Err(UncertaintyError::Input {
             key: "samples".into(),
@@ -178,9 +230,13 @@ pub fn run_with_selection(
         inputs: if base > 0 { d } else { 0 },
     };
     let total = plan.total();
-    let n = p.n_areas();
-    let nominal = &p.nominal_ranks;
-    let empty = RankSummary::new(n, s.bins, p.bands.clone(), p.rank_1);
+    let nominal = nominal_ranks(p, regroup)?;
+    let (n, bands, rank_1) = match regroup {
+        Some(g) => (g.units(), g.bands().to_vec(), g.rank_1()),
+        None => (p.n_areas(), p.bands.clone(), p.rank_1),
+    };
+    let nominal = &nominal;
+    let empty = RankSummary::new(n, s.bins, bands.clone(), rank_1);
     let workers = rayon::current_num_threads().max(1);
     let batches = total.div_ceil(BATCH);
     let next = AtomicUsize::new(0);
@@ -197,6 +253,8 @@ pub fn run_with_selection(
             scope.spawn(|_| {
                 let mut summary = empty.clone();
                 let mut ws = Workspace::default();
+                let mut unit_ranks: Vec<u32> = Vec::new();
+                let mut unit_order: Vec<u32> = Vec::new();
                 let mut config: Config = p.nominal.clone();
                 let mut local_outputs = Vec::new();
                 let mut local_similarities = Vec::new();
@@ -207,7 +265,7 @@ pub fn run_with_selection(
                 };
                 loop {
                     let b = next.fetch_add(1, Ordering::Relaxed);
-                    if b >= batches || failed.load(Ordering::Relaxed) {
+                    if b >= batches || failed.load(Ordering::Relaxed) || progress.stopped() {
                         break;
                     }
                     let start = b * BATCH;
@@ -241,11 +299,24 @@ pub fn run_with_selection(
                             failed.store(true, Ordering::Relaxed);
                             break;
                         }
-                        ys.push(mean_abs_shift(&ws.ranks, nominal));
+                        let (ranks, order): (&[u32], &[u32]) = match regroup {
+                            Some(g) => {
+                                g.rank(ws.index_scores(), &ws.ranks, &mut unit_ranks);
+                                unit_order.clear();
+                                unit_order.extend(
+                                    oa_engine::rank_order(&unit_ranks)
+                                        .into_iter()
+                                        .map(|u| u as u32),
+                                );
+                                (&unit_ranks, &unit_order)
+                            }
+                            None => (&ws.ranks, ws.order()),
+                        };
+                        ys.push(mean_abs_shift(ranks, nominal));
                         if matches!(plan.run(r), Run::A(j) if j < s.samples) {
-                            summary.add(&ws.ranks, ws.order());
+                            summary.add(ranks, order);
                             if let Some((select, nominal_set)) = reselect {
-                                sims.push(match select(&ws.ranks) {
+                                sims.push(match select(ranks) {
                                     Some(chosen) => {
                                         for &a in &chosen {
                                             local_counts[a] += 1;
@@ -288,6 +359,9 @@ pub fn run_with_selection(
     if let Some((_, e)) = first_error.into_inner().expect("no panics hold this lock") {
         return Err(e);
     }
+    if progress.stopped() {
+        return Err(UncertaintyError::Stopped);
+    }
     let mut summaries = summaries.into_inner().expect("no panics hold this lock");
     let mut summary = summaries.pop().unwrap_or(empty);
     summary.flush();
@@ -326,6 +400,10 @@ pub fn run_with_selection(
         stability(sims.into_iter().flat_map(|(_, v)| v), &counts)
     });
     Ok(Outcome {
+        units: n,
+        nominal_ranks: nominal.clone(),
+        bands,
+        rank_1,
         summary,
         rank_shift: y[..s.samples].to_vec(),
         sobol,

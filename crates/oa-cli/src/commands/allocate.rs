@@ -1,8 +1,8 @@
 //! `oa allocate OUT [--study FILE]`: allocate the study's funds over a results bundle's
 //! selected areas, writing `funds.csv`, `allocations.csv` and `allocations.md` into it.
 
-use crate::commands::select::{commit, open_bundle, study_file};
-use crate::stages::funding;
+use crate::commands::select::open_bundle;
+use oa_bundle::Section;
 use std::path::PathBuf;
 
 /// Arguments of `oa allocate`.
@@ -19,15 +19,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (study, _) = open_bundle(&args.out, args.study.as_deref(), args.data_dir.as_deref())?;
-    if study.funds.is_empty() {
+    let (plan, mut results) =
+        open_bundle(&args.out, args.study.as_deref(), args.data_dir.as_deref())?;
+    if plan.study.funds.is_empty() {
         return Err(crate::exit::user(format!(
             "{}: the study declares no [[funds]]; add one to allocate money, or give another study with --study FILE",
-            study_file(&args.out, args.study.as_deref()).display()
+            plan.study_path
         )));
     }
-    let files = funding::compute_files(&study, &args.out)?;
-    let written = commit(&args.out, files)?;
+    results.funding = Some(oa_pipeline::allocate(&plan, &results)?);
+    let written = oa_bundle::update(&args.out, &mut results, &[Section::Funding])
+        .map_err(oa_pipeline::Error::from)?;
     println!("wrote {} into {}", written.join(", "), args.out.display());
     Ok(())
 }

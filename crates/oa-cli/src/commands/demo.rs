@@ -44,7 +44,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         print!("{}", outcome.summary);
         println!("  data and study: {} (synthetic)", input.display());
         println!(
-            "  run it again: oa run {} --out {}",
+            "  run it again: {} run {} --out {}",
+            super::invoked_as(),
             input.join("demo.toml").display(),
             outcome.out.display()
         );

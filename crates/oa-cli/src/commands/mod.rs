@@ -11,3 +11,13 @@ pub mod serve;
 pub mod uncertainty;
 pub mod user;
 pub mod validate;
+
+/// How to call this binary again in a printed command: `oa` when it was found on the
+/// PATH, else the path it was started by (`target/release/oa` under `cargo run`), so the
+/// command runs as printed.
+pub fn invoked_as() -> String {
+    match std::env::args().next() {
+        Some(a) if a.contains(std::path::MAIN_SEPARATOR) => a,
+        _ => "oa".to_string(),
+    }
+}

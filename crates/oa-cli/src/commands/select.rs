@@ -2,7 +2,8 @@
 //! bundle by its study's `[selection]`, writing `selection.csv` and `selection.md` into it.
 
 use crate::exit;
-use crate::stages::selection;
+use oa_bundle::{Results, Section};
+use oa_pipeline::Plan;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `oa select`.
@@ -19,58 +20,40 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (study, data_dir) =
+    let (plan, mut results) =
         open_bundle(&args.out, args.study.as_deref(), args.data_dir.as_deref())?;
-    if study.selection.is_none() {
+    if plan.study.selection.is_none() {
         return Err(exit::user(format!(
             "{}: the study declares no [selection]; add one to choose areas, or give another study with --study FILE",
-            study_file(&args.out, args.study.as_deref()).display()
+            plan.study_path
         )));
     }
-    let files = selection::compute_files(&study, &data_dir, &args.out)?;
-    let written = commit(&args.out, files)?;
+    results.selection = Some(oa_pipeline::select(&plan, &results)?);
+    let written = oa_bundle::update(&args.out, &mut results, &[Section::Selection])
+        .map_err(oa_pipeline::Error::from)?;
     println!("wrote {} into {}", written.join(", "), args.out.display());
     Ok(())
 }
 
-/// The study and data directory of a bundle: `--study` or `OUT/study.toml`, `--data-dir`
-/// or the manifest's `data_dir`.
+/// A bundle read back and the plan to work on it: the study of `--study` or the bundle's
+/// own copy, the data directory of `--data-dir` or the manifest's.
 pub fn open_bundle(
     out: &Path,
     study: Option<&Path>,
     data_dir: Option<&Path>,
-) -> anyhow::Result<(oa_model::Study, PathBuf)> {
-    if !out.join("manifest.json").is_file() {
-        return Err(exit::user(format!(
-            "{}: not a results bundle (no manifest.json); run `oa run STUDY --out {}` first",
-            out.display(),
-            out.display()
-        )));
-    }
-    let study_path = study_file(out, study);
-    let (study, _) = crate::commands::run::load_study(&study_path)?;
+) -> anyhow::Result<(Plan, Results)> {
+    let results = oa_bundle::read(out).map_err(oa_pipeline::Error::from)?;
     let data_dir = match data_dir {
         Some(d) => d.to_path_buf(),
-        None => {
-            let manifest = oa_io::bundle::read_manifest(out).map_err(exit::user)?;
-            PathBuf::from(manifest.data_dir)
-        }
+        None => PathBuf::from(&results.manifest.data_dir),
     };
-    Ok((study, data_dir))
-}
-
-/// The study a bundle command reads: `--study` or the bundle's own copy.
-pub fn study_file(out: &Path, study: Option<&Path>) -> PathBuf {
-    study
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| out.join("study.toml"))
-}
-
-/// Replaces or adds files in the bundle, all at once, and refreshes its manifest.
-pub fn commit(out: &Path, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<Vec<String>> {
-    let mut update = oa_io::bundle::BundleUpdate::open(out).map_err(exit::user)?;
-    for (name, bytes) in &files {
-        update.write_file(name, bytes)?;
-    }
-    Ok(update.commit()?)
+    let plan = match study {
+        Some(path) => Plan::from_file(path, Some(&data_dir))?,
+        None => Plan::from_toml(
+            results.study_toml.clone(),
+            &out.join("study.toml").display().to_string(),
+            data_dir,
+        )?,
+    };
+    Ok((plan, results))
 }

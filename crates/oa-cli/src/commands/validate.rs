@@ -1,7 +1,7 @@
 //! `oa validate STUDY [--data-dir DIR]`: checks the study and that every file, column and
 //! area code it needs is readable, without computing anything; prints what it checked.
 
-use super::run::{data_dir_for, load_data, load_study};
+use oa_pipeline::Plan;
 use std::path::PathBuf;
 
 /// Arguments of `oa validate`.
@@ -22,8 +22,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// Runs every check and returns the report printed on success.
 pub fn check(args: &Args) -> anyhow::Result<String> {
     use std::fmt::Write as _;
-    let (study, _) = load_study(&args.study)?;
-    let data_dir = data_dir_for(&args.study, args.data_dir.as_deref());
+    let plan = Plan::from_file(&args.study, args.data_dir.as_deref())?;
+    let study = &plan.study;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -35,7 +35,7 @@ pub fn check(args: &Args) -> anyhow::Result<String> {
         study.groups.len(),
         study.sources.len()
     );
-    let data = load_data(&study, &data_dir)?;
+    let data = oa_pipeline::load_data(&plan)?;
     for input in &data.inputs {
         let _ = writeln!(s, "read {} ({} bytes)", input.path, input.bytes);
     }
@@ -76,7 +76,7 @@ pub fn check(args: &Args) -> anyhow::Result<String> {
             }
         );
     }
-    for (key, path) in super::run::referenced_files(&study) {
+    for (key, path) in oa_pipeline::referenced_files(study) {
         let _ = writeln!(s, "found {path} ({key})");
     }
     for j in &data.joins {

@@ -1,7 +1,7 @@
 //! Integration tests of oa-io, one binary: published-file quirks on small files written
 //! by the tests (`formats`), the real published files under the shared data directory
-//! (`real_data`), and results bundles (`bundle`).
+//!
+//! (`real_data`).
 
-mod bundle;
 mod formats;
 mod real_data;

@@ -130,6 +130,25 @@ pub struct Source {
     pub missing_markers: Vec<String>,
 }
 
+impl Source {
+    /// A source read by `oa` itself rather than declared in a study (a lookup table, a
+    /// selection measure): the file at `path` (relative to the data directory), its code
+    /// column, everything else as the defaults.
+    pub fn file(id: &str, path: &str, code_column: &str) -> Source {
+        Source {
+            id: id.to_string(),
+            path: path.to_string(),
+            format: None,
+            sheet: None,
+            header_row: None,
+            code_column: code_column.to_string(),
+            name_column: None,
+            layout: Layout::Wide,
+            missing_markers: Vec::new(),
+        }
+    }
+}
+
 /// Format of a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -299,6 +318,48 @@ impl NamedBand {
     }
 }
 
+/// Checks named bands (`key` is where they are, e.g. `bands.named`): unique identifier
+/// names, exactly one of `share` in (0, 1] or `count` >= 1.
+pub(crate) fn validate_named_bands(key: &str, bands: &[NamedBand]) -> Result<(), (String, String)> {
+    let mut names = BTreeSet::new();
+    for (i, b) in bands.iter().enumerate() {
+        if !names.insert(b.name.as_str()) {
+            return Err((
+                format!("{key}[{i}].name"),
+                format!("band `{}` is declared twice", b.name),
+            ));
+        }
+        if !is_identifier(&b.name) {
+            return Err((
+                format!("{key}[{i}].name"),
+                "use letters, digits and underscores (it becomes a column name)".into(),
+            ));
+        }
+        match (b.share, b.count) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err((
+                    format!("{key}[{i}]"),
+                    "give exactly one of `share` (e.g. 0.2) or `count`".into(),
+                ));
+            }
+            (Some(s), None) if !(s > 0.0 && s <= 1.0) => {
+                return Err((
+                    format!("{key}[{i}].share"),
+                    format!("{s} is not a share: use a number in (0, 1], e.g. 0.2 for 20%"),
+                ));
+            }
+            (None, Some(0)) => {
+                return Err((
+                    format!("{key}[{i}].count"),
+                    "a band needs at least one area".into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A problem with a study file: where it is and what to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StudyError {
@@ -459,7 +520,6 @@ impl Study {
         self.method
             .validate()
             .map_err(|(k, m)| invalid(format!("method.{k}"), m))?;
-        let mut band_names = BTreeSet::new();
         if let Some(q) = self.bands.quantiles
             && !(2..=100).contains(&q)
         {
@@ -468,41 +528,7 @@ impl Study {
                 format!("{q} quantiles: use a number from 2 to 100 (5 = quintiles, 10 = deciles)"),
             ));
         }
-        for (i, b) in self.bands.named.iter().enumerate() {
-            if !band_names.insert(b.name.as_str()) {
-                return Err(invalid(
-                    format!("bands.named[{i}].name"),
-                    format!("band `{}` is declared twice", b.name),
-                ));
-            }
-            if !is_identifier(&b.name) {
-                return Err(invalid(
-                    format!("bands.named[{i}].name"),
-                    "use letters, digits and underscores (it becomes a column name)".into(),
-                ));
-            }
-            match (b.share, b.count) {
-                (Some(_), Some(_)) | (None, None) => {
-                    return Err(invalid(
-                        format!("bands.named[{i}]"),
-                        "give exactly one of `share` (e.g. 0.2) or `count`".into(),
-                    ));
-                }
-                (Some(s), None) if !(s > 0.0 && s <= 1.0) => {
-                    return Err(invalid(
-                        format!("bands.named[{i}].share"),
-                        format!("{s} is not a share: use a number in (0, 1], e.g. 0.2 for 20%"),
-                    ));
-                }
-                (None, Some(0)) => {
-                    return Err(invalid(
-                        format!("bands.named[{i}].count"),
-                        "a band needs at least one area".into(),
-                    ));
-                }
-                _ => {}
-            }
-        }
+        validate_named_bands("bands.named", &self.bands.named).map_err(|(k, m)| invalid(k, m))?;
         if let Some(r) = &self.rollup {
             r.validate()
                 .map_err(|(k, m)| invalid(format!("rollup.{k}"), m))?;

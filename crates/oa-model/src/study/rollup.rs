@@ -21,6 +21,46 @@ pub struct Rollup {
     pub parent: RollupParent,
     /// The population of each small area (the weights).
     pub population: RollupPopulation,
+    /// The summary that ranks the larger areas (the headline of the bundle, and the
+    /// order of `scores.csv`): `average_score` (default), `average_rank`,
+    /// `proportion_most_deprived_10pc`, `extent` or `local_concentration`.
+    #[serde(default)]
+    pub headline: RollupMeasure,
+    /// Named bands of the larger areas on the headline rank, e.g. `coldspot` = the 20%
+    /// most deprived districts (same keys as `[[bands.named]]`); written as `band`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<super::NamedBand>,
+}
+
+/// One of the IoD's summaries of small areas over a larger area (METHODS.md section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RollupMeasure {
+    /// Population-weighted mean of the small areas' scores.
+    #[default]
+    AverageScore,
+    /// Population-weighted mean of the small areas' ranks (most deprived = highest).
+    AverageRank,
+    /// Share of small areas in the most deprived 10% nationally.
+    ProportionMostDeprived10pc,
+    /// Population share in the most deprived 30%, weighted from 1 down to 0.
+    Extent,
+    /// Population-weighted mean rank of the most deprived small areas holding 10% of the
+    /// population.
+    LocalConcentration,
+}
+
+impl RollupMeasure {
+    /// The column name in `scores.csv` (its rank is `rank_<name>`).
+    pub fn column(self) -> &'static str {
+        match self {
+            RollupMeasure::AverageScore => "average_score",
+            RollupMeasure::AverageRank => "average_rank",
+            RollupMeasure::ProportionMostDeprived10pc => "proportion_most_deprived_10pc",
+            RollupMeasure::Extent => "extent",
+            RollupMeasure::LocalConcentration => "local_concentration",
+        }
+    }
 }
 
 /// A table giving each small area's larger area: a study source (`source = "domains"`) or a
@@ -119,6 +159,7 @@ impl Rollup {
                 "name the column holding the population".into(),
             ));
         }
+        super::validate_named_bands("bands", &self.bands)?;
         Ok(())
     }
 }

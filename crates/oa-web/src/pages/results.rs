@@ -1,14 +1,15 @@
-//! An optional results bundle (`OA_RESULTS_DIR`, written by `oa run`): each district's
-//! score, rank and band from `scores.csv`, its probability of falling in the worst-end
-//! band from `uncertainty.csv` (`p_<band>`), and the selection's reason from
-//! `selection.csv`. Read once at first use; a bundle that cannot be read is reported on
-//! the pages (and on stderr) instead of failing them.
+//! An optional results bundle (`OA_RESULTS_DIR`, written by `oa run`), read with
+//! `oa_bundle::read`: each area of the headline table (the districts after a roll-up)
+//! with its score, rank and band, its probability of falling in the first named band
+//! from the uncertainty section, its indicators, and the selection's reason. Read once at
+//! first use; a bundle that cannot be read is reported on the pages (and on stderr)
+//! instead of failing them.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-/// One district of `scores.csv`.
+/// One area of the headline table.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ScoreRow {
     pub code: String,
@@ -94,129 +95,108 @@ pub static RESULTS: LazyLock<Result<Option<Results>, String>> =
         }),
     });
 
-fn table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let headers = r
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{} line {}: {e}", path.display(), i + 2))?;
-        rows.push(rec.iter().map(str::to_string).collect());
-    }
-    Ok((headers, rows))
-}
-
-fn col(headers: &[String], name: &str) -> Option<usize> {
-    headers.iter().position(|h| h == name)
-}
-
-/// Reads a bundle directory.
+/// Reads a bundle directory (through `oa_bundle::read`, which names the file, line and
+/// column of any problem) into the pages' rows: the headline table's areas (districts
+/// after a roll-up), their probability of the first band from the uncertainty section,
+/// the normalised indicators and the selection's reasons.
 pub fn read(dir: &Path) -> Result<Results, String> {
-    let scores = dir.join("scores.csv");
-    let (h, rows) = table(&scores)?;
-    let need = |name: &str| {
-        col(&h, name).ok_or_else(|| format!("{}: no column `{name}`", scores.display()))
-    };
-    let (code, name, score, rank) = (
-        need("area_code")?,
-        need("area_name")?,
-        need("score")?,
-        need("rank")?,
-    );
-    let band = col(&h, "band");
-    let groups: Vec<(String, usize)> = h
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.strip_prefix("rank_").map(|g| (g.to_string(), i)))
-        .collect();
+    let bundle = oa_bundle::read(dir).map_err(|e| e.to_string())?;
+    Ok(from_bundle(&bundle, dir))
+}
+
+/// The pages' view of results in memory.
+pub fn from_bundle(bundle: &oa_bundle::Results, dir: &Path) -> Results {
     let mut out = Results {
         dir: dir.display().to_string(),
         ..Results::default()
     };
-    for r in rows {
-        out.by_code.insert(r[code].clone(), out.rows.len());
-        out.rows.push(ScoreRow {
-            code: r[code].clone(),
-            name: r[name].clone(),
-            score: r[score].parse().ok(),
-            rank: r[rank].parse().ok(),
-            band: band.map(|b| r[b].clone()).unwrap_or_default(),
-            p_band: None,
-            group_ranks: groups
+    match &bundle.rollup {
+        Some(r) => {
+            let headline = bundle.headline();
+            let score = r
+                .measures
                 .iter()
-                .map(|(g, i)| (g.clone(), r[*i].parse().ok()))
-                .collect(),
-        });
+                .find(|m| m.id == headline.score)
+                .or(r.measures.first());
+            for i in 0..r.len() {
+                out.rows.push(ScoreRow {
+                    code: r.area_code[i].clone(),
+                    name: r.area_name[i].clone(),
+                    score: score.map(|m| m.value[i]).filter(|v| v.is_finite()),
+                    rank: score.map(|m| m.rank[i]),
+                    band: r.band.as_ref().map(|b| b[i].clone()).unwrap_or_default(),
+                    p_band: None,
+                    group_ranks: r
+                        .measures
+                        .iter()
+                        .filter(|m| Some(m.id.as_str()) != score.map(|s| s.id.as_str()))
+                        .map(|m| (m.id.clone(), Some(m.rank[i])))
+                        .collect(),
+                });
+            }
+        }
+        None => {
+            let s = &bundle.index.scores;
+            for i in 0..s.len() {
+                out.rows.push(ScoreRow {
+                    code: s.area_code[i].clone(),
+                    name: s.area_name[i].clone(),
+                    score: Some(s.score[i]).filter(|v| v.is_finite()),
+                    rank: s.rank[i],
+                    band: s.band[i].clone(),
+                    p_band: None,
+                    group_ranks: s.groups.iter().map(|g| (g.id.clone(), g.rank[i])).collect(),
+                });
+            }
+        }
+    }
+    for (i, row) in out.rows.iter().enumerate() {
+        out.by_code.insert(row.code.clone(), i);
     }
     out.by_rank = (0..out.rows.len()).collect();
     out.by_rank
         .sort_by_key(|&i| out.rows[i].rank.unwrap_or(u32::MAX));
-    let unc = dir.join("uncertainty.csv");
-    if unc.is_file() {
-        let (h, rows) = table(&unc)?;
-        let p = h
-            .iter()
-            .position(|c| c.starts_with("p_") && c != "p_selected");
-        if let (Some(c), Some(p)) = (col(&h, "area_code"), p) {
-            out.p_band_name = Some(h[p][2..].to_string());
-            for r in rows {
-                if let Some(&i) = out.by_code.get(&r[c]) {
-                    out.rows[i].p_band = r[p].parse().ok();
-                }
+    if let Some(u) = &bundle.uncertainty
+        && let Some((band, p)) = u.areas.bands.first()
+    {
+        out.p_band_name = Some(band.clone());
+        for (code, p) in u.areas.area_code.iter().zip(p) {
+            if let Some(&i) = out.by_code.get(code) {
+                out.rows[i].p_band = Some(*p).filter(|p| p.is_finite());
             }
         }
     }
-    let ind = dir.join("indicators.csv");
-    if ind.is_file() {
-        let (h, rows) = table(&ind)?;
-        if let Some(c) = col(&h, "area_code") {
-            let skip = |name: &str| name == "area_code" || name == "area_name";
-            let cols: Vec<usize> = (0..h.len()).filter(|&i| !skip(&h[i])).collect();
-            out.indicator_names = cols.iter().map(|&i| h[i].clone()).collect();
-            out.indicator_sorted = vec![Vec::with_capacity(rows.len()); cols.len()];
-            for r in rows {
-                let vals: Vec<f64> = cols
-                    .iter()
-                    .map(|&i| r[i].parse().unwrap_or(f64::NAN))
-                    .collect();
-                for (k, v) in vals.iter().enumerate() {
-                    if v.is_finite() {
-                        out.indicator_sorted[k].push(*v);
-                    }
-                }
-                out.indicator_rows.insert(r[c].clone(), vals);
-            }
-            for s in &mut out.indicator_sorted {
-                s.sort_by(f64::total_cmp);
+    let ind = &bundle.index.indicators;
+    out.indicator_names = ind.columns.iter().map(|(id, _)| id.clone()).collect();
+    out.indicator_sorted = ind
+        .columns
+        .iter()
+        .map(|(_, v)| {
+            let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+            s.sort_by(f64::total_cmp);
+            s
+        })
+        .collect();
+    for (a, code) in ind.area_code.iter().enumerate() {
+        out.indicator_rows.insert(
+            code.clone(),
+            ind.columns.iter().map(|(_, v)| v[a]).collect(),
+        );
+    }
+    if let Some(sel) = &bundle.selection {
+        for a in &sel.areas {
+            let outcome = Outcome {
+                area_name: a.area_name.clone(),
+                selected: a.selected,
+                rank: a.rank.to_string(),
+                reason: a.reason.clone(),
+            };
+            for district in &a.districts {
+                out.outcomes.insert(district.clone(), outcome.clone());
             }
         }
     }
-    let sel = dir.join("selection.csv");
-    if sel.is_file() {
-        let (h, rows) = table(&sel)?;
-        if let (Some(d), Some(s), Some(why)) =
-            (col(&h, "districts"), col(&h, "selected"), col(&h, "reason"))
-        {
-            let an = col(&h, "area_name");
-            let rk = col(&h, "rank");
-            for r in rows {
-                let outcome = Outcome {
-                    area_name: an.map(|i| r[i].clone()).unwrap_or_default(),
-                    selected: r[s] == "true",
-                    rank: rk.map(|i| r[i].clone()).unwrap_or_default(),
-                    reason: r[why].clone(),
-                };
-                for district in r[d].split([';', ' ', '|']).filter(|x| !x.is_empty()) {
-                    out.outcomes.insert(district.to_string(), outcome.clone());
-                }
-            }
-        }
-    }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -224,42 +204,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_scores_uncertainty_and_selection() {
+    fn a_missing_bundle_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("scores.csv"),
-            "area_code,area_name,score,rank,band,score_young,rank_young\nE1,A,2.5,1,coldspot,1,2\nE2,B,1.0,2,,2,1\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("uncertainty.csv"),
-            "area_code,nominal_rank,median_rank,p05_rank,p95_rank,p_coldspot\nE1,1,1,1,2,0.9\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("selection.csv"),
-            "area_id,area_name,districts,selected,wave,announced,on_long_list,rank,need,reason\nX,A,E1,true,1,,true,1,2.5,worst need\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("indicators.csv"),
-            "area_code,area_name,x\nE1,A,3\nE2,B,1\n",
-        )
-        .unwrap();
-        let r = read(dir.path()).unwrap();
-        let st = r.standing("E1");
-        assert_eq!(st.len(), 1);
-        assert_eq!((st[0].value, st[0].percentile), (3.0, 50.0));
-        assert_eq!(r.standing("E2")[0].percentile, 0.0);
-        assert_eq!(r.rows.len(), 2);
-        assert_eq!(r.row("E1").unwrap().p_band, Some(0.9));
-        assert_eq!(r.row("E2").unwrap().p_band, None);
-        assert_eq!(
-            r.row("E1").unwrap().group_ranks,
-            vec![("young".to_string(), Some(2))]
+        let e = read(&dir.path().join("nope")).unwrap_err();
+        assert!(
+            e.contains("nope") && e.contains("not a results bundle"),
+            "{e}"
         );
-        assert_eq!(r.p_band_name.as_deref(), Some("coldspot"));
-        assert_eq!(r.outcomes["E1"].reason, "worst need");
-        assert!(read(&dir.path().join("nope")).is_err());
     }
 }

@@ -1,0 +1,86 @@
+//! The clusters section: `clusters.csv`, local Moran's I and Getis-Ord Gi* of the
+//! headline score with their labels.
+
+use crate::csv_table::CsvTable;
+use crate::error::BundleError;
+use oa_io::Table;
+
+/// One row per analysed area, in the order of the headline table.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Clusters {
+    pub area_code: Vec<String>,
+    pub area_name: Vec<String>,
+    /// The value analysed (the index score, or the roll-up's headline measure).
+    pub score: Vec<f64>,
+    pub neighbours: Vec<u32>,
+    pub local_moran_i: Vec<f64>,
+    /// Conditional-permutation pseudo p-value of local Moran's I (`NaN` without
+    /// permutations or neighbours).
+    pub moran_p: Vec<f64>,
+    /// `high-high`, `low-low`, `high-low`, `low-high` or `undefined`.
+    pub quadrant: Vec<String>,
+    pub gi_star_z: Vec<f64>,
+    pub gi_p: Vec<f64>,
+    /// `cold spot cluster`, `hot spot cluster`, `cold spot outlier`, `hot spot outlier`,
+    /// `not significant` or `no neighbours`.
+    pub cluster: Vec<String>,
+}
+
+const COLUMNS: [&str; 10] = [
+    "area_code",
+    "area_name",
+    "score",
+    "neighbours",
+    "local_moran_i",
+    "moran_p",
+    "quadrant",
+    "gi_star_z",
+    "gi_p",
+    "cluster",
+];
+
+impl Clusters {
+    pub const TABLE: &'static str = "clusters";
+
+    pub fn len(&self) -> usize {
+        self.area_code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.area_code.is_empty()
+    }
+
+    pub fn to_table(&self) -> Table {
+        let mut t = Table::new();
+        t.push_text("area_code", self.area_code.clone())
+            .push_text("area_name", self.area_name.clone())
+            .push_float("score", self.score.clone())
+            .push_int(
+                "neighbours",
+                self.neighbours.iter().map(|&n| i64::from(n)).collect(),
+            )
+            .push_float("local_moran_i", self.local_moran_i.clone())
+            .push_float("moran_p", self.moran_p.clone())
+            .push_text("quadrant", self.quadrant.clone())
+            .push_float("gi_star_z", self.gi_star_z.clone())
+            .push_float("gi_p", self.gi_p.clone())
+            .push_text("cluster", self.cluster.clone());
+        t
+    }
+
+    pub(crate) fn from_csv(t: &CsvTable) -> Result<Clusters, BundleError> {
+        t.only(|h| COLUMNS.contains(&h))?;
+        Ok(Clusters {
+            area_code: t.text("area_code")?,
+            area_name: t.text("area_name")?,
+            score: t.floats("score")?,
+            neighbours: t.counts("neighbours")?,
+            local_moran_i: t.floats("local_moran_i")?,
+            moran_p: t.floats("moran_p")?,
+            quadrant: t.text("quadrant")?,
+            gi_star_z: t.floats("gi_star_z")?,
+            gi_p: t.floats("gi_p")?,
+            cluster: t.text("cluster")?,
+        })
+    }
+}

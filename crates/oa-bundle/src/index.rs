@@ -1,0 +1,241 @@
+//! The index section: `scores.csv` (or `small_area_scores.csv` under a roll-up),
+//! `indicators.csv` and `coverage.csv`.
+
+use crate::csv_table::CsvTable;
+use crate::error::BundleError;
+use oa_io::Table;
+
+/// The ranked, banded index and what went into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub scores: Scores,
+    pub indicators: Indicators,
+    pub coverage: Coverage,
+}
+
+/// Every ranked area (and any left unranked), in rank order (ties and unranked areas by
+/// input order). Columns: `area_code, area_name, score, rank, band`, then `quantile` when
+/// the study declares quantiles, then `score_<group>, rank_<group>` for each group.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scores {
+    pub area_code: Vec<String>,
+    pub area_name: Vec<String>,
+    /// The index score (`NaN` = not scored).
+    pub score: Vec<f64>,
+    /// Rank with ties 'min' (`None` = not ranked).
+    pub rank: Vec<Option<u32>>,
+    /// The first named band holding the area (empty = none).
+    pub band: Vec<String>,
+    /// Equal-count band from the rank-1 end, when declared.
+    pub quantile: Option<Vec<Option<u32>>>,
+    /// Each group's score and rank, in study order.
+    pub groups: Vec<GroupScores>,
+}
+
+/// One group's columns of [`Scores`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupScores {
+    pub id: String,
+    pub score: Vec<f64>,
+    pub rank: Vec<Option<u32>>,
+}
+
+/// Normalised indicator values (oriented so higher runs the way the score runs), one
+/// column per indicator in study order, rows as in [`Scores`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Indicators {
+    pub area_code: Vec<String>,
+    pub area_name: Vec<String>,
+    pub columns: Vec<(String, Vec<f64>)>,
+}
+
+/// Whether an area read from the data took part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaStatus {
+    Kept,
+    /// Below the coverage threshold, or no values at all.
+    Dropped,
+}
+
+impl AreaStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            AreaStatus::Kept => "kept",
+            AreaStatus::Dropped => "dropped",
+        }
+    }
+}
+
+/// Per area read, in input order: indicators, values present, coverage share, values
+/// imputed, kept or dropped.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Coverage {
+    pub area_code: Vec<String>,
+    pub area_name: Vec<String>,
+    pub indicators: Vec<u32>,
+    pub present: Vec<u32>,
+    pub coverage: Vec<f64>,
+    pub imputed: Vec<u32>,
+    pub status: Vec<AreaStatus>,
+}
+
+pub(crate) fn ranks_column(ranks: &[Option<u32>]) -> Vec<Option<i64>> {
+    ranks.iter().map(|r| r.map(i64::from)).collect()
+}
+
+fn counts_column(v: &[u32]) -> Vec<i64> {
+    v.iter().map(|&x| i64::from(x)).collect()
+}
+
+impl Scores {
+    pub const TABLE: &'static str = "scores";
+
+    pub fn len(&self) -> usize {
+        self.area_code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.area_code.is_empty()
+    }
+
+    /// Position of each area code.
+    pub fn position(&self, code: &str) -> Option<usize> {
+        self.area_code.iter().position(|c| c == code)
+    }
+
+    pub fn to_table(&self) -> Table {
+        let mut t = Table::new();
+        t.push_text("area_code", self.area_code.clone())
+            .push_text("area_name", self.area_name.clone())
+            .push_float("score", self.score.clone())
+            .push_opt_int("rank", ranks_column(&self.rank))
+            .push_text("band", self.band.clone());
+        if let Some(q) = &self.quantile {
+            t.push_opt_int("quantile", ranks_column(q));
+        }
+        for g in &self.groups {
+            t.push_float(format!("score_{}", g.id), g.score.clone());
+            t.push_opt_int(format!("rank_{}", g.id), ranks_column(&g.rank));
+        }
+        t
+    }
+
+    pub(crate) fn from_csv(t: &CsvTable, groups: &[String]) -> Result<Scores, BundleError> {
+        t.only(|h| {
+            matches!(
+                h,
+                "area_code" | "area_name" | "score" | "rank" | "band" | "quantile"
+            ) || h
+                .strip_prefix("score_")
+                .or_else(|| h.strip_prefix("rank_"))
+                .is_some_and(|g| groups.iter().any(|x| x == g))
+        })?;
+        let mut out = Scores {
+            area_code: t.text("area_code")?,
+            area_name: t.text("area_name")?,
+            score: t.floats("score")?,
+            rank: t.opt_counts("rank")?,
+            band: t.text("band")?,
+            quantile: if t.has("quantile") {
+                Some(t.opt_counts("quantile")?)
+            } else {
+                None
+            },
+            groups: Vec::new(),
+        };
+        for g in groups {
+            let (score, rank) = (format!("score_{g}"), format!("rank_{g}"));
+            if t.has(&score) || t.has(&rank) {
+                out.groups.push(GroupScores {
+                    id: g.clone(),
+                    score: t.floats(&score)?,
+                    rank: t.opt_counts(&rank)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Indicators {
+    pub const TABLE: &'static str = "indicators";
+
+    pub fn to_table(&self) -> Table {
+        let mut t = Table::new();
+        t.push_text("area_code", self.area_code.clone())
+            .push_text("area_name", self.area_name.clone());
+        for (id, values) in &self.columns {
+            t.push_float(id.clone(), values.clone());
+        }
+        t
+    }
+
+    pub(crate) fn from_csv(t: &CsvTable, ids: &[String]) -> Result<Indicators, BundleError> {
+        t.only(|h| h == "area_code" || h == "area_name" || ids.iter().any(|i| i == h))?;
+        Ok(Indicators {
+            area_code: t.text("area_code")?,
+            area_name: t.text("area_name")?,
+            columns: ids
+                .iter()
+                .map(|id| Ok((id.clone(), t.floats(id)?)))
+                .collect::<Result<_, BundleError>>()?,
+        })
+    }
+}
+
+impl Coverage {
+    pub const TABLE: &'static str = "coverage";
+
+    pub fn to_table(&self) -> Table {
+        let mut t = Table::new();
+        t.push_text("area_code", self.area_code.clone())
+            .push_text("area_name", self.area_name.clone())
+            .push_int("indicators", counts_column(&self.indicators))
+            .push_int("present", counts_column(&self.present))
+            .push_float("coverage", self.coverage.clone())
+            .push_int("imputed", counts_column(&self.imputed))
+            .push_text(
+                "status",
+                self.status.iter().map(|s| s.label().to_string()).collect(),
+            );
+        t
+    }
+
+    pub(crate) fn from_csv(t: &CsvTable) -> Result<Coverage, BundleError> {
+        const COLUMNS: [&str; 7] = [
+            "area_code",
+            "area_name",
+            "indicators",
+            "present",
+            "coverage",
+            "imputed",
+            "status",
+        ];
+        t.only(|h| COLUMNS.contains(&h))?;
+        let status = t.text("status")?;
+        let status = status
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match s.as_str() {
+                "kept" => Ok(AreaStatus::Kept),
+                "dropped" => Ok(AreaStatus::Dropped),
+                _ => Err(BundleError::BadCell {
+                    path: t.path.clone(),
+                    line: i + 2,
+                    column: "status".into(),
+                    text: s.clone(),
+                    expected: "kept or dropped",
+                }),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Coverage {
+            area_code: t.text("area_code")?,
+            area_name: t.text("area_name")?,
+            indicators: t.counts("indicators")?,
+            present: t.counts("present")?,
+            coverage: t.required_floats("coverage")?,
+            imputed: t.counts("imputed")?,
+            status,
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! oa-bundle: the results bundle, the one place that knows its layout.
+//!
+//! A study run produces [`Results`]: typed, in memory, one optional section per stage
+//! (index, roll-up, clusters, selection, funding, uncertainty, maps). [`write`] turns it
+//! into a folder of files with `manifest.json` (all or nothing); [`read`] loads any
+//! bundle back into the same [`Results`], with errors that name the file, line and
+//! column; [`update`] rewrites some sections inside an existing bundle; [`verify`] checks
+//! every file against the manifest's digests.
+//!
+//! The layout is versioned ([`BUNDLE_VERSION`]). Each table is described once, by its
+//! section type's `to_table` (writing) and `from_csv` (reading): the same column names,
+//! in the same order, every number in its shortest exact form, so that reading a bundle
+//! and writing it again gives the same bytes.
+//!
+//! | file | section |
+//! |---|---|
+//! | `scores.csv` (`small_area_scores.csv` under a roll-up), `indicators.csv`, `coverage.csv`, `study.toml` | [`Index`] |
+//! | `scores.csv` (the larger areas) | [`Rollup`] |
+//! | `clusters.csv` | [`Clusters`] |
+//! | `selection.csv`, `selection.md` | [`Selection`] |
+//! | `funds.csv`, `allocations.csv`, `allocations.md` | [`Funding`] |
+//! | `uncertainty.csv`, `uncertainty.svg`, `selection_stability.csv`, `sensitivity.csv`, `sensitivity.svg` | [`Uncertainty`] |
+//! | `map_score.svg`, `map_band.svg`, `map_clusters.svg` (and `.png`) | [`Maps`] |
+//!
+//! Tables are also written as Parquet and XLSX when the manifest's `formats` ask; CSV is
+//! the reference that is read back.
+
+mod clusters;
+mod csv_table;
+mod error;
+mod funding;
+mod index;
+pub mod manifest;
+mod maps;
+mod read;
+mod results;
+mod rollup;
+mod selection;
+mod uncertainty;
+mod write;
+
+pub use clusters::Clusters;
+pub use error::BundleError;
+pub use funding::{Allocation, Fund, Funding};
+pub use index::{AreaStatus, Coverage, GroupScores, Index, Indicators, Scores};
+pub use manifest::{BUNDLE_VERSION, Headline, MANIFEST_FILE, Manifest, Section, Timing};
+pub use maps::{MAP_STEMS, Map, Maps};
+pub use read::{read, verify};
+pub use results::{File, Results, SCORES, SMALL_AREA_SCORES};
+pub use rollup::{ROLLUP_MEASURES, Rollup, Summary};
+pub use selection::{SelectedArea, Selection};
+pub use uncertainty::{RankIntervals, Sensitivity, Stability, Uncertainty};
+pub use write::{check_out, update, write, write_loose};
+
+/// Parses a bundle table held in memory (an upload of `selection.csv` or
+/// `allocations.csv`), with the same checks as [`read`].
+pub mod parse {
+    use crate::csv_table::CsvTable;
+    use crate::error::BundleError;
+    use crate::funding::Funding;
+    use crate::selection::Selection;
+
+    /// The rows of a `selection.csv` (the Markdown is left empty).
+    pub fn selection(name: &str, bytes: &[u8]) -> Result<Selection, BundleError> {
+        Selection::from_csv(
+            &CsvTable::parse(name, bytes, Selection::TABLE)?,
+            String::new(),
+        )
+    }
+
+    /// The lines of an `allocations.csv`.
+    pub fn allocations(name: &str, bytes: &[u8]) -> Result<Vec<crate::Allocation>, BundleError> {
+        Funding::allocations_from_csv(&CsvTable::parse(name, bytes, Funding::ALLOCATIONS)?)
+    }
+}

@@ -1,0 +1,149 @@
+//! The index stage: the engine's result as the bundle's index section (scores in rank
+//! order, normalised indicators, coverage per area read).
+
+use crate::error::{Code, Error};
+use crate::plan::Plan;
+use oa_bundle::{AreaStatus, Coverage, GroupScores, Index, Indicators, Scores};
+use oa_engine::{IndexResult, IndicatorMatrix, Progress};
+use oa_io::StudyData;
+use oa_model::Study;
+
+/// Computes the index of `data` as the study declares.
+pub fn compute(
+    plan: &Plan,
+    data: &StudyData,
+    progress: &dyn Progress,
+) -> Result<IndexResult, Error> {
+    let matrix = IndicatorMatrix::new(data.indicator_ids.clone(), data.columns.clone())
+        .with_area_codes(data.area_codes.clone());
+    let result = oa_engine::compute_index(&plan.study, &matrix, progress)
+        .map_err(|e| Error::new(Code::IndexFailed, format!("{}: {e}", plan.study_path)))?;
+    progress.finish();
+    Ok(result)
+}
+
+/// The index section of the bundle.
+pub fn tables(study: &Study, data: &StudyData, r: &IndexResult) -> Index {
+    let order = rank_order(r);
+    let (scores, (indicators, coverage)) = rayon::join(
+        || scores(study, data, r, &order),
+        || rayon::join(|| indicators(data, r, &order), || coverage(study, data, r)),
+    );
+    Index {
+        scores,
+        indicators,
+        coverage,
+    }
+}
+
+/// Kept areas (positions into the result's per-area vectors) by rank, ties and unranked
+/// areas by input order.
+fn rank_order(result: &IndexResult) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..result.n_areas()).collect();
+    let rank = &result.index.rank;
+    order.sort_by_key(|&i| (if rank[i] == 0 { u32::MAX } else { rank[i] }, i));
+    order
+}
+
+fn rank_column(ranks: &[u32], order: &[usize]) -> Vec<Option<u32>> {
+    order
+        .iter()
+        .map(|&i| (ranks[i] > 0).then_some(ranks[i]))
+        .collect()
+}
+
+fn codes_and_names(
+    data: &StudyData,
+    r: &IndexResult,
+    order: &[usize],
+) -> (Vec<String>, Vec<String>) {
+    (
+        order
+            .iter()
+            .map(|&i| data.area_codes[r.kept[i]].clone())
+            .collect(),
+        order
+            .iter()
+            .map(|&i| data.area_names.get(r.kept[i]).cloned().unwrap_or_default())
+            .collect(),
+    )
+}
+
+fn scores(study: &Study, data: &StudyData, r: &IndexResult, order: &[usize]) -> Scores {
+    let (area_code, area_name) = codes_and_names(data, r, order);
+    Scores {
+        area_code,
+        area_name,
+        score: order.iter().map(|&i| r.index.score[i]).collect(),
+        rank: rank_column(&r.index.rank, order),
+        band: order
+            .iter()
+            .map(|&i| r.band_of(i).unwrap_or_default().to_string())
+            .collect(),
+        quantile: r
+            .quantile
+            .as_ref()
+            .map(|q| order.iter().map(|&i| (q[i] > 0).then_some(q[i])).collect()),
+        groups: study
+            .groups
+            .iter()
+            .filter_map(|g| r.node(&g.id))
+            .map(|node| GroupScores {
+                id: node.id.clone(),
+                score: order.iter().map(|&i| node.score[i]).collect(),
+                rank: rank_column(&node.rank, order),
+            })
+            .collect(),
+    }
+}
+
+fn indicators(data: &StudyData, r: &IndexResult, order: &[usize]) -> Indicators {
+    let (area_code, area_name) = codes_and_names(data, r, order);
+    Indicators {
+        area_code,
+        area_name,
+        columns: r
+            .indicator_ids
+            .iter()
+            .zip(&r.normalised)
+            .map(|(id, col)| (id.clone(), order.iter().map(|&i| col[i]).collect()))
+            .collect(),
+    }
+}
+
+fn coverage(study: &Study, data: &StudyData, r: &IndexResult) -> Coverage {
+    let n = data.area_codes.len();
+    let k = study.indicators.len() as u32;
+    let mut imputed = vec![0u32; n];
+    for c in &r.imputed {
+        if let Some(x) = imputed.get_mut(c.area) {
+            *x += 1;
+        }
+    }
+    let mut kept = vec![false; n];
+    for &a in &r.kept {
+        kept[a] = true;
+    }
+    Coverage {
+        area_code: data.area_codes.clone(),
+        area_name: (0..n)
+            .map(|a| data.area_names.get(a).cloned().unwrap_or_default())
+            .collect(),
+        indicators: vec![k; n],
+        present: (0..n)
+            .map(|a| data.columns.iter().filter(|col| !col[a].is_nan()).count() as u32)
+            .collect(),
+        coverage: r.coverage.clone(),
+        imputed,
+        status: kept
+            .iter()
+            .map(|&x| {
+                if x {
+                    AreaStatus::Kept
+                } else {
+                    AreaStatus::Dropped
+                }
+            })
+            .collect(),
+    }
+}
