@@ -43,9 +43,12 @@ pub use error::EngineError;
 pub use matrix::IndicatorMatrix;
 pub use missing::{coverage, impute, impute_within_groups, screen};
 pub use normalise::{imd_exponential, normalise, normalise_into, orient, orient_parameters};
-pub use outliers::{OutlierReport, passes_jrc, skew_kurtosis, treat_outliers_jrc};
-pub use pipeline::{ImputedCell, IndexResult, NodeResult, compute_index, score_tree};
+pub use outliers::{OutlierReport, WinsorisedPoint, passes_jrc, skew_kurtosis, treat_outliers_jrc};
+pub use pipeline::{
+    DropReason, EngineWarning, ImputedCell, IndexResult, NodeResult, PipelineStep, compute_index,
+    pipeline_steps, score_tree,
+};
 pub use progress::{NoProgress, Progress};
 pub use rank::{RankScratch, highest_ranks_first, rank_min, rank_min_into};
 pub use tree::{Child, INDEX_ID, IndexTree, TreeNode};
-pub use weights::{PcaWeights, pca_weights};
+pub use weights::{Pca, PcaWarning, PcaWeights, pca_weights, principal_components};
