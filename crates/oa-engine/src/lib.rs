@@ -16,6 +16,11 @@
 //! scores run that way. Ranks use ties 'min'; rank 1 is the `[scoring] rank_1` end;
 //! rank 0 means "not ranked" (missing score).
 //!
+//! [`audit::audit_index`] audits a computed index as the JRC/OECD Handbook asks (indicator
+//! statistics, correlations with flags, Cronbach's alpha, PCA per group, effective
+//! weights, rank changes on removing each indicator, strengths and weaknesses, optimised
+//! weights), with table and SVG builders for the caller to write.
+//!
 //! No IO, no async, no printing: long loops report through [`Progress`], and every
 //! result is deterministic. Bad input is an [`EngineError`] naming the indicator, group
 //! or area and what to do; the engine does not panic on input.
@@ -25,6 +30,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod aggregate;
+pub mod audit;
 pub mod bands;
 pub mod error;
 pub mod matrix;
@@ -38,6 +44,7 @@ pub mod tree;
 pub mod weights;
 
 pub use aggregate::{aggregate, weighted_median_of};
+pub use audit::{AuditReport, audit_index};
 pub use bands::{named_bands, quantile_bands, quantile_of_rank, rank_order};
 pub use error::EngineError;
 pub use matrix::IndicatorMatrix;
