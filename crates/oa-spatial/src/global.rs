@@ -11,7 +11,7 @@
 //! permutation), so the p-value depends on the seed only, never on the thread count.
 
 use crate::SpatialError;
-use crate::local::check_neighbours;
+use crate::local::deviations;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -62,26 +62,7 @@ pub fn global_moran(
     seed: u64,
 ) -> Result<GlobalMoran, SpatialError> {
     let n = values.len();
-    if n < 3 {
-        return Err(SpatialError::Parameter(format!(
-            "global Moran's I needs at least 3 areas, got {n}"
-        )));
-    }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(SpatialError::NonFinite {
-            index: i,
-            value: values[i],
-        });
-    }
-    check_neighbours(neighbours, n)?;
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let z: Vec<f64> = values.iter().map(|v| v - mean).collect();
-    let m2: f64 = z.iter().map(|d| d * d).sum();
-    if m2 <= 0.0 {
-        return Err(SpatialError::Parameter(
-            "every value is the same: there is no spatial pattern to measure".into(),
-        ));
-    }
+    let (_, z, m2) = deviations(values, neighbours, "global Moran's I needs")?;
     let s0 = neighbours.iter().filter(|l| !l.is_empty()).count() as f64;
     if s0 == 0.0 {
         return Err(SpatialError::Neighbours(

@@ -98,6 +98,38 @@ pub fn check_neighbours(neighbours: &[Vec<usize>], n: usize) -> Result<(), Spati
     Ok(())
 }
 
+/// Checks `values` (at least 3, finite, not all equal) and `neighbours`; returns the
+/// mean, the deviations from it and their sum of squares. `what` starts the message for
+/// too few areas (`local statistics need`).
+pub(crate) fn deviations(
+    values: &[f64],
+    neighbours: &[Vec<usize>],
+    what: &str,
+) -> Result<(f64, Vec<f64>, f64), SpatialError> {
+    let n = values.len();
+    if n < 3 {
+        return Err(SpatialError::Parameter(format!(
+            "{what} at least 3 areas, got {n}"
+        )));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(SpatialError::NonFinite {
+            index: i,
+            value: values[i],
+        });
+    }
+    check_neighbours(neighbours, n)?;
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let dev: Vec<f64> = values.iter().map(|v| v - mean).collect();
+    let m2 = dev.iter().map(|d| d * d).sum::<f64>();
+    if m2 <= 0.0 {
+        return Err(SpatialError::Parameter(
+            "every value is the same: there is no spatial pattern to measure".into(),
+        ));
+    }
+    Ok((mean, dev, m2))
+}
+
 /// A generator for one area, independent of every other area's.
 fn area_rng(seed: u64, area: usize) -> Xoshiro256PlusPlus {
     // SplitMix64 finaliser over the pair, so nearby seeds and areas give unrelated streams.
@@ -134,26 +166,7 @@ pub fn local_statistics(
     seed: u64,
 ) -> Result<Vec<LocalStatistic>, SpatialError> {
     let n = values.len();
-    if n < 3 {
-        return Err(SpatialError::Parameter(format!(
-            "local statistics need at least 3 areas, got {n}"
-        )));
-    }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(SpatialError::NonFinite {
-            index: i,
-            value: values[i],
-        });
-    }
-    check_neighbours(neighbours, n)?;
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let dev: Vec<f64> = values.iter().map(|v| v - mean).collect();
-    let m2 = dev.iter().map(|d| d * d).sum::<f64>();
-    if m2 <= 0.0 {
-        return Err(SpatialError::Parameter(
-            "every value is the same: there is no spatial pattern to measure".into(),
-        ));
-    }
+    let (mean, dev, m2) = deviations(values, neighbours, "local statistics need")?;
     // z-scores with the population sd; I is invariant to the scale of z.
     let sd = (m2 / n as f64).sqrt();
     let z: Vec<f64> = dev.iter().map(|d| d / sd).collect();
