@@ -397,8 +397,9 @@ pub fn read_scores(dir: &Path) -> Result<Scores, ReadError> {
         header_row: Some(1),
         code_column: "area_code".into(),
         name_column: Some("area_name".into()),
-        layout: Layout::Wide,
+        layout: Layout::default(),
         missing_markers: Vec::new(),
+        ..Source::default()
     };
     let t = read_table(&path, &source)?;
     let ranks = |name: &str| -> Result<Vec<Option<u32>>, ReadError> {

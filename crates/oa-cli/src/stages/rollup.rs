@@ -93,8 +93,9 @@ fn table_source(
             header_row: None,
             code_column: area_column.clone().unwrap_or_default(),
             name_column: None,
-            layout: Layout::Wide,
+            layout: Layout::default(),
             missing_markers: Vec::new(),
+            ..Source::default()
         }),
         (None, None) => Err(exit::user(format!("rollup.{key}: give `source` or `path`"))),
     }

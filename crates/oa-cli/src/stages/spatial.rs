@@ -109,8 +109,9 @@ fn read_column(out: &Path, spatial: &Spatial) -> anyhow::Result<ScoreColumn> {
         header_row: Some(1),
         code_column: "area_code".into(),
         name_column: Some("area_name".into()),
-        layout: Layout::Wide,
+        layout: Layout::default(),
         missing_markers: Vec::new(),
+        ..Source::default()
     };
     let t = oa_io::read_table(&out.join("scores.csv"), &source).map_err(exit::user)?;
     let column = match &spatial.column {

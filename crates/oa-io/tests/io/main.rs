@@ -1,7 +1,9 @@
 //! Integration tests of oa-io, one binary: published-file quirks on small files written
 //! by the tests (`formats`), the real published files under the shared data directory
-//! (`real_data`), and results bundles (`bundle`).
+//! (`real_data`), files as governments publish them with nothing silent (`published`),
+//! and results bundles (`bundle`).
 
 mod bundle;
 mod formats;
+mod published;
 mod real_data;
