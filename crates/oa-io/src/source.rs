@@ -87,6 +87,9 @@ pub struct SourceData {
     pub rows: Vec<u64>,
     /// Where the header is (and so how rows are numbered).
     pub header_at: Location,
+    /// The code column's header (as in the file) and position (spreadsheet offset
+    /// included), for messages: see [`SourceData::code_cell`].
+    pub code_column: (String, usize),
     /// Rows skipped on purpose, in file order.
     pub skipped: Vec<SkippedRow>,
     /// Codes read upper case.
@@ -102,6 +105,20 @@ impl SourceData {
     pub fn location(&self, i: usize) -> Location {
         located(&self.header_at, self.rows[i])
     }
+
+    /// Where area `i`'s code is: `line 4, column `code``.
+    pub fn code_cell(&self, i: usize) -> String {
+        self.location(i)
+            .cell(self.code_column.1, &self.code_column.0)
+    }
+}
+
+/// The code column's header and position in a scan.
+fn code_column(ctx: &ScanCtx) -> (String, usize) {
+    (
+        ctx.names.first().cloned().unwrap_or_default(),
+        ctx.indices.first().copied().unwrap_or(0) + ctx.column_offset,
+    )
 }
 
 /// The location of row `row` of a file whose header is at `header_at`.
@@ -617,6 +634,7 @@ fn read_wide(
         rows_read: summary.rows,
         digest,
         rows: lines,
+        code_column: code_column(&summary.ctx),
         header_at: summary.ctx.header_at,
         skipped: gate.skipped,
         recased: gate.recased,
@@ -858,6 +876,7 @@ fn read_tidy(
         rows_read: summary.rows,
         digest,
         rows: first_rows,
+        code_column: code_column(&summary.ctx),
         header_at: summary.ctx.header_at,
         skipped: gate.skipped,
         recased: gate.recased,

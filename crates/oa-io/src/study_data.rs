@@ -341,11 +341,12 @@ fn check_area_codes(
             if let Some(why) = why {
                 return Err(ReadError::CodeNotOfType {
                     path: path.to_string(),
-                    location: data.location(r).to_string(),
+                    location: data.code_cell(r),
                     code: code.clone(),
                     detail: format!(
-                        "is not {} code: {why}; if the row is a total or a note, skip it with `skip_codes = [\"{code}\"]` in source `{}`, or set `geography.code_prefixes` or `exclude`",
+                        "is not {} {} code: {why}; if the row is a total or a note, skip it with `skip_codes = [\"{code}\"]` in source `{}`, or set `geography.area_type`, `code_prefixes` or `exclude`",
                         article(area_type),
+                        study.geography.vintage,
                         source.id
                     ),
                 });
@@ -385,7 +386,7 @@ fn check_area_codes(
         if s.as_str() != dominant && !accepted.contains(code) {
             return Err(ReadError::OddCode {
                 path: path.to_string(),
-                location: data.location(r).to_string(),
+                location: data.code_cell(r),
                 code: code.clone(),
                 detail: format!(
                     "is shaped unlike the other {n} codes (such as `{example}`); if the row is a total or a note, skip it with `skip_codes = [\"{code}\"]` in source `{}`; if it is an area, accept it with `accept_codes = [\"{code}\"]`",

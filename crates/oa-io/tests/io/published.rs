@@ -97,7 +97,10 @@ fn a_totals_row_under_a_custom_area_type_is_refused_or_skipped_and_listed() {
     let e = load_study_data(&study("council", "d.csv", "", ""), d).unwrap_err();
     assert!(matches!(e, ReadError::OddCode { .. }), "{e}");
     let msg = e.to_string();
-    assert!(msg.contains("line 14: area code `England`"), "{msg}");
+    assert!(
+        msg.contains("line 14, column `code`: area code `England`"),
+        "{msg}"
+    );
     assert!(
         msg.contains("unlike the other 12 codes (such as `E06000001`)"),
         "{msg}"
@@ -133,7 +136,7 @@ fn codes_must_fit_a_well_known_area_type() {
     assert!(matches!(e, ReadError::CodeNotOfType { .. }), "{e}");
     let msg = e.to_string();
     assert!(
-        msg.contains("line 14: area code `E92000001` is not a lad code"),
+        msg.contains("line 14, column `code`: area code `E92000001` is not a lad 2019 code"),
         "{msg}"
     );
     assert!(msg.contains("a country code (E92)"), "{msg}");
@@ -147,7 +150,7 @@ fn codes_must_fit_a_well_known_area_type() {
     write(d, "d.csv", &districts("Total,100\n"));
     let msg = load_study_data(&s, d).unwrap_err().to_string();
     assert!(
-        msg.contains("`Total` is not a lad code: it is not shaped like a GSS code"),
+        msg.contains("`Total` is not a lad 2019 code: it is not shaped like a GSS code"),
         "{msg}"
     );
 }
