@@ -350,7 +350,10 @@ fn resolve_filters(path: &Path, source: &Source) -> Result<Vec<(String, String)>
 /// `Notes`, `1. ...`, `* ...`, `© ...`.
 pub fn looks_like_note(text: &str) -> bool {
     let t = trim_cell(text);
-    let lower = t.to_lowercase();
+    // Codes (the common case) are never notes: decide without allocating.
+    if oa_model::gss::is_gss_shaped(t) {
+        return false;
+    }
     let words = [
         "source",
         "sources",
@@ -364,8 +367,10 @@ pub fn looks_like_note(text: &str) -> bool {
         "[note",
     ];
     let starts = words.iter().any(|w| {
-        lower.starts_with(w)
-            && lower[w.len()..]
+        t.len() >= w.len()
+            && t.is_char_boundary(w.len())
+            && t[..w.len()].eq_ignore_ascii_case(w)
+            && t[w.len()..]
                 .chars()
                 .next()
                 .is_none_or(|c| !c.is_alphanumeric())
@@ -479,7 +484,6 @@ impl<'s> RowGate<'s> {
         value_ks: &[usize],
     ) -> Result<Option<String>, ReadError> {
         let code = cells.text(0);
-        let blank_values = value_ks.iter().all(|&k| cells.get(k).is_blank());
         if !code.is_empty() && self.skip_codes.iter().any(|s| *s == code.to_lowercase()) {
             self.skip(ctx, row, &code, SkipReason::Listed);
             return Ok(None);
@@ -489,7 +493,9 @@ impl<'s> RowGate<'s> {
         } else {
             looks_like_note(&code).then(|| code.clone())
         };
-        if let (Some(text), true) = (note_text, blank_values) {
+        // Only a note-like row pays for looking at its values.
+        if let Some(text) = note_text.filter(|_| value_ks.iter().all(|&k| cells.get(k).is_blank()))
+        {
             if self.source.skip_notes {
                 self.skip(ctx, row, &text, SkipReason::Note);
                 return Ok(None);
