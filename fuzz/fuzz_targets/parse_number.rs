@@ -9,5 +9,13 @@ fuzz_target!(|data: &[u8]| {
             assert!(v.is_finite());
         }
         let _ = oa_io::number::parse_cell(text, &["n/a".to_string()]);
+        for mark in [
+            oa_io::number::DecimalMark::Comma,
+            oa_io::number::DecimalMark::Unknown,
+        ] {
+            if let Ok(v) = oa_io::number::parse_number_as(text, mark) {
+                assert!(v.is_finite());
+            }
+        }
     }
 });

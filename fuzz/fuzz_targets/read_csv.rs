@@ -16,8 +16,9 @@ fuzz_target!(|data: &[u8]| {
         header_row: None,
         code_column: "code".into(),
         name_column: Some("name".into()),
-        layout: Layout::Wide,
+        layout: Layout::default(),
         missing_markers: Vec::new(),
+        ..Source::default()
     };
     let _ = oa_io::read_table(&path, &source);
     let _ = oa_io::source::read_source(&path, &source, &["a".to_string()], "f.csv");

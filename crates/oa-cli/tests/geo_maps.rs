@@ -276,6 +276,34 @@ fn history_follows_west_somerset_to_somerset() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
 }
 
+/// Issue 15, item 13: `oa geo history` knows upper-tier and county codes, and codes from
+/// before the change list that published files still use.
+#[test]
+fn history_knows_upper_tier_county_and_older_codes() {
+    let r = oa(&["geo", "history", "E10000002", "--data-dir", &data()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "E10000002 Buckinghamshire (upper-tier local authority and county, until 2019"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("2020: ended; E06000060 Buckinghamshire begins that year"),
+        "{}",
+        r.stdout
+    );
+    let r = oa(&["geo", "history", "E08000020", "--data-dir", &data()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("2013: E08000037 Gateshead"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// `oa run` with `[maps]` writes the score and cluster maps; `oa map` draws any column.
 #[test]
 fn run_writes_maps_and_oa_map_draws_any_column() {

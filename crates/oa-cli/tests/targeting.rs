@@ -234,7 +234,7 @@ fn small_study(dir: &Path, selection_and_funds: &str) -> PathBuf {
 id = "small"
 title = "need"
 [geography]
-area_type = "lad"
+area_type = "district"
 vintage = 2016
 [[sources]]
 id = "areas"

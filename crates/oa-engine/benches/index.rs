@@ -12,16 +12,11 @@ use oa_model::Study;
 use oa_model::study::Aggregation;
 use std::hint::black_box;
 
+#[path = "common/imd_file2.rs"]
+mod imd_file2;
+use imd_file2::{DOMAINS, file2};
+
 const N: usize = 32_844;
-const DOMAINS: [(&str, f64); 7] = [
-    ("income", 0.225),
-    ("employment", 0.225),
-    ("education", 0.135),
-    ("health", 0.135),
-    ("crime", 0.093),
-    ("barriers", 0.093),
-    ("living_environment", 0.093),
-];
 
 fn study(method: &str, grouped: bool) -> Study {
     let mut t = String::from(
@@ -42,21 +37,6 @@ fn study(method: &str, grouped: bool) -> Study {
     }
     t.push_str(method);
     Study::from_toml_str(&t, "bench").expect("bench study")
-}
-
-fn file2() -> IndicatorMatrix {
-    let path = oa_testkit::shared_data("imd2019/File_2_-_IoD2019_Domains_of_Deprivation.csv");
-    let mut reader = csv::Reader::from_path(path).expect("File 2");
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
-    let columns = [6, 8, 10, 12, 14, 16, 18]
-        .iter()
-        .map(|&c| {
-            rows.iter()
-                .map(|r| r[c].parse::<f64>().expect("rank"))
-                .collect()
-        })
-        .collect();
-    IndicatorMatrix::new(DOMAINS.iter().map(|d| d.0.to_string()).collect(), columns)
 }
 
 /// xorshift64*: a fixed-seed generator so the bench needs no extra dependency.

@@ -27,6 +27,17 @@ pub fn aggregate(
     method: &Aggregation,
     out: &mut [f64],
 ) -> Result<(), EngineError> {
+    let rescaled;
+    let weights =
+        if weights.iter().sum::<f64>().is_infinite() && *method != Aggregation::WeightedSum {
+            // The means use only the ratios of the weights: divide by the largest so their
+            // sum is finite (check_inputs then has nothing to refuse).
+            let max = weights.iter().fold(0.0f64, |m, &w| m.max(w));
+            rescaled = weights.iter().map(|w| w / max).collect::<Vec<f64>>();
+            &rescaled[..]
+        } else {
+            weights
+        };
     check_inputs(children, weights, out.len())?;
     match *method {
         Aggregation::Arithmetic => weighted_sum(children, weights, out, 1.0),
@@ -77,9 +88,20 @@ fn check_inputs(children: &[&[f64]], weights: &[f64], n: usize) -> Result<(), En
             });
         }
     }
-    if weights.iter().sum::<f64>() <= 0.0 {
+    let total = weights.iter().sum::<f64>();
+    if total <= 0.0 {
         return Err(EngineError::ZeroWeights {
             subject: String::new(),
+        });
+    }
+    if !total.is_finite() {
+        return Err(EngineError::WeightsOverflow {
+            subject: String::new(),
+            weights: weights
+                .iter()
+                .map(|w| format!("{w}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     Ok(())

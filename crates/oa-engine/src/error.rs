@@ -27,6 +27,17 @@ pub enum EngineError {
         value: f64,
     },
 
+    /// A normalised value or a score is not a finite number although the area has data:
+    /// arithmetic overflowed. `cause` says where and what to change.
+    #[error("`{subject}`, area {area_code}: the result is {value}, not a finite number: {cause}")]
+    NonFiniteResult {
+        subject: String,
+        area: usize,
+        area_code: String,
+        value: f64,
+        cause: String,
+    },
+
     /// Screening by coverage dropped every area.
     #[error(
         "no area has data for at least {min_coverage} of the indicators: lower `method.missing.min_coverage` or check the data"
@@ -76,6 +87,12 @@ pub enum EngineError {
         weight: f64,
     },
 
+    /// The weights of a node add up to infinity: every score would be 0, infinite or NaN.
+    #[error(
+        "group `{subject}`: its children's weights ({weights}) add up to more than floating-point numbers hold, so no score could be computed; scale them down (only their ratios matter, except under weighted_sum)"
+    )]
+    WeightsOverflow { subject: String, weights: String },
+
     /// All children of a node have weight 0.
     #[error(
         "group `{subject}`: the weights of its children sum to 0; give at least one child a positive weight"
@@ -116,6 +133,8 @@ impl EngineError {
             | EngineError::NegativeWeight { subject, .. }
             | EngineError::ZeroWeights { subject }
             | EngineError::Pca { subject, .. }
+            | EngineError::NonFiniteResult { subject, .. }
+            | EngineError::WeightsOverflow { subject, .. }
                 if subject.is_empty() =>
             {
                 *subject = name.to_string();
@@ -132,6 +151,9 @@ impl EngineError {
                 area, area_code, ..
             }
             | EngineError::NonPositive {
+                area, area_code, ..
+            }
+            | EngineError::NonFiniteResult {
                 area, area_code, ..
             } => {
                 let input = positions.get(*area).copied().unwrap_or(*area);

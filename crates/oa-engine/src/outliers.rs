@@ -2,10 +2,28 @@
 //!
 //! An indicator passes when |skew| < 2 or excess kurtosis < 3.5 (sample statistics).
 //! While it fails and fewer than 5 points have been treated, every copy of the maximum
-//! (skew >= 0) or minimum (skew < 0) is replaced by the next value inward. If it still
-//! fails, the winsorisation is discarded and the original values are log-transformed:
+//! (skew >= 0) or minimum (skew < 0) is replaced by the next value inward. Points are
+//! counted once however often they move: after three passes at the top the three
+//! largest values sit together at the fourth, and that is 3 points, not 1 + 2 + 3
+//! (COINr's `winsorise` counts the same way). If the indicator still fails, the
+//! winsorisation is discarded and the original values are log-transformed:
 //! `ln(x - min + 0.01 (max - min))`. Missing values are left alone and not counted.
-//! The engine applies the rule in the indicator's own units, before orientation.
+//! The engine applies the rule in the indicator's own units, before orientation, and
+//! the report says which points moved, so nothing changes without being recorded.
+
+/// One value the JRC rule winsorised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WinsorisedPoint {
+    /// Position of the value: in the slice given to [`treat_outliers_jrc`]; in the input
+    /// matrix (like [`crate::ImputedCell::area`]) in a [`crate::IndexResult`].
+    pub area: usize,
+    /// The value before treatment.
+    pub original: f64,
+    /// The value after treatment (the next value inward).
+    pub treated: f64,
+    /// True when it was one of the largest values (positive skew), false for the smallest.
+    pub high: bool,
+}
 
 /// What the JRC rule did to one indicator.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,14 +32,32 @@ pub struct OutlierReport {
     pub indicator: String,
     pub skew_before: f64,
     pub kurtosis_before: f64,
-    /// Points replaced by winsorisation (0 when log-transformed or untouched).
+    /// Distinct points replaced by winsorisation (0 when log-transformed or untouched);
+    /// the same as `points.len()`.
     pub winsorised: usize,
+    /// The winsorised points, in position order (empty when log-transformed).
+    pub points: Vec<WinsorisedPoint>,
     /// The original values were log-transformed instead.
     pub log_transformed: bool,
+    /// With the log transform: the constant `c` in `ln(x + c)`, i.e. `-min + 0.01 (max - min)`.
+    pub log_shift: Option<f64>,
     pub skew_after: f64,
     pub kurtosis_after: f64,
     /// Whether the treated values pass the rule.
     pub passes: bool,
+}
+
+impl OutlierReport {
+    /// `none`, `winsorised` or `log`: what happened, in one word for tables.
+    pub fn treatment(&self) -> &'static str {
+        if self.log_transformed {
+            "log"
+        } else if self.winsorised > 0 {
+            "winsorised"
+        } else {
+            "none"
+        }
+    }
 }
 
 /// Sample skewness and excess kurtosis of the non-missing values, as METHODS.md gives
@@ -70,7 +106,9 @@ pub fn treat_outliers_jrc(values: &mut [f64]) -> OutlierReport {
         skew_before: skew0,
         kurtosis_before: kurt0,
         winsorised: 0,
+        points: Vec::new(),
         log_transformed: false,
+        log_shift: None,
         skew_after: skew0,
         kurtosis_after: kurt0,
         passes: passes_jrc(skew0, kurt0),
@@ -79,13 +117,16 @@ pub fn treat_outliers_jrc(values: &mut [f64]) -> OutlierReport {
         return report;
     }
     let original = values.to_vec();
+    // Which end each treated point was moved from (None: untouched).
+    let mut moved: Vec<Option<bool>> = vec![None; values.len()];
     let (mut skew, mut kurt) = (skew0, kurt0);
     let mut treated = 0;
     while !passes_jrc(skew, kurt) && treated < JRC_MAX_WINSORISED {
         let Some((lo, hi)) = crate::normalise::min_max(values) else {
             break;
         };
-        let (extreme, next) = if skew >= 0.0 {
+        let high = skew >= 0.0;
+        let (extreme, next) = if high {
             let next = values
                 .iter()
                 .copied()
@@ -103,16 +144,31 @@ pub fn treat_outliers_jrc(values: &mut [f64]) -> OutlierReport {
         if !next.is_finite() {
             break; // every value is the extreme: nothing to move inward
         }
-        for v in values.iter_mut() {
+        for (v, m) in values.iter_mut().zip(moved.iter_mut()) {
             if *v == extreme {
                 *v = next;
-                treated += 1;
+                if m.is_none() {
+                    *m = Some(high);
+                    treated += 1;
+                }
             }
         }
         (skew, kurt) = skew_kurtosis(values);
     }
     if passes_jrc(skew, kurt) {
         report.winsorised = treated;
+        report.points = moved
+            .iter()
+            .enumerate()
+            .filter_map(|(a, m)| {
+                m.map(|high| WinsorisedPoint {
+                    area: a,
+                    original: original[a],
+                    treated: values[a],
+                    high,
+                })
+            })
+            .collect();
     } else {
         values.copy_from_slice(&original);
         let (lo, hi) = crate::normalise::min_max(values).unwrap_or((0.0, 0.0));
@@ -123,6 +179,7 @@ pub fn treat_outliers_jrc(values: &mut [f64]) -> OutlierReport {
             }
         }
         report.log_transformed = true;
+        report.log_shift = Some(shift);
         (skew, kurt) = skew_kurtosis(values);
     }
     report.skew_after = skew;
@@ -172,6 +229,8 @@ mod tests {
         assert!((r.kurtosis_before - 5.320_387_458_917_041_5).abs() < 1e-9);
         assert!(r.log_transformed);
         assert_eq!(r.winsorised, 0);
+        assert!(r.points.is_empty());
+        assert_eq!(r.log_shift, Some(-1.0 + 0.01 * 1008.0));
         let (lo, hi) = (1.0, 1009.0);
         for (t, o) in v.iter().zip(&orig) {
             assert!((t - (o - lo + 0.01 * (hi - lo)).ln()).abs() < 1e-12);
@@ -186,8 +245,53 @@ mod tests {
         let r = treat_outliers_jrc(&mut v);
         assert!(r.skew_before < -2.0);
         assert_eq!(r.winsorised, 1);
+        assert_eq!(
+            r.points,
+            vec![WinsorisedPoint {
+                area: 19,
+                original: -1000.0,
+                treated: 1.0,
+                high: false
+            }]
+        );
         assert_eq!(v[19], 1.0);
         assert!(v[20].is_nan());
+    }
+
+    /// Issue 15, bug 1: x = 1..40, 50, 100, ..., 1600. Each pass moves every copy of
+    /// the maximum, so the top four points are winsorised in four passes (4 distinct
+    /// points, as COINr counts them) and the indicator then passes; counting every copy
+    /// on every pass (1+2+3 = 6 after three) exhausted the budget of 5 and wrongly fell
+    /// back to the log transform.
+    #[test]
+    fn winsorisation_counts_distinct_points() {
+        let orig: Vec<f64> = (1..=40)
+            .map(f64::from)
+            .chain([50.0, 100.0, 200.0, 400.0, 800.0, 1600.0])
+            .collect();
+        let mut v = orig.clone();
+        let r = treat_outliers_jrc(&mut v);
+        assert!(!r.log_transformed, "{r:?}");
+        assert_eq!(r.treatment(), "winsorised");
+        assert_eq!(r.winsorised, 4);
+        assert!(r.passes);
+        let moved: Vec<(usize, f64, f64)> = r
+            .points
+            .iter()
+            .map(|p| (p.area, p.original, p.treated))
+            .collect();
+        assert_eq!(
+            moved,
+            vec![
+                (42, 200.0, 100.0),
+                (43, 400.0, 100.0),
+                (44, 800.0, 100.0),
+                (45, 1600.0, 100.0)
+            ]
+        );
+        assert!(r.points.iter().all(|p| p.high));
+        assert_eq!(v[..42], orig[..42]);
+        assert!(v[42..].iter().all(|&x| x == 100.0));
     }
 
     #[test]

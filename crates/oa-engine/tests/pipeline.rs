@@ -35,6 +35,15 @@ fn matrix(study: &Study, columns: Vec<Vec<f64>>) -> IndicatorMatrix {
     .with_area_codes((0..n).map(|a| format!("E0700000{a}")).collect())
 }
 
+/// `[[indicators]]` blocks for `ids`, each higher-is-better with `weight`, under the index.
+fn plain_indicators(ids: &[&str], weight: f64) -> String {
+    ids.iter()
+        .map(|id| {
+            format!("[[indicators]]\nid = \"{id}\"\ndirection = \"higher_is_better\"\nweight = {weight:e}\n")
+        })
+        .collect()
+}
+
 fn close(a: &[f64], b: &[f64]) {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(b) {
@@ -170,7 +179,7 @@ direction = "higher_is_better"
 }
 
 #[test]
-fn group_mean_imputation_fills_from_siblings_in_normalised_units() {
+fn group_mean_imputation_fills_from_siblings_in_raw_units() {
     let extra = r#"
 [method]
 normalisation = { method = "min_max", low = 0, high = 1 }
@@ -185,9 +194,12 @@ impute = "group_mean"
         vec![10.0, 0.0, NAN, 5.0],
     ];
     let r = compute_index(&s, &matrix(&s, cols), &NoProgress).unwrap();
-    // Area 1 (B) misses x2: filled with its x1 value (1/3), the only sibling present.
+    // Area 1 (B) misses x2: its x1 sits at 1/3 of x1's range, so x2 is filled at 1/3 of
+    // its range from the score's low end; x2 runs against the score, so that is
+    // 40 - 30/3 = 30 in its own units, and 1/3 once normalised.
     assert_eq!(r.imputed.len(), 1, "{:?}", r.imputed);
     assert_eq!((r.imputed[0].area, r.imputed[0].indicator), (1, 1));
+    assert!((r.imputed[0].value - 30.0).abs() < 1e-12, "{:?}", r.imputed);
     assert!((r.normalised[1][1] - 1.0 / 3.0).abs() < 1e-12);
     // Area 2 (C) misses x3, alone in g2: not filled; g2 is missing, so the index uses
     // `top` alone for C.
@@ -225,7 +237,191 @@ direction = "higher_is_better"
     let r = compute_index(&s, &matrix(&s, cols), &NoProgress).unwrap();
     close(&r.index.weights, &[0.5, 0.5, 0.0]);
     assert!((r.index.explained_variance.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    let pca = r.index.pca.as_ref().expect("loadings are kept");
+    let h = std::f64::consts::FRAC_1_SQRT_2;
+    close(&pca.loadings, &[h, h, 0.0]);
+    close(&pca.eigenvalues, &[2.0, 1.0, 0.0]);
+    assert_eq!(pca.areas_used, 4);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
     assert_eq!(r.index.rank, vec![4, 3, 2, 1]);
+}
+
+/// Issue 15, bug 2: two negatively correlated groups under the index. Their weights
+/// must not depend on which `[[groups]]` block comes first, and the contrast is reported.
+#[test]
+fn pca_weights_do_not_depend_on_the_order_groups_are_written() {
+    let extra = r#"
+[method]
+normalisation = { method = "min_max", low = 0, high = 100 }
+weights = "pca"
+"#;
+    let inds = |first: &str, second: &str| {
+        format!(
+            r#"
+[[indicators]]
+id = "a"
+direction = "higher_is_better"
+group = "conn"
+[[indicators]]
+id = "b"
+direction = "higher_is_better"
+group = "conn"
+[[indicators]]
+id = "c"
+direction = "higher_is_better"
+group = "sust"
+[[indicators]]
+id = "d"
+direction = "higher_is_better"
+group = "sust"
+[[groups]]
+id = "{first}"
+[[groups]]
+id = "{second}"
+"#
+        )
+    };
+    let cols = vec![
+        vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        vec![2.0, 1.0, 4.0, 3.0, 6.0, 5.0, 8.0],
+        vec![7.0, 5.0, 6.0, 3.0, 4.0, 1.0, 2.0],
+        vec![6.0, 7.0, 4.0, 5.0, 2.0, 3.0, 0.0],
+    ];
+    let s1 = study(extra, &inds("conn", "sust"));
+    let s2 = study(extra, &inds("sust", "conn"));
+    let r1 = compute_index(&s1, &matrix(&s1, cols.clone()), &NoProgress).unwrap();
+    let r2 = compute_index(&s2, &matrix(&s2, cols), &NoProgress).unwrap();
+    // The index's children follow the group order; the weights follow their children.
+    assert_eq!(r1.index.children, vec!["conn", "sust"]);
+    assert_eq!(r2.index.children, vec!["sust", "conn"]);
+    assert_eq!(r1.index.weights, vec![0.5, 0.5]);
+    assert_eq!(r2.index.weights, vec![0.5, 0.5]);
+    close(&r1.index.score, &r2.index.score);
+    assert_eq!(r1.index.rank, r2.index.rank);
+    let text: Vec<String> = r1.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter()
+            .any(|w| w.starts_with("group `index`") && w.contains("against")),
+        "{text:?}"
+    );
+}
+
+/// Issue 15, bug 3: the bundle must say which points the JRC rule moved, as positions
+/// in the input (here after a dropped area), or that the indicator was log-transformed.
+#[test]
+fn outlier_treatment_is_recorded_per_indicator_and_point() {
+    let extra = r#"
+[method]
+outliers = "jrc"
+normalisation = { method = "none" }
+"#;
+    let s = study(extra, &plain_indicators(&["a", "b"], 1.0));
+    // Area 0 has no data and is dropped; `a` has one outlier (input row 100), `b` ten
+    // (too many to winsorise).
+    let mut a = vec![NAN];
+    a.extend((1..=99).map(f64::from));
+    a.push(1000.0);
+    let mut b = vec![NAN];
+    b.extend((1..=90).chain(1000..=1009).map(f64::from));
+    let r = compute_index(&s, &matrix(&s, vec![a, b]), &NoProgress).unwrap();
+    assert_eq!(r.dropped, vec![0]);
+    assert_eq!(r.dropped_reasons, vec![oa_engine::DropReason::NoData]);
+    let ra = &r.outliers[0];
+    assert_eq!(ra.treatment(), "winsorised");
+    assert_eq!(ra.points.len(), 1);
+    assert_eq!(
+        (
+            ra.points[0].area,
+            ra.points[0].original,
+            ra.points[0].treated
+        ),
+        (100, 1000.0, 99.0)
+    );
+    let rb = &r.outliers[1];
+    assert_eq!(rb.treatment(), "log");
+    assert!(rb.points.is_empty() && rb.log_shift.is_some());
+}
+
+/// Issue 15, bug 4: every imputation comes before outlier treatment (METHODS.md 1.2, 1.3),
+/// so the JRC statistics are those of the imputed column; the steps say so.
+#[test]
+fn imputation_comes_before_outlier_treatment_and_the_steps_say_so() {
+    let extra = r#"
+[method]
+outliers = "jrc"
+normalisation = { method = "none" }
+[method.missing]
+impute = "median"
+"#;
+    let s = study(extra, &plain_indicators(&["a", "b"], 1.0));
+    let mut a: Vec<f64> = (1..=19).map(f64::from).collect();
+    a.push(NAN);
+    a.push(1000.0);
+    let b: Vec<f64> = (0..21).map(f64::from).collect();
+    let r = compute_index(&s, &matrix(&s, vec![a.clone(), b]), &NoProgress).unwrap();
+    let mut imputed = a;
+    imputed[19] = 10.5; // the median of 1..=19 and 1000
+    let (skew, kurt) = oa_engine::skew_kurtosis(&imputed);
+    assert_eq!(r.outliers[0].skew_before, skew);
+    assert_eq!(r.outliers[0].kurtosis_before, kurt);
+    let steps: Vec<&str> = r.steps.iter().map(|s| s.step).collect();
+    assert_eq!(
+        steps,
+        [
+            "screen",
+            "impute",
+            "outliers",
+            "orient",
+            "normalise",
+            "weights",
+            "aggregate",
+            "rank",
+            "bands"
+        ]
+    );
+    assert!(r.steps[1].detail.contains("median"), "{:?}", r.steps[1]);
+}
+
+/// Issue 15, bug 7: weights whose sum overflows, and values that overflow a weighted
+/// sum, are errors naming the cause, not blank scores.
+#[test]
+fn non_finite_scores_are_errors_naming_the_cause() {
+    let inds = &plain_indicators(&["a", "b"], 1e308);
+    let extra = r#"
+[method]
+normalisation = { method = "min_max", low = 0, high = 100 }
+aggregation = { method = "weighted_sum" }
+"#;
+    let s = study(extra, inds);
+    let cols = vec![vec![1.0, 2.0, 3.0], vec![3.0, 1.0, 2.0]];
+    let e = compute_index(&s, &matrix(&s, cols.clone()), &NoProgress).unwrap_err();
+    assert!(matches!(e, EngineError::WeightsOverflow { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("group `index`") && msg.contains("scale them down"),
+        "{msg}"
+    );
+    // Arithmetic means with the same weights: only their ratio matters, and it is 1
+    // (before, w/Σw was 1e308/inf = 0 and every score 0).
+    let mean = extra.replace("weighted_sum", "arithmetic");
+    let s = study(&mean, inds);
+    let r = compute_index(&s, &matrix(&s, cols), &NoProgress).unwrap();
+    close(&r.index.score, &[50.0, 25.0, 75.0]);
+    // Finite weights, but values whose weighted sum overflows.
+    let big = &plain_indicators(&["a", "b"], 4.0);
+    let none = extra.replace(
+        "{ method = \"min_max\", low = 0, high = 100 }",
+        "{ method = \"none\" }",
+    );
+    let s = study(&none, big);
+    let cols = vec![vec![1e308, 2.0, 3.0], vec![1e308, 1.0, 2.0]];
+    let e = compute_index(&s, &matrix(&s, cols), &NoProgress).unwrap_err();
+    assert!(matches!(e, EngineError::NonFiniteResult { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("E07000000") && msg.contains("overflows"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -3,6 +3,10 @@
 //!
 //! Built from the ONS topojson (`ltla` layer: each area's first and last valid year) and
 //! the change list (`changes.csv`: `oldcd, oldnm, newcd, newnm, type, start`).
+//! [`Registry::load_tiers`] reads several layers at once (districts, upper-tier
+//! authorities, counties) and the code changes published before the change list starts,
+//! so a code from another tier or an older vintage (DfE files still use Gateshead's
+//! E08000020) can be recognised and explained.
 
 use crate::boundary::{Layer, LoadOptions, load_boundaries};
 use crate::csv_file::CsvHeader;
@@ -79,6 +83,31 @@ impl Change {
 pub struct Registry {
     areas: BTreeMap<String, AreaSpan>,
     changes: Vec<Change>,
+    /// The layers each code was read from (with [`Registry::load_tiers`]).
+    tiers: BTreeMap<String, Vec<String>>,
+}
+
+/// Code changes from before the ONS change list (which starts in 2018) that published
+/// files still carry: the 2013 boundary change between Gateshead and Northumberland gave
+/// both new codes (ONS Register of Geographic Codes); the DfE's statistics keep the old
+/// ones. (old code, name, new code, first year of the new code).
+pub const EARLIER_RECODES: &[(&str, &str, &str, u16)] = &[
+    ("E06000048", "Northumberland", "E06000057", 2013),
+    ("E08000020", "Gateshead", "E08000037", 2013),
+];
+
+/// What a layer of the ONS topojson holds, for messages.
+fn tier_name(layer: &str) -> &str {
+    match layer {
+        "ltla" => "lower-tier local authority",
+        "utla" => "upper-tier local authority",
+        "cty" => "county",
+        "mcty" => "metropolitan county",
+        "cauth" => "combined authority",
+        "rgn" => "region",
+        "ctry" => "country",
+        other => other,
+    }
 }
 
 /// How the codes of one vintage map onto another.
@@ -119,13 +148,113 @@ impl Registry {
                 (f.code.clone(), span)
             })
             .collect();
-        Registry { areas, changes }
+        Registry {
+            areas,
+            changes,
+            tiers: BTreeMap::new(),
+        }
     }
 
     /// Builds a registry from area spans (codes with their valid years).
     pub fn from_spans(spans: impl IntoIterator<Item = AreaSpan>, changes: Vec<Change>) -> Registry {
         let areas = spans.into_iter().map(|a| (a.code.clone(), a)).collect();
-        Registry { areas, changes }
+        Registry {
+            areas,
+            changes,
+            tiers: BTreeMap::new(),
+        }
+    }
+
+    /// Loads several layers of the ONS topojson (e.g. `ltla`, `utla`, `cty`) into one
+    /// registry, remembering each code's layers, plus [`EARLIER_RECODES`]. For looking
+    /// codes up (`oa geo history`); vintage conversion wants one level ([`Registry::load`]).
+    pub fn load_tiers(
+        topojson: &Path,
+        layers: &[&str],
+        changes_csv: &Path,
+    ) -> Result<Registry, GeoError> {
+        let mut registry = Registry::from_spans(Vec::new(), read_changes(changes_csv)?);
+        for layer in layers {
+            let options = LoadOptions {
+                layer: Some(layer.to_string()),
+                ..LoadOptions::default()
+            };
+            for f in load_boundaries(topojson, &options)?.features {
+                registry
+                    .tiers
+                    .entry(f.code.clone())
+                    .or_default()
+                    .push(layer.to_string());
+                registry.areas.entry(f.code.clone()).or_insert(AreaSpan {
+                    code: f.code.clone(),
+                    name: f.name.clone().unwrap_or_default(),
+                    start: f.start,
+                    end: f.end,
+                });
+            }
+        }
+        for &(old, name, new, year) in EARLIER_RECODES {
+            registry.areas.entry(old.to_string()).or_insert(AreaSpan {
+                code: old.to_string(),
+                name: name.to_string(),
+                start: None,
+                end: Some(year - 1),
+            });
+            registry.changes.push(Change {
+                old_code: old.to_string(),
+                old_name: name.to_string(),
+                new_code: Some(new.to_string()),
+                new_name: Some(name.to_string()),
+                kind: ChangeKind::NewCode,
+                year,
+            });
+        }
+        Ok(registry)
+    }
+
+    /// The layers a code was read from (empty unless loaded with [`Registry::load_tiers`]).
+    pub fn tiers(&self, code: &str) -> &[String] {
+        self.tiers.get(code).map_or(&[], Vec::as_slice)
+    }
+
+    /// Where a code came from and what became of it, in one line for messages:
+    /// `E10000002 Buckinghamshire (county, until 2019; ended 2020, E06000060 Buckinghamshire
+    /// from 2020)`. `None` for a code the registry does not know.
+    pub fn describe(&self, code: &str) -> Option<String> {
+        let area = self.areas.get(code)?;
+        let mut parts = Vec::new();
+        let tiers: Vec<&str> = self.tiers(code).iter().map(|t| tier_name(t)).collect();
+        if !tiers.is_empty() {
+            parts.push(tiers.join(" and "));
+        }
+        parts.push(area.describe());
+        let chain = self.successor_chain(code);
+        if let Some((year, last)) = chain.last() {
+            let name = self.areas.get(last).map_or("", |a| a.name.as_str());
+            parts.push(format!("now {last} {name} (since {year})"));
+        } else if let Some((year, same)) = self.ended(code) {
+            parts.push(match same {
+                Some(s) => format!("ended {year}; {} {} from {year}", s.code, s.name),
+                None => format!("ended {year}"),
+            });
+        }
+        Some(format!("{code} {} ({})", area.name, parts.join(", ")))
+    }
+
+    /// For a code the change list ends without a successor: the year, and a code of the
+    /// same name that starts that year, if any (Buckinghamshire county became the
+    /// Buckinghamshire unitary authority).
+    pub fn ended(&self, code: &str) -> Option<(u16, Option<&AreaSpan>)> {
+        let c = self
+            .changes
+            .iter()
+            .find(|c| c.old_code == code && c.kind == ChangeKind::Termination)?;
+        let name = self.areas.get(code).map(|a| a.name.as_str())?;
+        let same = self
+            .areas
+            .values()
+            .find(|a| a.code != code && a.name == name && a.start == Some(c.year));
+        Some((c.year, same))
     }
 
     /// Loads the ONS topojson (layer `layer`, e.g. `ltla`) and its change list.

@@ -99,15 +99,14 @@ pub enum ReadError {
         hint: String,
     },
 
-    #[error(
-        "{path}: area code `{code}` appears twice, at {first} and {second}; remove one of the rows"
-    )]
+    #[error("{path}: area code `{code}` appears twice, at {rows}; {advice}")]
     DuplicateCode {
         path: String,
         code: String,
-        /// Where the first row is (`line 12`, `sheet `Data` row 12`).
-        first: String,
-        second: String,
+        /// Where the two rows are (`line 12 and line 40`, `sheet `Data` row 12 and ...`).
+        rows: String,
+        /// Remove a row, or keep one per area with `filters` and `period`.
+        advice: String,
     },
 
     #[error(
@@ -121,8 +120,75 @@ pub enum ReadError {
         second: String,
     },
 
-    #[error("{path}: {cell}: empty area code in a row with data; fill it in or delete the row")]
-    EmptyCode { path: String, cell: String },
+    #[error("{path}: {cell}: empty area code in a row with data; {advice}")]
+    EmptyCode {
+        path: String,
+        cell: String,
+        /// What to do: fill it in, or, in a file with rows for other levels (national,
+        /// regional totals without a code), keep the level wanted with `filters`.
+        advice: String,
+    },
+
+    #[error(
+        "{path}: {column_a} and {column_b} are both named `{name}`, so `{name}` could mean either; rename one in the file or choose the other column"
+    )]
+    DuplicateHeader {
+        path: String,
+        name: String,
+        /// Where the two columns are: `column 3 (C)`.
+        column_a: String,
+        column_b: String,
+    },
+
+    #[error(
+        "{path}: {location}: `{code}` looks like a note, not an area; skip note rows with `skip_notes = true` in source `{source_id}`"
+    )]
+    NoteRow {
+        path: String,
+        location: String,
+        code: String,
+        source_id: String,
+    },
+
+    /// A code that is not one of the area type's: `detail` says what it is and which
+    /// study key skips or accepts it.
+    #[error("{path}: {location}: area code `{code}` {detail}")]
+    CodeNotOfType {
+        path: String,
+        location: String,
+        code: String,
+        detail: String,
+    },
+
+    /// A code shaped unlike nearly all the others (`England` among `E06...` codes).
+    #[error("{path}: {location}: area code `{code}` {detail}")]
+    OddCode {
+        path: String,
+        location: String,
+        code: String,
+        detail: String,
+    },
+
+    #[error(
+        "{path}: {cell}: `{text}` could be read two ways in a semicolon-separated file: set `decimal = \",\"` in source `{source_id}` for decimal commas (1,5 = 1.5) or `decimal = \".\"` for thousands separators"
+    )]
+    AmbiguousDecimal {
+        path: String,
+        cell: String,
+        text: String,
+        source_id: String,
+    },
+
+    #[error(
+        "{path}: no period to select in column `{column}`{detail}; fix `period` in the layout of source `{source_id}`"
+    )]
+    PeriodNotFound {
+        path: String,
+        column: String,
+        /// Why: the column is empty, or no row passes the filters.
+        detail: String,
+        source_id: String,
+    },
 
     #[error(
         "{path}: {cell}: `{text}` is not a number; fix the value, or list it in the source's `missing_markers` if it marks missing data"

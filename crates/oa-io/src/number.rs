@@ -26,6 +26,22 @@ pub enum NumberError {
     NotANumber,
     /// `NaN`, `inf`, or a number too large for `f64`.
     NotFinite,
+    /// A comma in a number of a file whose decimal mark is unknown (semicolon-separated
+    /// files are often written with decimal commas): `1,5` could be 1.5 or 15.
+    AmbiguousComma,
+}
+
+/// How numbers written as text mark their decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecimalMark {
+    /// `1,234.5`: a point, commas grouping thousands.
+    #[default]
+    Point,
+    /// `1.234,5` or `1 234,5`: a comma, points or spaces grouping thousands.
+    Comma,
+    /// Not declared in a file where a comma could be either (semicolon-separated): a
+    /// number with a comma is refused as ambiguous; one without reads as with `Point`.
+    Unknown,
 }
 
 /// The name of a missing marker for reports: `(empty)` for the empty string.
@@ -59,6 +75,15 @@ pub fn trim_cell(text: &str) -> &str {
 
 /// Reads one cell: a missing marker (standard or `extra`) or a finite number.
 pub fn parse_cell(text: &str, extra: &[String]) -> Result<CellValue, NumberError> {
+    parse_cell_as(text, extra, DecimalMark::Point)
+}
+
+/// As [`parse_cell`], with numbers read by `mark`.
+pub fn parse_cell_as(
+    text: &str,
+    extra: &[String],
+    mark: DecimalMark,
+) -> Result<CellValue, NumberError> {
     let t = trim_cell(text);
     if let Some(i) = extra.iter().position(|m| trim_cell(m) == t) {
         return Ok(CellValue::Missing(STANDARD_MISSING_MARKERS.len() + i));
@@ -69,7 +94,41 @@ pub fn parse_cell(text: &str, extra: &[String]) -> Result<CellValue, NumberError
     {
         return Ok(CellValue::Missing(i));
     }
-    parse_number(t).map(CellValue::Number)
+    parse_number_as(t, mark).map(CellValue::Number)
+}
+
+/// As [`parse_number`], with the decimal mark given.
+pub fn parse_number_as(text: &str, mark: DecimalMark) -> Result<f64, NumberError> {
+    match mark {
+        DecimalMark::Point => parse_number(text),
+        DecimalMark::Unknown => {
+            let t = trim_cell(text);
+            if t.contains(',')
+                && (parse_number(t).is_ok() || parse_number_as(t, DecimalMark::Comma).is_ok())
+            {
+                Err(NumberError::AmbiguousComma)
+            } else {
+                parse_number(t)
+            }
+        }
+        DecimalMark::Comma => {
+            let t = trim_cell(text);
+            // `1.234,5` / `1 234,5` -> `1,234.5`, then the point parser's checks apply
+            // (groups of three, one decimal mark).
+            if t.matches(',').count() > 1 {
+                return Err(NumberError::NotANumber);
+            }
+            let mut swapped = String::with_capacity(t.len());
+            for c in t.chars() {
+                match c {
+                    ',' => swapped.push('.'),
+                    '.' | ' ' | '\u{a0}' | '\u{202f}' => swapped.push(','),
+                    other => swapped.push(other),
+                }
+            }
+            parse_number(&swapped)
+        }
+    }
 }
 
 /// Parses a finite number written as published: optional sign, thousands separators in
@@ -245,8 +304,59 @@ mod tests {
         assert_eq!(format_with_thousands(0.25), "0.25");
     }
 
+    #[test]
+    fn decimal_commas_and_ambiguous_commas() {
+        assert_eq!(parse_number_as("12,5", DecimalMark::Comma), Ok(12.5));
+        assert_eq!(parse_number_as("1.234,5", DecimalMark::Comma), Ok(1234.5));
+        assert_eq!(
+            parse_number_as("1 234 567,25", DecimalMark::Comma),
+            Ok(1234567.25)
+        );
+        assert_eq!(parse_number_as("-0,5%", DecimalMark::Comma), Ok(-0.5));
+        assert_eq!(parse_number_as("7", DecimalMark::Comma), Ok(7.0));
+        for bad in ["1,2,3", "1.23,4", "12.5.6", "a,b"] {
+            assert_eq!(
+                parse_number_as(bad, DecimalMark::Comma),
+                Err(NumberError::NotANumber),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_number_as("1,234", DecimalMark::Unknown),
+            Err(NumberError::AmbiguousComma)
+        );
+        assert_eq!(parse_number_as("89.8", DecimalMark::Unknown), Ok(89.8));
+        assert_eq!(
+            parse_cell_as("12,5", &[], DecimalMark::Comma),
+            Ok(CellValue::Number(12.5))
+        );
+        assert_eq!(
+            parse_cell_as("x", &[], DecimalMark::Comma),
+            Ok(CellValue::Missing(2))
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// A number written with a decimal comma and point-grouped thousands reads back
+        /// exactly.
+        #[test]
+        fn decimal_comma_numbers_round_trip(v in -1.0e12f64..1.0e12) {
+            let text = format_with_thousands(v)
+                .replace(',', "_")
+                .replace('.', ",")
+                .replace('_', ".");
+            prop_assert_eq!(parse_number_as(&text, DecimalMark::Comma), Ok(v));
+        }
+
+        #[test]
+        fn decimal_comma_parser_never_panics(s in "[-+ ,.0-9eE%£\u{a0}]{0,30}") {
+            if let Ok(v) = parse_number_as(&s, DecimalMark::Comma) {
+                prop_assert!(v.is_finite());
+            }
+            let _ = parse_number_as(&s, DecimalMark::Unknown);
+        }
 
         #[test]
         fn thousands_separated_numbers_round_trip(v in -1.0e15f64..1.0e15) {

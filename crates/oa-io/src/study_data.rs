@@ -2,7 +2,7 @@
 
 use crate::digest::FileDigest;
 use crate::error::ReadError;
-use crate::source::{SourceData, read_source};
+use crate::source::{RecasedCode, SkippedRow, SourceData, read_source};
 use oa_model::Study;
 use oa_model::study::Layout;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -33,6 +33,28 @@ pub struct StudyData {
     pub inputs: Vec<FileDigest>,
     /// Areas in the first source before the geography filters.
     pub areas_read: usize,
+    /// Rows skipped on purpose in every source (totals listed in `skip_codes`, notes
+    /// under `skip_notes`), in read order: for the bundle's coverage table.
+    pub skipped: Vec<SkippedRow>,
+    /// Codes written in lower case and read upper case, in read order.
+    pub recased: Vec<RecasedCode>,
+    /// How each source was read, in read order.
+    pub reads: Vec<SourceRead>,
+}
+
+/// How one source was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRead {
+    pub source: String,
+    pub path: String,
+    /// Data rows in the file (before filters).
+    pub rows_read: usize,
+    /// Areas read (after filters and skipped rows).
+    pub areas: usize,
+    /// The period kept, when the layout selects one.
+    pub period: Option<String>,
+    /// The field separator of a CSV file (declared or detected), as text (`;`, `\t`).
+    pub delimiter: Option<String>,
 }
 
 /// How a source matched the areas of the first source.
@@ -44,6 +66,20 @@ pub struct JoinReport {
     /// Codes in this source that are not areas of the study (not in the first source, or
     /// removed by the geography filters); they are not used.
     pub unmatched_codes: Vec<String>,
+}
+
+impl JoinReport {
+    /// The unmatched codes, each with what kind of area its GSS code is when that says
+    /// why it does not join (`E10000002 (a county)`).
+    pub fn unmatched_described(&self) -> Vec<String> {
+        self.unmatched_codes
+            .iter()
+            .map(|c| match oa_model::gss::entity_of(c) {
+                Some(kind) => format!("{c} ({kind})"),
+                None => c.clone(),
+            })
+            .collect()
+    }
 }
 
 impl StudyData {
@@ -152,6 +188,7 @@ pub fn load_study_data(study: &Study, data_dir: &Path) -> Result<StudyData, Read
             ),
         });
     }
+    check_area_codes(study, order[0], &first_path, first, &kept)?;
     let area_codes: Vec<String> = kept.iter().map(|&r| first.codes[r].clone()).collect();
 
     // Row of each kept area in each source.
@@ -226,7 +263,30 @@ pub fn load_study_data(study: &Study, data_dir: &Path) -> Result<StudyData, Read
         missing.push(counts);
     }
 
+    let reads = order
+        .iter()
+        .zip(&data)
+        .map(|(source, d)| SourceRead {
+            source: source.id.clone(),
+            path: source.path.clone(),
+            rows_read: d.rows_read,
+            areas: d.codes.len(),
+            period: d.period.clone(),
+            delimiter: d.delimiter.map(|b| char::from(b).to_string()),
+        })
+        .collect();
+    let skipped = data
+        .iter()
+        .flat_map(|d| d.skipped.iter().cloned())
+        .collect();
+    let recased = data
+        .iter()
+        .flat_map(|d| d.recased.iter().cloned())
+        .collect();
     Ok(StudyData {
+        skipped,
+        recased,
+        reads,
         areas_read: first.codes.len(),
         area_codes,
         area_names,
@@ -236,4 +296,104 @@ pub fn load_study_data(study: &Study, data_dir: &Path) -> Result<StudyData, Read
         joins,
         inputs: data.into_iter().map(|d| d.digest).collect(),
     })
+}
+
+/// Checks the study's areas (the first source's codes that passed the geography
+/// filters) are codes of the area type: for a well-known type (`lad`, `lsoa`, ...) a GSS
+/// code of an entity it allows; for any type, not a code shaped unlike nearly all the
+/// others (a totals row `England` among `E06...` codes). `accept_codes` exempts codes.
+fn check_area_codes(
+    study: &Study,
+    source: &oa_model::study::Source,
+    path: &str,
+    data: &SourceData,
+    kept: &[usize],
+) -> Result<(), ReadError> {
+    let accepted: HashSet<String> = source
+        .accept_codes
+        .iter()
+        .map(|c| c.trim().to_string())
+        .collect();
+    let area_type = &study.geography.area_type;
+    let article = |t: &str| {
+        let vowel = t.chars().next().is_some_and(|c| "aeiouAEIOU".contains(c));
+        format!("{} {t}", if vowel { "an" } else { "a" })
+    };
+    if let Some(allowed) = oa_model::gss::allowed_prefixes(area_type) {
+        for &r in kept {
+            let code = &data.codes[r];
+            if accepted.contains(code) {
+                continue;
+            }
+            let why = match oa_model::gss::entity_of(code) {
+                None => Some(format!(
+                    "it is not shaped like a GSS code (a letter and eight digits, such as {}000001)",
+                    allowed[0]
+                )),
+                Some(kind) if !allowed.contains(&&code[..3]) => Some(format!(
+                    "it is {kind} code ({}), and {} codes start {}",
+                    &code[..3],
+                    area_type,
+                    allowed.join(", ")
+                )),
+                Some(_) => None,
+            };
+            if let Some(why) = why {
+                return Err(ReadError::CodeNotOfType {
+                    path: path.to_string(),
+                    location: data.code_cell(r),
+                    code: code.clone(),
+                    detail: format!(
+                        "is not {} {} code: {why}; if the row is a total or a note, skip it with `skip_codes = [\"{code}\"]` in source `{}`, or set `geography.area_type`, `code_prefixes` or `exclude`",
+                        article(area_type),
+                        study.geography.vintage,
+                        source.id
+                    ),
+                });
+            }
+        }
+        return Ok(());
+    }
+    // Any other area type: a code whose shape almost no other code has, when nearly all
+    // codes share one shape.
+    let shapes: Vec<String> = kept
+        .iter()
+        .map(|&r| oa_model::gss::shape(&data.codes[r]))
+        .collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for s in &shapes {
+        *counts.entry(s.as_str()).or_insert(0) += 1;
+    }
+    let Some((&dominant, &n)) = counts
+        .iter()
+        .max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s)))
+    else {
+        return Ok(());
+    };
+    let total = shapes.len();
+    // At least 8 codes of one shape and at most 2 (or 2%) of others: those are suspects.
+    if n < 8 || total - n > 2.max(total / 50) {
+        return Ok(());
+    }
+    let example = kept
+        .iter()
+        .zip(&shapes)
+        .find(|(_, s)| s.as_str() == dominant)
+        .map(|(&r, _)| data.codes[r].clone())
+        .unwrap_or_default();
+    for (&r, s) in kept.iter().zip(&shapes) {
+        let code = &data.codes[r];
+        if s.as_str() != dominant && !accepted.contains(code) {
+            return Err(ReadError::OddCode {
+                path: path.to_string(),
+                location: data.code_cell(r),
+                code: code.clone(),
+                detail: format!(
+                    "is shaped unlike the other {n} codes (such as `{example}`); if the row is a total or a note, skip it with `skip_codes = [\"{code}\"]` in source `{}`; if it is an area, accept it with `accept_codes = [\"{code}\"]`",
+                    source.id
+                ),
+            });
+        }
+    }
+    Ok(())
 }

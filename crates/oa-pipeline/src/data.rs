@@ -1,6 +1,7 @@
 //! Reading a study's data and checking it before anything is computed: the data
-//! directory and every file the optional sections name exist, area codes are of the
-//! study's entity type, and (with `[geography.areas]`) in the geography's reference list.
+//! directory and every file the optional sections name exist, and (with
+//! `[geography.areas]`) every area code is in the geography's reference list. (Codes of
+//! the wrong entity type for the study's geography are refused by `oa-io` as it reads.)
 
 use crate::error::{Code, Error, with};
 use crate::plan::Plan;
@@ -28,37 +29,10 @@ pub fn load(plan: &Plan) -> Result<StudyData, Error> {
         };
         Error::new(code, e.to_string())
     })?;
-    check_code_types(&plan.study, &data)?;
     if let Some(reference) = &plan.study.geography.areas {
         check_geography(plan, reference, &mut data)?;
     }
     Ok(data)
-}
-
-/// ONS GSS entity codes (the first three characters) each well-known area type allows.
-const GSS_TYPES: &[(&str, &[&str])] = &[
-    ("lsoa", &["E01", "W01"]),
-    ("msoa", &["E02", "W02"]),
-    ("lad", &["E06", "E07", "E08", "E09", "W06", "S12", "N09"]),
-    ("ltla", &["E06", "E07", "E08", "E09", "W06", "S12", "N09"]),
-    ("utla", &["E06", "E08", "E09", "E10", "W06", "S12", "N09"]),
-    ("region", &["E12"]),
-];
-
-/// What a GSS entity code is, for messages.
-fn gss_entity(prefix: &str) -> &'static str {
-    match prefix {
-        "E01" | "W01" => "an LSOA",
-        "E02" | "W02" => "an MSOA",
-        "E06" | "W06" => "a unitary authority",
-        "E07" => "a shire district",
-        "E08" => "a metropolitan district",
-        "E09" => "a London borough",
-        "E10" => "a county",
-        "E12" => "a region",
-        "E92" | "W92" | "S92" | "N92" => "a country",
-        _ => "another kind of",
-    }
 }
 
 /// The first source's file and code column, for messages about area codes.
@@ -69,42 +43,6 @@ fn code_source(study: &Study) -> String {
         .and_then(|i| study.source_of(i))
         .map(|s| format!("{}, column `{}`", s.path, s.code_column))
         .unwrap_or_default()
-}
-
-/// For the well-known area types, a code shaped like a GSS code (`E01000001`) must be of
-/// an entity the type allows: an LSOA code in a district study is an error naming both.
-fn check_code_types(study: &Study, data: &StudyData) -> Result<(), Error> {
-    let geo = &study.geography;
-    let Some((_, allowed)) = GSS_TYPES
-        .iter()
-        .find(|(t, _)| t.eq_ignore_ascii_case(&geo.area_type))
-    else {
-        return Ok(());
-    };
-    let is_gss = |c: &str| {
-        c.len() == 9
-            && matches!(c.as_bytes()[0], b'E' | b'W' | b'S' | b'N')
-            && c.as_bytes()[1..].iter().all(u8::is_ascii_digit)
-    };
-    if let Some(code) = data
-        .area_codes
-        .iter()
-        .find(|c| is_gss(c) && !allowed.contains(&&c[..3]))
-    {
-        return Err(Error::new(
-            Code::AreaCode,
-            format!(
-                "{}: area code `{code}` is {} code ({}), not a {} {} code ({}); fix the data, or set `geography.area_type` or `geography.code_prefixes`",
-                code_source(study),
-                gss_entity(&code[..3]),
-                &code[..3],
-                geo.area_type,
-                geo.vintage,
-                allowed.join(", ")
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Files the optional sections name (roll-up tables, boundaries, selection tables), with

@@ -1,6 +1,7 @@
 //! Local Moran's I and Gi* with 999 conditional permutations: on 326 areas (a generated
 //! neighbour structure like the districts': 5 nearest of random points, made symmetric)
-//! and on a 316 x 316 lattice (99,856 cells, rook and queen).
+//! and on a 316 x 316 lattice (99,856 cells, rook and queen); and global Moran's I with
+//! 999 permutations on the same structures.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
@@ -69,5 +70,21 @@ fn grid(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, districts, grid);
+fn global(c: &mut Criterion) {
+    let mut g = c.benchmark_group("global_moran");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    let w = knn_neighbours(326, 5, 1);
+    let y = values(326, 2);
+    g.bench_function("326_perm999", |b| {
+        b.iter(|| oa_spatial::global_moran(black_box(&y), &w, 999, 42).unwrap())
+    });
+    let w = oa_spatial::lattice_neighbours(316, 316, false);
+    let y = values(316 * 316, 3);
+    g.bench_function("grid_316x316_rook_perm999", |b| {
+        b.iter(|| oa_spatial::global_moran(black_box(&y), &w, 999, 42).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, districts, grid, global);
 criterion_main!(benches);

@@ -5,6 +5,8 @@
 //!   (O(k·n log n) divide-and-conquer dynamic programme), head/tail breaks, user breaks.
 //! - [`local`]: local Moran's I and Getis-Ord Gi* over neighbour lists, with seeded,
 //!   parallel conditional-permutation p-values that do not depend on the thread count.
+//! - [`global`]: global Moran's I with its z-score under normality and a permutation
+//!   p-value (as PySAL's esda reports them).
 //! - [`rollup`]: IoD-style summaries of small areas over districts (average score,
 //!   average rank, share in the most deprived 10%, extent, local concentration, ranks).
 //!
@@ -12,12 +14,14 @@
 //! so the geography crate can use the map classes for its legends.
 
 pub mod classify;
+pub mod global;
 pub mod local;
 pub mod rollup;
 
 pub use classify::{
     Classification, class_of, equal_interval, fisher_jenks, head_tail, quantiles, user_defined,
 };
+pub use global::{GlobalMoran, global_moran};
 pub use local::{LocalStatistic, Quadrant, lattice_neighbours, local_statistics};
 pub use rollup::{DistrictRanks, DistrictSummary, SmallArea, roll_up};
 

@@ -1,5 +1,6 @@
-//! Local indicators of spatial association over a neighbour list: local Moran's I and
-//! Getis-Ord Gi*, each with a conditional-permutation pseudo p-value.
+//! Indicators of spatial association over a neighbour list: local Moran's I and
+//! Getis-Ord Gi*, each with a conditional-permutation pseudo p-value, and the global
+//! Moran's I with a permutation p-value and the z-score under normality.
 //!
 //! Neighbours are `Vec<Vec<usize>>` (area `i`'s neighbours, without `i` itself), as
 //! contiguity builders produce them. Moran's I uses the row-standardised weights
@@ -45,15 +46,19 @@ pub struct LocalStatistic {
     /// Local Moran's I: `(n-1)·z_i·(Wz)_i / Σz²` with row-standardised `W`.
     pub moran_i: f64,
     /// Pseudo p-value of `moran_i`: `(min(k, perms-k)+1)/(perms+1)` where `k` counts
-    /// permutations at least as large; NaN for an area without neighbours.
+    /// permutations at least as large; NaN for an area without neighbours. Full precision:
+    /// with 9,999 permutations the smallest is 1/10,000, so print it in full (shortest
+    /// round-trip or 6 significant figures), never to 4 decimals.
     pub moran_p: f64,
     pub quadrant: Quadrant,
     /// Getis-Ord `G_i* = Σ_{j ∈ N(i) ∪ {i}} y_j / Σ y`.
     pub gi_star: f64,
     /// Standardised Gi*: `(G_i* - E)/sd` with `E = card_i/N` (card including `i`); positive
-    /// where high values cluster.
+    /// where high values cluster. An island's set is itself alone, so the formula gives
+    /// `(y_i - ȳ)/S` (S the population standard deviation), as PySAL's esda does.
     pub gi_star_z: f64,
     /// Pseudo p-value of Gi* by the same conditional permutations; NaN without neighbours.
+    /// Not the same as `moran_p` in general: see [`local_statistics`].
     pub gi_p: f64,
 }
 
@@ -93,6 +98,38 @@ pub fn check_neighbours(neighbours: &[Vec<usize>], n: usize) -> Result<(), Spati
     Ok(())
 }
 
+/// Checks `values` (at least 3, finite, not all equal) and `neighbours`; returns the
+/// mean, the deviations from it and their sum of squares. `what` starts the message for
+/// too few areas (`local statistics need`).
+pub(crate) fn deviations(
+    values: &[f64],
+    neighbours: &[Vec<usize>],
+    what: &str,
+) -> Result<(f64, Vec<f64>, f64), SpatialError> {
+    let n = values.len();
+    if n < 3 {
+        return Err(SpatialError::Parameter(format!(
+            "{what} at least 3 areas, got {n}"
+        )));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(SpatialError::NonFinite {
+            index: i,
+            value: values[i],
+        });
+    }
+    check_neighbours(neighbours, n)?;
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let dev: Vec<f64> = values.iter().map(|v| v - mean).collect();
+    let m2 = dev.iter().map(|d| d * d).sum::<f64>();
+    if m2 <= 0.0 {
+        return Err(SpatialError::Parameter(
+            "every value is the same: there is no spatial pattern to measure".into(),
+        ));
+    }
+    Ok((mean, dev, m2))
+}
+
 /// A generator for one area, independent of every other area's.
 fn area_rng(seed: u64, area: usize) -> Xoshiro256PlusPlus {
     // SplitMix64 finaliser over the pair, so nearby seeds and areas give unrelated streams.
@@ -113,9 +150,15 @@ fn pseudo_p(k: usize, perms: usize) -> f64 {
 ///
 /// Conditional permutation: area `i` keeps its value while `card_i` values drawn without
 /// replacement from the other `n-1` areas stand in for its neighbours. Both statistics
-/// share the draws; as both grow with the sum of the neighbours' values (Moran's I in the
-/// direction of `z_i`), their folded pseudo p-values coincide: one permutation test of
-/// the neighbourhood, reported with each statistic.
+/// share the draws, but their p-values are two tests and can differ. Each counts the draws
+/// at least as large as observed and folds at half the permutations (as esda does). Gi*
+/// grows with the neighbours' sum, so it counts draws whose sum is at least the observed
+/// one; Moran's I grows with `z_i` times that sum, so for an area below the mean it
+/// counts draws whose sum is at most the observed one. Draws that tie with the observed
+/// sum fall on both sides for one test and on one side for the other: a district with a
+/// single neighbour redraws that neighbour once in `n-1` draws, so, for example,
+/// Cambridge (one neighbour) gets `moran_p` 0.0513 and `gi_p` 0.0483 with 9,999
+/// permutations.
 pub fn local_statistics(
     values: &[f64],
     neighbours: &[Vec<usize>],
@@ -123,26 +166,7 @@ pub fn local_statistics(
     seed: u64,
 ) -> Result<Vec<LocalStatistic>, SpatialError> {
     let n = values.len();
-    if n < 3 {
-        return Err(SpatialError::Parameter(format!(
-            "local statistics need at least 3 areas, got {n}"
-        )));
-    }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(SpatialError::NonFinite {
-            index: i,
-            value: values[i],
-        });
-    }
-    check_neighbours(neighbours, n)?;
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let dev: Vec<f64> = values.iter().map(|v| v - mean).collect();
-    let m2 = dev.iter().map(|d| d * d).sum::<f64>();
-    if m2 <= 0.0 {
-        return Err(SpatialError::Parameter(
-            "every value is the same: there is no spatial pattern to measure".into(),
-        ));
-    }
+    let (mean, dev, m2) = deviations(values, neighbours, "local statistics need")?;
     // z-scores with the population sd; I is invariant to the scale of z.
     let sd = (m2 / n as f64).sqrt();
     let z: Vec<f64> = dev.iter().map(|d| d / sd).collect();
@@ -156,13 +180,22 @@ pub fn local_statistics(
         .map(|i| {
             let list = &neighbours[i];
             let card = list.len();
+            let star_card = (card + 1) as f64;
+            let star_sum: f64 = values[i] + list.iter().map(|&j| values[j]).sum::<f64>();
+            let gi_star = star_sum / total;
+            let gi_var = (n as f64 * star_card - star_card * star_card) / (n as f64 - 1.0);
+            let gi_star_z = if gi_var > 0.0 {
+                (star_sum - mean * star_card) / (s * gi_var.sqrt())
+            } else {
+                0.0
+            };
             if card == 0 {
                 return LocalStatistic {
                     moran_i: 0.0,
                     moran_p: f64::NAN,
                     quadrant: Quadrant::Undefined,
-                    gi_star: values[i] / total,
-                    gi_star_z: 0.0,
+                    gi_star,
+                    gi_star_z,
                     gi_p: f64::NAN,
                 };
             }
@@ -176,16 +209,6 @@ pub fn local_statistics(
                 (_, true, true, _) => Quadrant::LowHigh,
                 _ => Quadrant::Undefined,
             };
-            let star_card = (card + 1) as f64;
-            let star_sum: f64 = values[i] + list.iter().map(|&j| values[j]).sum::<f64>();
-            let gi_star = star_sum / total;
-            let gi_var = (n as f64 * star_card - star_card * star_card) / (n as f64 - 1.0);
-            let gi_star_z = if gi_var > 0.0 {
-                (star_sum - mean * star_card) / (s * gi_var.sqrt())
-            } else {
-                0.0
-            };
-
             let (moran_p, gi_p) = if permutations == 0 {
                 (f64::NAN, f64::NAN)
             } else if card >= n - 1 {
@@ -407,6 +430,18 @@ mod tests {
         let s = local_statistics(&y, &w, 99, 7).unwrap();
         assert!(s[3].moran_p.is_nan());
         assert_eq!(s[3].quadrant, Quadrant::Undefined);
+        // Issue 15: an island's Gi* set is itself, so z = (y - mean)/S, not 0. esda 2.9.0
+        // (`G_Local(y, W, transform="B", star=True)`) on pairs {0,1}, {2,3} and an
+        // island 4 with values 1, 2, 3, 4, 9 gives 1.86669121 for the island.
+        let islands = vec![vec![1], vec![0], vec![3], vec![2], vec![]];
+        let g = local_statistics(&[1.0, 2.0, 3.0, 4.0, 9.0], &islands, 0, 1).unwrap();
+        assert!(
+            (g[4].gi_star_z - 1.866_691_212_406_119).abs() < 1e-12,
+            "{:?}",
+            g[4]
+        );
+        assert!((g[0].gi_star_z + 1.348_283_88).abs() < 1e-8, "{:?}", g[0]);
+        assert!(g[4].gi_p.is_nan());
         assert!(s[0].moran_p > 0.0 && s[0].moran_p <= 1.0);
         let bad = vec![vec![1], vec![0], vec![9], vec![]];
         assert!(matches!(
@@ -421,6 +456,28 @@ mod tests {
         let own = vec![vec![0], vec![0], vec![], vec![]];
         assert!(local_statistics(&y, &own, 9, 7).is_err());
         assert!(local_statistics(&[1.0, 1.0, 1.0], &[vec![1], vec![0], vec![]], 9, 7).is_err());
+    }
+
+    /// The two p-values are two tests: with one neighbour, redrawing that neighbour ties
+    /// the observed sum; ties count for Gi* (upper tail) but not for Moran's I of an area
+    /// below the mean (whose upper tail is the lower tail of the sum), so they differ.
+    #[test]
+    fn moran_and_gi_p_values_differ_by_the_draws_that_tie() {
+        // A chain: area 0 (low) has one neighbour, area 1.
+        let n = 40;
+        let y: Vec<f64> = (0..n).map(|k| f64::from(k as u32)).collect();
+        let w: Vec<Vec<usize>> = (0..n)
+            .map(|k| match k {
+                0 => vec![1],
+                k if k == n - 1 => vec![k - 1],
+                k => vec![k - 1, k + 1],
+            })
+            .collect();
+        let s = local_statistics(&y, &w, 9_999, 11).unwrap();
+        assert!(s[0].moran_p != s[0].gi_p, "{:?}", s[0]);
+        // About 1 draw in 39 ties (redrawing area 1): the gap is close to 1/39.
+        let gap = (s[0].moran_p - s[0].gi_p).abs();
+        assert!((gap - 1.0 / 39.0).abs() < 0.01, "{gap}");
     }
 
     proptest! {

@@ -24,16 +24,49 @@ pub struct RegistryArgs {
     /// TopoJSON with the areas' `start`/`end` years.
     #[arg(long, default_value = "geo/onsvisual-uk-topojson/topo.json")]
     pub topojson: PathBuf,
-    /// Layer of the TopoJSON holding the areas.
-    #[arg(long, default_value = "ltla")]
-    pub layer: String,
+    /// Layer of the TopoJSON holding the areas (`oa geo convert`: default `ltla`; `oa geo
+    /// history`: comma-separated layers, default `ltla,utla,cty` so upper-tier and county
+    /// codes are known too).
+    #[arg(long)]
+    pub layer: Option<String>,
     /// The change list (`oldcd, oldnm, newcd, newnm, type, start`).
     #[arg(long, default_value = "lookups/onsvisual-uk-topojson/changes.csv")]
     pub changes: PathBuf,
 }
 
 impl RegistryArgs {
+    /// One layer (default `ltla`), for converting between vintages.
     fn load(&self) -> anyhow::Result<Registry> {
+        self.check_files()?;
+        Registry::load(
+            &self.data_dir.join(&self.topojson),
+            self.layer.as_deref().unwrap_or("ltla"),
+            &self.data_dir.join(&self.changes),
+        )
+        .map_err(user)
+    }
+
+    /// Several layers (default districts, upper-tier authorities and counties) and the
+    /// code changes before the change list, for looking codes up.
+    fn load_tiers(&self) -> anyhow::Result<Registry> {
+        self.check_files()?;
+        let layers: Vec<&str> = self
+            .layer
+            .as_deref()
+            .unwrap_or("ltla,utla,cty")
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        Registry::load_tiers(
+            &self.data_dir.join(&self.topojson),
+            &layers,
+            &self.data_dir.join(&self.changes),
+        )
+        .map_err(user)
+    }
+
+    fn check_files(&self) -> anyhow::Result<()> {
         for (path, flag) in [(&self.topojson, "--topojson"), (&self.changes, "--changes")] {
             let full = self.data_dir.join(path);
             if !full.is_file() {
@@ -43,12 +76,7 @@ impl RegistryArgs {
                 )));
             }
         }
-        Registry::load(
-            &self.data_dir.join(&self.topojson),
-            &self.layer,
-            &self.data_dir.join(&self.changes),
-        )
-        .map_err(user)
+        Ok(())
     }
 }
 
@@ -161,21 +189,30 @@ fn run_convert(a: ConvertArgs) -> anyhow::Result<()> {
 }
 
 fn run_history(a: HistoryArgs) -> anyhow::Result<()> {
-    let registry = a.registry.load()?;
+    let registry = a.registry.load_tiers()?;
     // GSS codes are upper case; `e07000191` typed by hand means the same area.
     let code = a.code.trim().to_ascii_uppercase();
-    let area = registry.area(&code).ok_or_else(|| {
-        user(format!(
-            "{}: not an area code of {} (layer {})",
+    let Some(line) = registry.describe(&code) else {
+        return Err(user(format!(
+            "{}: not an area code of {} (layers {}){}",
             a.code,
             a.registry.topojson.display(),
-            a.registry.layer
-        ))
-    })?;
-    println!("{} {} ({})", area.code, area.name, area.describe());
+            a.registry.layer.as_deref().unwrap_or("ltla,utla,cty"),
+            oa_model::gss::entity_of(&code)
+                .map(|kind| format!("; it is shaped like {kind} code"))
+                .unwrap_or_default()
+        )));
+    };
+    println!("{line}");
     for (year, next) in registry.successor_chain(&code) {
         let name = registry.area(&next).map(|s| s.name.as_str()).unwrap_or("");
         println!("  {year}: {next} {name}");
+    }
+    if let Some((year, same)) = registry.ended(&code) {
+        match same {
+            Some(s) => println!("  {year}: ended; {} {} begins that year", s.code, s.name),
+            None => println!("  {year}: ended"),
+        }
     }
     Ok(())
 }

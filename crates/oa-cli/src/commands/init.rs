@@ -143,8 +143,9 @@ weight = 1.0
 [method]
 outliers = "none"                   # or "jrc" (winsorise, then log if still skewed)
 normalisation = { method = "zscore" }   # min_max, rank, percentile_rank, borda, goalposts, ...
-weights = "given"                   # given (used as written: arithmetic = sum of w x), equal or pca
-aggregation = { method = "arithmetic" } # weighted_sum, geometric, harmonic, generalised_mean, median, copeland
+weights = "given"                   # given (as written), equal or pca
+aggregation = { method = "arithmetic" } # the weighted mean Σwx/Σw; or weighted_sum (Σwx, weights as written),
+                                        # geometric, harmonic, generalised_mean, median, copeland
 
 [method.missing]
 min_coverage = 0.0                  # drop areas with a smaller share of indicators present
@@ -231,6 +232,23 @@ mod tests {
                 .unwrap_or_else(|e| panic!("preset {}: {e}", p.name));
             assert!(!study.indicators.is_empty(), "{}", p.name);
         }
+    }
+
+    /// Issue 15, bug 8: arithmetic aggregation is the weighted mean Σwx/Σw (METHODS.md
+    /// 1.6); the preset called it the sum of w x.
+    #[test]
+    fn presets_describe_arithmetic_aggregation_as_the_weighted_mean() {
+        for p in PRESETS {
+            assert!(!p.text.contains("sum of w x"), "preset {}", p.name);
+            if let Some(line) = p.text.lines().find(|l| l.contains("\"arithmetic\" } #")) {
+                assert!(line.contains("Σwx/Σw"), "preset {}: {line}", p.name);
+            }
+        }
+        let minimal = PRESETS
+            .iter()
+            .find(|p| p.name == "minimal")
+            .expect("minimal preset");
+        assert!(minimal.text.contains("the weighted mean Σwx/Σw"));
     }
 
     #[test]

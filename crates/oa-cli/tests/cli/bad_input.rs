@@ -313,7 +313,7 @@ fn run_summary_and_error_messages_read_well() {
         dir.join("out2").as_os_str(),
     ]);
     insta::assert_snapshot!(r.stderr.replace(&tmp_text, "[TMP]"), @r"
-    error: [TMP]/data.csv: area code `E06000002` appears twice, at line 3 and line 7; remove one of the rows
+    error: [TMP]/data.csv: area code `E06000002` appears twice, at line 3 and line 7; remove one of the rows, or keep one per area with `filters` in the layout of source `d`
     ");
 }
 

@@ -225,3 +225,38 @@ fn a_merger_with_a_missing_part_is_an_error() {
         .to_string();
     assert!(err.contains("E07000190 is missing"), "{err}");
 }
+
+fn tiers() -> Registry {
+    Registry::load_tiers(
+        &shared_data("geo/onsvisual-uk-topojson/topo.json"),
+        &["ltla", "utla", "cty"],
+        &shared_data("lookups/onsvisual-uk-topojson/changes.csv"),
+    )
+    .expect("registry loads")
+}
+
+/// Issue 15, item 13: codes of another tier or an older vintage are recognised.
+#[test]
+fn upper_tier_county_and_older_codes_are_recognised() {
+    let r = tiers();
+    // A county, ended in 2020 when its area became a unitary authority of the same name.
+    assert_eq!(r.tiers("E10000002"), ["utla", "cty"]);
+    assert_eq!(
+        r.describe("E10000002").unwrap(),
+        "E10000002 Buckinghamshire (upper-tier local authority and county, until 2019, ended 2020; E06000060 Buckinghamshire from 2020)"
+    );
+    // Gateshead's code before 2013, still in DfE files.
+    assert_eq!(
+        r.successor_chain("E08000020"),
+        vec![(2013, "E08000037".to_string())]
+    );
+    let d = r.describe("E08000020").unwrap();
+    assert!(
+        d.contains("until 2012") && d.contains("now E08000037 Gateshead (since 2013)"),
+        "{d}"
+    );
+    assert!(r.describe("E06000048").unwrap().contains("now E06000057"));
+    // A district keeps its single-layer history.
+    assert!(r.describe("E07000191").unwrap().contains("now E06000066"));
+    assert_eq!(r.describe("E99999999"), None);
+}

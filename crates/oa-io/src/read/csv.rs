@@ -19,11 +19,14 @@ pub(super) fn scan(
     wanted: Wanted<'_>,
     visit: &mut Visitor<'_>,
 ) -> Result<ScanSummary, ReadError> {
-    let file = File::open(path).map_err(|e| ReadError::io(path, &e))?;
-    let delimiter = match path.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("tsv") => b'\t',
-        _ => b',',
+    let delimiter = match source.delimiter_byte() {
+        Some(d) => d,
+        None => match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("tsv") => b'\t',
+            _ => detect_delimiter(path)?,
+        },
     };
+    let file = File::open(path).map_err(|e| ReadError::io(path, &e))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -47,8 +50,16 @@ pub(super) fn scan(
     let mut first_record: Option<Vec<String>> = None;
     let mut record_number = 0usize;
     let (headers, header_line) = loop {
-        if !reader.read_byte_record(&mut record).map_err(malformed)? {
-            return Err(header_not_found(path, source, record_number, first_record));
+        let more = reader.read_byte_record(&mut record).map_err(malformed)?;
+        let gave_up = source.header_row.is_none() && record_number >= HEADER_SEARCH_ROWS;
+        if !more || gave_up {
+            return Err(header_not_found(
+                path,
+                source,
+                record_number,
+                first_record,
+                delimiter,
+            ));
         }
         record_number += 1;
         let line = record.position().map_or(record_number as u64, |p| p.line());
@@ -63,11 +74,9 @@ pub(super) fn scan(
         if first_record.is_none() {
             first_record = Some(cells().map(|c| clean_header(&c)).collect());
         }
-        if source.header_row.is_none() && record_number >= HEADER_SEARCH_ROWS {
-            return Err(header_not_found(path, source, record_number, first_record));
-        }
     };
-    let ctx = resolve(path, None, headers, Location::Line(header_line), 0, wanted)?;
+    let mut ctx = resolve(path, None, headers, Location::Line(header_line), 0, wanted)?;
+    ctx.delimiter = Some(delimiter);
 
     let mut rows = 0usize;
     let needed = ctx.indices.iter().max().map_or(0, |m| m + 1);
@@ -105,7 +114,85 @@ pub(super) fn scan(
         ctx,
         rows,
         digest: Some(digest),
+        delimiter: Some(delimiter),
     })
+}
+
+/// Separators a CSV file may use, in order of preference on ties.
+const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// How many times `d` separates fields in `line`, outside double quotes.
+fn count_outside_quotes(line: &[u8], d: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == d && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The field separator of CSV text: among `,` `;` tab `|`, the one that splits the most
+/// of the first 30 non-blank lines into the same number of fields (at least two), the
+/// comma on ties or when none does.
+pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(30)
+        .collect();
+    if lines.is_empty() {
+        return b',';
+    }
+    let mut best = (b',', 0usize, 0usize);
+    for d in CANDIDATES {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
+        // The most common non-zero count and how many lines have it.
+        let mut modal = (0usize, 0usize);
+        for &c in counts.iter().filter(|&&c| c > 0) {
+            let k = counts.iter().filter(|&&x| x == c).count();
+            if (k, c) > (modal.1, modal.0) {
+                modal = (c, k);
+            }
+        }
+        let (fields, agreeing) = modal;
+        if fields > 0 && agreeing * 10 >= lines.len() * 8 && (agreeing, fields) > (best.1, best.2) {
+            best = (d, agreeing, fields);
+        }
+    }
+    best.0
+}
+
+/// Reads the start of the file (64 KiB) to detect its separator.
+fn detect_delimiter(path: &Path) -> Result<u8, ReadError> {
+    let mut file = File::open(path).map_err(|e| ReadError::io(path, &e))?;
+    let mut head = Vec::with_capacity(1 << 16);
+    (&mut file)
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .map_err(|e| ReadError::io(path, &e))?;
+    // A partial last line could mislead the count.
+    if head.len() == 1 << 16
+        && let Some(end) = head.iter().rposition(|&b| b == b'\n')
+    {
+        head.truncate(end);
+    }
+    Ok(sniff_delimiter(&head))
+}
+
+/// How a separator is written in a study.
+fn delimiter_name(d: u8) -> &'static str {
+    match d {
+        b',' => "\",\"",
+        b';' => "\";\"",
+        b'\t' => "\"\\t\"",
+        b'|' => "\"|\"",
+        _ => "?",
+    }
 }
 
 fn header_not_found(
@@ -113,6 +200,7 @@ fn header_not_found(
     source: &Source,
     searched: usize,
     first_record: Option<Vec<String>>,
+    delimiter: u8,
 ) -> ReadError {
     if searched == 0 {
         return ReadError::EmptyTable {
@@ -120,11 +208,27 @@ fn header_not_found(
             detail: "; the file is empty".into(),
         };
     }
-    let hint = first_record
+    let mut hint = first_record
         .as_deref()
         .and_then(|h| closest(&source.code_column, h.iter().map(String::as_str)))
         .map(|h| format!(" (did you mean `{h}`?)"))
         .unwrap_or_default();
+    // A whole line read as one field that holds another separator: the file is split
+    // by that one.
+    if let Some(first) = first_record.as_deref()
+        && first.len() == 1
+        && let Some(&other) = CANDIDATES
+            .iter()
+            .find(|&&d| d != delimiter && first[0].as_bytes().contains(&d))
+    {
+        hint.push_str(&format!(
+            "; the fields were split on {} but the first line holds {}: set `delimiter = {}` in source `{}`",
+            delimiter_name(delimiter),
+            delimiter_name(other),
+            delimiter_name(other),
+            source.id
+        ));
+    }
     ReadError::HeaderNotFound {
         path: path.display().to_string(),
         column: source.code_column.clone(),
@@ -269,6 +373,55 @@ mod tests {
             let mut r = CrlfAsLf::new(Trickle { bytes: text, chunk });
             r.read_to_end(&mut out).unwrap();
             assert_eq!(out, b"a,b\n1,\"x\ry\"\n\r\n2,3\r", "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn delimiters_are_detected_from_the_first_lines() {
+        assert_eq!(
+            sniff_delimiter(b"State;Year;Packs\nAlabama;1970;89.8\n"),
+            b';'
+        );
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3\n4,5,6\n"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\n1\t2\r\n"), b'\t');
+        // Commas inside quotes do not count; decimal commas in a semicolon file neither
+        // agree line by line.
+        assert_eq!(
+            sniff_delimiter(b"name;value\n\"a, b\";1,5\nc;22,25\nd;3\n"),
+            b';'
+        );
+        assert_eq!(sniff_delimiter(b"code|x\nE1|1\n"), b'|');
+        assert_eq!(sniff_delimiter(b"one column\nvalue\n"), b',');
+        assert_eq!(sniff_delimiter(b""), b',');
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// A table of 2 to 8 columns and 1 to 20 rows of plain cells, written with any
+        /// of the separators, is detected as written.
+        #[test]
+        fn written_separators_are_detected(
+            d in proptest::sample::select(CANDIDATES.to_vec()),
+            columns in 2usize..8,
+            cells in proptest::collection::vec("[A-Za-z0-9 ._-]{1,8}", 2..160),
+        ) {
+            let rows = (cells.len() / columns).max(1);
+            let mut text = Vec::new();
+            for r in 0..rows.min(20) {
+                let row: Vec<&str> = (0..columns)
+                    .map(|c| cells.get(r * columns + c).map_or("x", String::as_str))
+                    .collect();
+                text.extend_from_slice(row.join(&char::from(d).to_string()).as_bytes());
+                text.push(b'\n');
+            }
+            proptest::prop_assert_eq!(sniff_delimiter(&text), d);
+        }
+
+        /// Any bytes: a separator is chosen, never a panic.
+        #[test]
+        fn sniffing_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            proptest::prop_assert!(CANDIDATES.contains(&sniff_delimiter(&bytes)));
         }
     }
 

@@ -91,6 +91,8 @@ pub(crate) struct ScanCtx {
     pub column_offset: usize,
     /// Where the header is (for messages).
     pub header_at: Location,
+    /// The field separator of a CSV file.
+    pub delimiter: Option<u8>,
     kind: RowKind,
 }
 
@@ -133,6 +135,8 @@ pub(crate) struct ScanSummary {
     pub rows: usize,
     /// The file's digest, when the format computed it while reading.
     pub digest: Option<FileDigest>,
+    /// The field separator of a CSV file (declared or detected).
+    pub delimiter: Option<u8>,
 }
 
 /// The format of a source: declared, or from the file extension.
@@ -228,7 +232,48 @@ pub(crate) fn row_names_column<'a>(
     cells.any(|c| trim_cell(&c) == exact || normalise_loose(&c) == loose)
 }
 
+/// Positions of every header equal to `name` (trimmed), else every header equal to it
+/// ignoring case and spaces.
+pub(crate) fn matching_columns(headers: &[String], name: &str) -> Vec<usize> {
+    let wanted = trim_cell(name);
+    let exact: Vec<usize> = (0..headers.len())
+        .filter(|&i| headers[i] == wanted)
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let loose = normalise_loose(name);
+    (0..headers.len())
+        .filter(|&i| normalise_loose(&headers[i]) == loose)
+        .collect()
+}
+
+/// `column 3 (C)`: a header position for messages, with its spreadsheet letters.
+pub(crate) fn column_label(index: usize) -> String {
+    format!(
+        "column {} ({})",
+        index + 1,
+        crate::error::column_letters(index)
+    )
+}
+
+/// The duplicate-header error for `name` found at `positions` (two or more).
+pub(crate) fn duplicate_header(
+    path: &str,
+    headers: &[String],
+    positions: &[usize],
+    offset: usize,
+) -> ReadError {
+    ReadError::DuplicateHeader {
+        path: path.to_string(),
+        name: headers[positions[0]].clone(),
+        column_a: column_label(positions[0] + offset),
+        column_b: column_label(positions[1] + offset),
+    }
+}
+
 /// Builds the scan context once the header is known, resolving wanted columns by name.
+/// A wanted name that two header cells carry is an error naming both.
 pub(crate) fn resolve(
     path: &Path,
     sheet: Option<String>,
@@ -243,7 +288,16 @@ pub(crate) fn resolve(
             let mut names = Vec::with_capacity(cols.len());
             let mut indices = Vec::with_capacity(cols.len());
             for c in cols {
-                let Some(i) = find_column(&headers, c) else {
+                let hits = matching_columns(&headers, c);
+                if hits.len() > 1 {
+                    return Err(duplicate_header(
+                        &path.display().to_string(),
+                        &headers,
+                        &hits,
+                        column_offset,
+                    ));
+                }
+                let Some(i) = hits.first().copied() else {
                     let hint = closest(c, headers.iter().map(String::as_str))
                         .map(|h| format!("; did you mean `{h}`?"))
                         .unwrap_or_else(|| {
@@ -275,6 +329,7 @@ pub(crate) fn resolve(
         indices,
         column_offset,
         header_at,
+        delimiter: None,
         kind,
     })
 }

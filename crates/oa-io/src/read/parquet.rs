@@ -50,6 +50,7 @@ pub(super) fn scan(
         ctx,
         rows,
         digest: None,
+        delimiter: None,
     })
 }
 

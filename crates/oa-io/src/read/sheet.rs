@@ -106,11 +106,31 @@ pub(super) fn scan(
                 let hint = closest(&source.code_column, candidates.iter().map(String::as_str))
                     .map(|h| format!(" (did you mean `{h}`?)"))
                     .unwrap_or_default();
+                let mut where_ = format!(" of sheet `{sheet}`");
+                if source.sheet.is_none() && names.len() > 1 {
+                    // The first sheet is often a cover or contents page: say where the
+                    // table is, or at least which sheets there are.
+                    let holder = names.iter().skip(1).find(|other| {
+                        workbook_has_header(&mut workbook, other, &source.code_column)
+                    });
+                    where_ += &match holder {
+                        Some(other) => format!(
+                            " (the first sheet); sheet `{other}` has one: set `sheet = \"{other}\"` in source `{}` (the sheets are {})",
+                            source.id,
+                            list_names(&names, 20)
+                        ),
+                        None => format!(
+                            " (the first sheet); name the sheet with `sheet` in source `{}`: the sheets are {}",
+                            source.id,
+                            list_names(&names, 20)
+                        ),
+                    };
+                }
                 ReadError::HeaderNotFound {
                     path: path.display().to_string(),
                     column: source.code_column.clone(),
                     searched: range.height().min(HEADER_SEARCH_ROWS),
-                    where_: format!(" of sheet `{sheet}`"),
+                    where_,
                     hint,
                 }
             })?,
@@ -145,6 +165,21 @@ pub(super) fn scan(
         ctx,
         rows,
         digest: None,
+        delimiter: None,
+    })
+}
+
+/// Whether one of the first rows of sheet `name` names the column `code`.
+fn workbook_has_header(
+    workbook: &mut Sheets<std::io::BufReader<std::fs::File>>,
+    name: &str,
+    code: &str,
+) -> bool {
+    workbook.worksheet_range(name).is_ok_and(|range| {
+        range
+            .rows()
+            .take(HEADER_SEARCH_ROWS)
+            .any(|r| row_names_column(r.iter().map(data_text), code))
     })
 }
 

@@ -14,7 +14,7 @@ schema = 1
 id = "t"
 title = "t"
 [geography]
-area_type = "lad"
+area_type = "district"
 vintage = 2016
 {geography}
 [[sources]]
@@ -161,7 +161,7 @@ fn errors_name_file_place_and_fix() {
     assert_eq!(
         e,
         format!(
-            "{path}: area code `E1` appears twice, at line 2 and line 4; remove one of the rows"
+            "{path}: area code `E1` appears twice, at line 2 and line 4; remove one of the rows, or keep one per area with `filters` in the layout of source `data`"
         )
     );
 
@@ -278,7 +278,7 @@ schema = 1
 id = "t"
 title = "t"
 [geography]
-area_type = "lad"
+area_type = "district"
 vintage = 2016
 [[sources]]
 id = "two"
@@ -469,7 +469,7 @@ schema = 1
 id = "t"
 title = "t"
 [geography]
-area_type = "lad"
+area_type = "district"
 vintage = 2016
 [[sources]]
 id = "data"
@@ -527,8 +527,10 @@ fn read_table_gives_every_column_and_tidy_filters() {
             measure_column: Some("measure".into()),
             value_column: "value".into(),
             filters: [("level".to_string(), "LA".to_string())].into(),
+            period: None,
         },
         missing_markers: Vec::new(),
+        ..Default::default()
     };
     let t = read_table(&path, &source).unwrap();
     assert_eq!(

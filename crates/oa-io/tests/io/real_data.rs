@@ -17,8 +17,9 @@ fn source(path: &str, code: &str) -> Source {
         header_row: None,
         code_column: code.into(),
         name_column: None,
-        layout: Layout::Wide,
+        layout: Layout::default(),
         missing_markers: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -127,8 +128,10 @@ fn fsm_source(filters: &[(&str, &str)]) -> Source {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            period: None,
         },
         missing_markers: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -226,8 +229,10 @@ fn smc_tidy_file_with_na_markers() {
             measure_column: Some("SEB".into()),
             value_column: "Value".into(),
             filters: [("Time_period".to_string(), "202122".to_string())].into(),
+            period: None,
         },
         missing_markers: Vec::new(),
+        ..Default::default()
     };
     let path = shared_data_dir().join(&src.path);
     let data = oa_io::source::read_source(

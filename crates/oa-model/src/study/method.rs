@@ -81,7 +81,8 @@ pub enum Imputation {
     None,
     Mean,
     Median,
-    /// Mean of the area's other indicators in the same group, in normalised units.
+    /// Mean of the area's sibling indicators (same group) on a min-max scale, mapped back
+    /// to the indicator's own units; imputed before outlier treatment like the others.
     GroupMean,
     GroupMedian,
 }

@@ -5,12 +5,13 @@
 //! (missing data, outliers, normalisation, weights, aggregation), how the score runs and
 //! ranks, and its bands. Optional sections add small-area roll-ups and maps
 //! ([`rollup`]), selection rules ([`selection`]), funds ([`funding`]) and Monte Carlo
-//! uncertainty ([`uncertainty`]).
+//! uncertainty ([`uncertainty`]) and the statistical audit of the index ([`audit`]).
 //!
 //! Unknown keys are errors (a typo must never be silently ignored), and
 //! [`Study::validate`] checks what serde cannot: references between sections, weights,
 //! band shares. Errors name the key path (`indicators[3].weight`) so the user can fix it.
 
+pub mod audit;
 pub mod funding;
 pub mod method;
 pub mod rollup;
@@ -64,6 +65,9 @@ pub struct Study {
     /// Monte Carlo uncertainty and sensitivity analysis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<uncertainty::Uncertainty>,
+    /// The JRC/OECD statistical audit of the index (and optimised weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<audit::Audit>,
 }
 
 /// Identity and description of a study.
@@ -102,7 +106,13 @@ pub struct Geography {
 }
 
 /// A data file, read relative to the data directory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Rows that are not areas are refused unless the source says what to do with them:
+/// `skip_codes` lists totals rows (`England`, `Total`, `E92000001`) to skip,
+/// `skip_notes = true` skips note rows under the table (`Source: ...`, `Notes: 1. ...`),
+/// and `accept_codes` accepts codes that look unlike the rest. Skipped rows are listed in
+/// the results, never dropped silently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub id: String,
@@ -128,6 +138,76 @@ pub struct Source {
     /// (`c`, `x`, `z`, `..`, `:`, `NA`, `-`, empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_markers: Vec<String>,
+    /// Field separator of a CSV file: `","`, `";"`, `"\t"` or `"|"`; detected from the
+    /// first lines when absent (`.tsv` files are tab-separated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// Decimal mark of numbers written as text: `"."` (default) or `","` (then `.` or a
+    /// space groups thousands: `1.234,5`). In a semicolon-separated file without it, a
+    /// number with a comma is refused as ambiguous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimal: Option<String>,
+    /// Rows whose code is one of these (compared ignoring case) are skipped and listed,
+    /// e.g. totals rows `["England", "E92000001"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_codes: Vec<String>,
+    /// Codes accepted as areas although they look unlike the others or unlike the area
+    /// type's codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept_codes: Vec<String>,
+    /// Skip note rows (`Source: ...`, `Notes: 1. ...`) under or inside the table and list
+    /// them; without it they are refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_notes: bool,
+}
+
+/// The separators `delimiter` may name.
+pub const DELIMITERS: &[(&str, u8)] = &[(",", b','), (";", b';'), ("\t", b'\t'), ("|", b'|')];
+
+impl Source {
+    /// The declared field separator as a byte, if any (validated by [`Study::validate`]).
+    pub fn delimiter_byte(&self) -> Option<u8> {
+        let d = self.delimiter.as_deref()?;
+        DELIMITERS
+            .iter()
+            .find(|(name, byte)| *name == d || d.as_bytes() == [*byte])
+            .map(|(_, b)| *b)
+    }
+
+    /// Whether numbers use a decimal comma (`decimal = ","`).
+    pub fn decimal_comma(&self) -> bool {
+        self.decimal.as_deref() == Some(",")
+    }
+
+    /// Checks `delimiter` and `decimal`; returns (key, message).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if let Some(d) = &self.delimiter
+            && self.delimiter_byte().is_none()
+        {
+            return Err((
+                "delimiter".into(),
+                format!(
+                    "`{d}` is not a separator this reader knows: use \",\", \";\", \"\\t\" or \"|\""
+                ),
+            ));
+        }
+        if let Some(d) = &self.decimal
+            && d != "."
+            && d != ","
+        {
+            return Err((
+                "decimal".into(),
+                format!("`{d}` is not a decimal mark: use \".\" or \",\""),
+            ));
+        }
+        if self.delimiter_byte() == Some(b',') && self.decimal_comma() {
+            return Err((
+                "decimal".into(),
+                "a comma cannot separate both fields and decimals: quote the numbers or use another delimiter".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Source {
@@ -138,13 +218,8 @@ impl Source {
         Source {
             id: id.to_string(),
             path: path.to_string(),
-            format: None,
-            sheet: None,
-            header_row: None,
             code_column: code_column.to_string(),
-            name_column: None,
-            layout: Layout::Wide,
-            missing_markers: Vec::new(),
+            ..Source::default()
         }
     }
 }
@@ -161,12 +236,21 @@ pub enum SourceFormat {
 }
 
 /// How a table is laid out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Layout {
-    /// One row per area, one column per indicator.
-    #[default]
-    Wide,
+    /// One row per area, one column per indicator; `filters` and `period` choose the rows
+    /// when the file has several per area (the DfE's statistics-service files with
+    /// measures as columns and rows by year, level and phase).
+    Wide {
+        /// Keep only rows whose column equals the value, e.g.
+        /// `{ geographic_level = "Local authority", phase = "Total" }`.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        filters: std::collections::BTreeMap<String, String>,
+        /// Keep only the rows of one period.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        period: Option<Period>,
+    },
     /// The long layout of the DfE's statistics service: one row per area and measure,
     /// e.g. `time_period, geographic_level, new_la_code, ..., value`.
     Tidy {
@@ -178,7 +262,50 @@ pub enum Layout {
         /// Keep only rows whose column equals the value, e.g. `{ geographic_level = "Local authority", phase = "Total" }`.
         #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         filters: std::collections::BTreeMap<String, String>,
+        /// Keep only the rows of one period.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        period: Option<Period>,
     },
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout::Wide {
+            filters: Default::default(),
+            period: None,
+        }
+    }
+}
+
+impl Layout {
+    /// The row filters of either layout.
+    pub fn filters(&self) -> &std::collections::BTreeMap<String, String> {
+        match self {
+            Layout::Wide { filters, .. } | Layout::Tidy { filters, .. } => filters,
+        }
+    }
+
+    /// The period selector of either layout.
+    pub fn period(&self) -> Option<&Period> {
+        match self {
+            Layout::Wide { period, .. } | Layout::Tidy { period, .. } => period.as_ref(),
+        }
+    }
+}
+
+/// Which period's rows to keep: `{ column = "time_period", select = "latest" }` keeps the
+/// latest value of the column among the rows the filters keep (compared as numbers when
+/// all are numbers, else as text); any other `select` keeps rows equal to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    pub column: String,
+    #[serde(default = "latest")]
+    pub select: String,
+}
+
+fn latest() -> String {
+    "latest".to_string()
 }
 
 /// Which way an indicator runs.
@@ -420,6 +547,12 @@ impl Study {
                     format!("source id `{}` is used twice", s.id),
                 ));
             }
+            s.validate()
+                .map_err(|(k, m)| invalid(format!("sources[{i}].{k}"), m))?;
+        }
+        if let Some(a) = &self.geography.areas {
+            a.validate()
+                .map_err(|(k, m)| invalid(format!("geography.areas.{k}"), m))?;
         }
         let mut group_ids = BTreeSet::new();
         for (i, g) in self.groups.iter().enumerate() {
@@ -552,6 +685,10 @@ impl Study {
         if let Some(u) = &self.uncertainty {
             u.validate(self)
                 .map_err(|(k, m)| invalid(format!("uncertainty.{k}"), m))?;
+        }
+        if let Some(a) = &self.audit {
+            a.validate(self)
+                .map_err(|(k, m)| invalid(format!("audit.{k}"), m))?;
         }
         Ok(())
     }
