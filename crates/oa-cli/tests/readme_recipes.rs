@@ -29,10 +29,16 @@ fn readme_commands() -> Vec<Vec<String>> {
 
 fn get(addr: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    out.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or(out)
+    out.split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or(out)
 }
 
 fn oa(cwd: &Path, args: &[String]) -> Command {
@@ -54,8 +60,11 @@ fn the_district_dashboard_recipe_shows_every_district() {
     std::fs::create_dir_all(tmp.path().join("shared")).unwrap();
     std::fs::create_dir(&cwd).unwrap();
     std::os::unix::fs::symlink(oa_testkit::repo_path("studies"), cwd.join("studies")).unwrap();
-    std::os::unix::fs::symlink(oa_testkit::shared_data_dir(), tmp.path().join("shared/data"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        oa_testkit::shared_data_dir(),
+        tmp.path().join("shared/data"),
+    )
+    .unwrap();
 
     let run = oa(&cwd, &commands[0]).output().unwrap();
     assert!(
@@ -67,7 +76,10 @@ fn the_district_dashboard_recipe_shows_every_district() {
     // The README's serve command, on a free port.
     let mut serve = commands[1].clone();
     serve.extend(["--listen".to_string(), "127.0.0.1:0".to_string()]);
-    serve.extend(["--database".to_string(), tmp.path().join("oa.db").display().to_string()]);
+    serve.extend([
+        "--database".to_string(),
+        tmp.path().join("oa.db").display().to_string(),
+    ]);
     let mut child = oa(&cwd, &serve).stdout(Stdio::piped()).spawn().unwrap();
     let mut addr = None;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
@@ -77,7 +89,9 @@ fn the_district_dashboard_recipe_shows_every_district() {
             break;
         }
     }
-    let pages = addr.as_deref().map(|a| (get(a, "/"), get(a, "/results.csv")));
+    let pages = addr
+        .as_deref()
+        .map(|a| (get(a, "/"), get(a, "/results.csv")));
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -86,7 +100,10 @@ fn the_district_dashboard_recipe_shows_every_district() {
     let (page, csv) = pages.expect("the service printed its address");
 
     assert!(!page.contains("could not be read"), "{page}");
-    assert!(page.contains("P(coldspot)"), "no cold-spot probability column");
+    assert!(
+        page.contains("P(coldspot)"),
+        "no cold-spot probability column"
+    );
     assert!(page.contains("Blackpool"), "{page}");
     // Every district with a rank, and 64 cold spots, each with a probability.
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
@@ -96,7 +113,10 @@ fn the_district_dashboard_recipe_shows_every_district() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 317);
     assert!(rows.iter().all(|r| r[rank].parse::<u32>().is_ok()));
-    assert!(rows.iter().all(|r| r[p].parse::<f64>().is_ok_and(|p| (0.0..=1.0).contains(&p))));
+    assert!(
+        rows.iter()
+            .all(|r| r[p].parse::<f64>().is_ok_and(|p| (0.0..=1.0).contains(&p)))
+    );
     assert_eq!(rows.iter().filter(|r| &r[band] == "coldspot").count(), 64);
     let blackpool = rows.iter().find(|r| &r[code] == "E06000009").unwrap();
     assert_eq!((&blackpool[rank], &blackpool[band]), ("1", "coldspot"));

@@ -442,20 +442,44 @@ impl Table {
 
 /// Appends `v` (finite) exactly as `format!("{v}")` would (the shortest digits that read
 /// back to `v`, never an exponent), but several times faster: Ryu finds the digits, and
-/// the rare values it writes with an exponent go through `Display`.
+/// the values where Ryu and `Display` may choose differently go through `Display`.
+///
+/// Both find the shortest digits that read back to `v`; they differ only when two such
+/// digit strings are equally close to `v` (Ryu then takes the even one). That happens
+/// when `v` lies exactly halfway between them, that is when `v`'s exact decimal expansion
+/// has exactly one digit (a 5) more than the shortest form: those values (and the rare
+/// ones Ryu writes with an exponent) use `Display`.
 fn push_shortest(out: &mut String, v: f64, buffer: &mut ryu::Buffer) {
-    // Ryu breaks a tie between two shortest forms to even, Display away from zero; ties
-    // only arise when the last bit is worth 1/8 or more (|v| >= 2^49), so those use Display.
-    if v.abs() >= 1e14 {
-        write!(out, "{v}").ok();
-        return;
-    }
     let s = buffer.format_finite(v);
     if s.contains('e') {
         write!(out, "{v}").ok();
-    } else {
-        out.push_str(s.strip_suffix(".0").unwrap_or(s));
+        return;
     }
+    let s = s.strip_suffix(".0").unwrap_or(s);
+    let shown = s.split_once('.').map_or(0, |(_, f)| f.len() as u32);
+    if exact_fraction_digits(v) == shown + 1 {
+        write!(out, "{v}").ok();
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// How many digits `v`'s exact decimal expansion has after the point: `v = m 2^q` with
+/// `m` odd has `-q` of them when `q < 0` (each halving adds one), none otherwise.
+fn exact_fraction_digits(v: f64) -> u32 {
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (m, e) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    };
+    if m == 0 {
+        return 0;
+    }
+    let q = e + m.trailing_zeros() as i32;
+    if q >= 0 { 0 } else { (-q) as u32 }
 }
 
 /// Appends one CSV field as the `csv` crate writes it (`\n` terminator, `"` quote): quoted,
@@ -603,6 +627,9 @@ mod tests {
             29199.0,
             -733976363028283.3,
             562949953421312.5,
+            // Halfway between two shortest forms: Display rounds the tie away from even.
+            -26921434604825.063,
+            1.0 + 2f64.powi(-17),
         ] {
             assert_eq!(shortest(v), format!("{v}"), "{v:e}");
         }

@@ -168,12 +168,16 @@ struct Units {
 fn intervals(o: &Outcome, codes: &[String]) -> RankIntervals {
     let s = &o.summary;
     let units = 0..o.units;
+    let q: Vec<[u32; 3]> = units
+        .clone()
+        .map(|i| s.quantiles(i, [0.05, 0.5, 0.95]))
+        .collect();
     RankIntervals {
         area_code: codes.to_vec(),
         nominal_rank: o.nominal_ranks.clone(),
-        median_rank: units.clone().map(|i| s.quantile(i, 0.5)).collect(),
-        p05_rank: units.clone().map(|i| s.quantile(i, 0.05)).collect(),
-        p95_rank: units.clone().map(|i| s.quantile(i, 0.95)).collect(),
+        median_rank: q.iter().map(|x| x[1]).collect(),
+        p05_rank: q.iter().map(|x| x[0]).collect(),
+        p95_rank: q.iter().map(|x| x[2]).collect(),
         bands: o
             .bands
             .iter()

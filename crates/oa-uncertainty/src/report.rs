@@ -10,12 +10,15 @@ pub fn uncertainty_svg(o: &Outcome, title: &str) -> String {
     let n = o.nominal_ranks.iter().filter(|&&r| r > 0).count();
     let marked = o.bands.iter().position(|b| b.end == o.rank_1);
     let intervals: Vec<Interval> = (0..o.units)
-        .map(|i| Interval {
-            nominal: o.nominal_ranks[i],
-            median: o.summary.quantile(i, 0.5),
-            low: o.summary.quantile(i, 0.05),
-            high: o.summary.quantile(i, 0.95),
-            p_band: marked.map(|b| o.summary.band_probability(i, b)),
+        .map(|i| {
+            let [low, median, high] = o.summary.quantiles(i, [0.05, 0.5, 0.95]);
+            Interval {
+                nominal: o.nominal_ranks[i],
+                median,
+                low,
+                high,
+                p_band: marked.map(|b| o.summary.band_probability(i, b)),
+            }
         })
         .collect();
     let threshold = marked.map(|b| (o.bands[b].size(n) as u32, o.bands[b].name.as_str()));

@@ -4,13 +4,11 @@ use super::{
     Cell, Cells, HEADER_SEARCH_ROWS, ScanSummary, Visitor, Wanted, clean_header, resolve,
     row_names_column,
 };
-use crate::digest::HashingReader;
+use crate::digest::{FileDigest, sha256_hex};
 use crate::error::{Location, ReadError, closest};
 use crate::number::trim_cell;
 use oa_model::study::Source;
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::Path;
 
 pub(super) fn scan(
@@ -19,23 +17,48 @@ pub(super) fn scan(
     wanted: Wanted<'_>,
     visit: &mut Visitor<'_>,
 ) -> Result<ScanSummary, ReadError> {
+    // The file is read once, whole: its SHA-256 is computed on another thread while this
+    // one parses it (published tables are megabytes, not gigabytes).
+    let bytes = std::fs::read(path).map_err(|e| ReadError::io(path, &e))?;
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| FileDigest {
+            path: path.display().to_string(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        });
+        let parsed = parse(path, source, wanted, visit, &bytes);
+        let digest = hashing.join().map_err(|_| ReadError::Io {
+            path: path.display().to_string(),
+            message: "hashing the file failed".into(),
+        })?;
+        parsed.map(|mut summary| {
+            summary.digest = Some(digest);
+            summary
+        })
+    })
+}
+
+fn parse(
+    path: &Path,
+    source: &Source,
+    wanted: Wanted<'_>,
+    visit: &mut Visitor<'_>,
+    bytes: &[u8],
+) -> Result<ScanSummary, ReadError> {
     let delimiter = match source.delimiter_byte() {
         Some(d) => d,
         None => match path.extension().and_then(|e| e.to_str()) {
             Some(e) if e.eq_ignore_ascii_case("tsv") => b'\t',
-            _ => detect_delimiter(path)?,
+            _ => detect_delimiter(bytes),
         },
     };
-    let file = File::open(path).map_err(|e| ReadError::io(path, &e))?;
+    let text = crlf_as_lf(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(1 << 16)
-        .from_reader(CrlfAsLf::new(HashingReader::new(BufReader::with_capacity(
-            1 << 16,
-            file,
-        ))));
+        .from_reader(&text[..]);
     let malformed = |e: csv::Error| match e.kind() {
         csv::ErrorKind::Io(io) => ReadError::io(path, io),
         _ => ReadError::Malformed {
@@ -108,12 +131,10 @@ pub(super) fn scan(
         };
         visit(&ctx, line, &cells)?;
     }
-    let label = path.display().to_string();
-    let digest = reader.into_inner().inner.finish(&label);
     Ok(ScanSummary {
         ctx,
         rows,
-        digest: Some(digest),
+        digest: None,
         delimiter: Some(delimiter),
     })
 }
@@ -168,20 +189,16 @@ pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
 }
 
 /// Reads the start of the file (64 KiB) to detect its separator.
-fn detect_delimiter(path: &Path) -> Result<u8, ReadError> {
-    let mut file = File::open(path).map_err(|e| ReadError::io(path, &e))?;
-    let mut head = Vec::with_capacity(1 << 16);
-    (&mut file)
-        .take(1 << 16)
-        .read_to_end(&mut head)
-        .map_err(|e| ReadError::io(path, &e))?;
+/// The separator of a file, from its first 64 KiB.
+fn detect_delimiter(bytes: &[u8]) -> u8 {
+    let mut head = &bytes[..bytes.len().min(1 << 16)];
     // A partial last line could mislead the count.
     if head.len() == 1 << 16
-        && let Some(end) = head.iter().rposition(|&b| b == b'\n')
+        && let Some(end) = memchr::memrchr(b'\n', head)
     {
-        head.truncate(end);
+        head = &head[..end];
     }
-    Ok(sniff_delimiter(&head))
+    sniff_delimiter(head)
 }
 
 /// How a separator is written in a study.
@@ -238,62 +255,27 @@ fn header_not_found(
     }
 }
 
-/// Reads `\r\n` as `\n`. The csv crate ends a record at the `\r` and counts the line at
-/// the `\n`, which it reads as the start of the next record, so in Windows files every
-/// row after the header was reported one line too early.
-struct CrlfAsLf<R> {
-    inner: R,
-    /// A `\r` ended the last chunk: dropped if the next byte is `\n`, else given back.
-    pending_cr: bool,
-}
-
-impl<R> CrlfAsLf<R> {
-    fn new(inner: R) -> Self {
-        CrlfAsLf {
-            inner,
-            pending_cr: false,
+/// The file with `\r\n` read as `\n` (borrowed when it has no `\r`). The csv crate ends a
+/// record at the `\r` and counts the line at the `\n`, which it reads as the start of the
+/// next record, so in Windows files every row after the header was reported one line too
+/// early. A lone `\r` is kept.
+fn crlf_as_lf(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(b'\r', bytes) else {
+        return Cow::Borrowed(bytes);
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut at = first;
+    while at < bytes.len() {
+        // bytes[at] is a `\r`: dropped when a `\n` follows.
+        if bytes.get(at + 1) != Some(&b'\n') {
+            out.push(b'\r');
         }
+        let next = memchr::memchr(b'\r', &bytes[at + 1..]).map_or(bytes.len(), |k| at + 1 + k);
+        out.extend_from_slice(&bytes[at + 1..next]);
+        at = next;
     }
-}
-
-impl<R: Read> Read for CrlfAsLf<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let start = usize::from(self.pending_cr);
-        let n = self.inner.read(&mut buf[start..])?;
-        if self.pending_cr {
-            self.pending_cr = false;
-            if n == 0 {
-                buf[0] = b'\r';
-                return Ok(1);
-            }
-            buf[0] = b'\r';
-        }
-        let end = start + n;
-        let mut out = 0;
-        for i in 0..end {
-            let b = buf[i];
-            if b == b'\r' {
-                if i + 1 == end {
-                    if n > 0 {
-                        self.pending_cr = true;
-                        continue;
-                    }
-                } else if buf[i + 1] == b'\n' {
-                    continue;
-                }
-            }
-            buf[out] = b;
-            out += 1;
-        }
-        if out == 0 && end > 0 {
-            // Only a held-back `\r`: read on so that 0 still means the end of the file.
-            return self.read(buf);
-        }
-        Ok(out)
-    }
+    Cow::Owned(out)
 }
 
 /// The wanted fields of a CSV record, decoded only when asked for.
@@ -350,29 +332,26 @@ fn windows_1252(b: u8) -> char {
 mod tests {
     use super::*;
 
-    /// Gives its bytes `chunk` at a time, so a `\r\n` can fall across two reads.
-    struct Trickle<'a> {
-        bytes: &'a [u8],
-        chunk: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.chunk.min(buf.len()).min(self.bytes.len());
-            buf[..n].copy_from_slice(&self.bytes[..n]);
-            self.bytes = &self.bytes[n..];
-            Ok(n)
-        }
-    }
-
     #[test]
-    fn crlf_reads_as_lf_across_chunk_boundaries() {
+    fn crlf_reads_as_lf_and_lone_cr_is_kept() {
         let text = b"a,b\r\n1,\"x\ry\"\r\n\r\r\n2,3\r";
-        for chunk in 1..=text.len() {
-            let mut out = Vec::new();
-            let mut r = CrlfAsLf::new(Trickle { bytes: text, chunk });
-            r.read_to_end(&mut out).unwrap();
-            assert_eq!(out, b"a,b\n1,\"x\ry\"\n\r\n2,3\r", "chunk {chunk}");
+        assert_eq!(&crlf_as_lf(text)[..], b"a,b\n1,\"x\ry\"\n\r\n2,3\r");
+        assert!(matches!(crlf_as_lf(b"a\nb\n"), Cow::Borrowed(_)));
+        assert_eq!(&crlf_as_lf(b"\r\n\r\n")[..], b"\n\n");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn crlf_as_lf_matches_a_byte_by_byte_reading(bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'\r', b'\n', b',', b'"']), 0..64)
+        ) {
+            let mut expected = Vec::new();
+            for (i, &b) in bytes.iter().enumerate() {
+                if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+                    expected.push(b);
+                }
+            }
+            proptest::prop_assert_eq!(&crlf_as_lf(&bytes)[..], &expected[..]);
         }
     }
 
