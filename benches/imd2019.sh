@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Whole-process benchmark of `oa run studies/imd2019.toml` (release) against the plain
-# pandas peer benches/imd2019_pandas.py, timed in the same hyperfine run (BENCHMARKS.md).
+# Whole-process benchmark of `oa run studies/imd2019.toml` (release) against two pandas
+# peers timed in the same hyperfine run (BENCHMARKS.md): benches/imd2019_pandas.py does the
+# same work (scores, indicators, coverage), benches/imd2019_pandas_lean.py the least (the
+# scores table only).
 #
 #   benches/imd2019.sh            # needs ../shared/data, hyperfine and python3
 set -euo pipefail
@@ -19,5 +21,7 @@ hyperfine -N --warmup 3 --runs 30 \
   -n "oa run studies/imd2019.toml" \
   "target/release/oa run studies/imd2019.toml --data-dir $data --out $out/oa --quiet" \
   -n "pandas (benches/imd2019_pandas.py)" \
-  "benches/.venv/bin/python benches/imd2019_pandas.py $data $out/pandas"
+  "benches/.venv/bin/python benches/imd2019_pandas.py $data $out/pandas" \
+  -n "lean pandas (benches/imd2019_pandas_lean.py)" \
+  "benches/.venv/bin/python benches/imd2019_pandas_lean.py $data $out/lean"
 cat "$out/imd2019.md"
