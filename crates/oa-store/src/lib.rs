@@ -460,6 +460,11 @@ impl Store for AnyStore {
     }
 }
 
+/// How an email is stored and compared: trimmed, in lower case.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// Now as RFC 3339 UTC with second precision (`2026-11-27T04:05:06Z`).
 pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();

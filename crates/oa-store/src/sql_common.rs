@@ -6,7 +6,7 @@
 use crate::schema::{ColType, Kind, Table};
 use crate::{
     Actor, AuditEntry, AuditFilter, Backend, Filter, Guard, NewToken, NewUser, Op, Page,
-    PageRequest, Record, Store, StoreError, TokenInfo, User, now_rfc3339,
+    PageRequest, Record, Store, StoreError, TokenInfo, User, normalise_email, now_rfc3339,
 };
 use oa_model::Pence;
 use serde_json::Value;
@@ -458,10 +458,6 @@ fn user_from_row(row: &DbRow) -> Result<User, StoreError> {
     })
 }
 
-/// How an email is stored and compared: trimmed, in lower case.
-pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
 
 /// The audit log described as a table, so list filters can be reused for it.
 static AUDIT_TABLE: Table = Table {
