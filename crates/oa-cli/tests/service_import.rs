@@ -169,7 +169,8 @@ fn service_import_without_selection_is_a_user_error() {
 fn service_import_verifies_the_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("oa.db");
-    let cases: [(&str, &dyn Fn(&Path), &str); 5] = [
+    type Make<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Make, &str); 5] = [
         (
             "tampered",
             &|b: &Path| {
