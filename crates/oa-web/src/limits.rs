@@ -25,7 +25,7 @@ pub struct Settings {
     /// Sustained writes per second per user, and the burst above it.
     pub writes_per_second: f64,
     pub write_burst: f64,
-    /// Failed sign-ins allowed per account and per address before back-off starts.
+    /// Failed sign-ins per account and per address after which the next attempt waits.
     pub free_failures_per_account: u32,
     pub free_failures_per_address: u32,
     /// The first lock-out; each further failure doubles it, up to `max_lockout`.
@@ -85,9 +85,9 @@ const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 /// Keys kept before old ones are dropped (a flood of distinct emails stays bounded).
 const MAX_KEYS: usize = 100_000;
 
-/// Sign-in throttling: after `free` failures of an account (or from an address), each
-/// further attempt must wait `first_lockout · 2^(failures − free − 1)`, at most
-/// `max_lockout`, whatever the password; a success clears the account (not the address).
+/// Sign-in throttling: after `free` failures of an account (or from an address), the next
+/// attempt must wait `first_lockout · 2^(failures − free)`, at most `max_lockout`,
+/// whatever the password; a success clears the account (not the address).
 #[derive(Debug, Default)]
 pub struct SignInThrottle {
     keys: Mutex<HashMap<String, Failures>>,
@@ -139,8 +139,8 @@ impl SignInThrottle {
             }
             f.count = f.count.saturating_add(1);
             f.last = now;
-            if f.count > *free {
-                let doublings = (f.count - free - 1).min(30);
+            if f.count >= *free {
+                let doublings = (f.count - free).min(30);
                 let lock = settings
                     .first_lockout
                     .saturating_mul(1u32 << doublings)
@@ -218,7 +218,7 @@ mod tests {
         let s = Settings::default();
         let t = SignInThrottle::default();
         let now = Instant::now();
-        for _ in 0..5 {
+        for _ in 0..4 {
             t.failed(&[("k", 5)], &s, now);
             assert!(t.check(&["k"], now).is_ok());
         }

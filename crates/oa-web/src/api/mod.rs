@@ -1062,6 +1062,7 @@ async fn import_bundle(
     JsonBody(body): JsonBody<IMPORT_LIMIT>,
 ) -> Result<Json<import::ImportReport>, ApiError> {
     p.require_signed_in()?;
+    domain::access::check_write(&p, Kind::Area, None)?;
     let id = resolve_id(&state, Kind::Programme, &raw).await?;
     let body = domain::as_object(body, Kind::Area)?;
     let mut errors = only_fields(
