@@ -361,6 +361,19 @@ impl AnyStore {
     }
 }
 
+impl AnyStore {
+    /// Writes a consistent copy of a SQLite database to the new file `dest` while the
+    /// service runs. PostgreSQL is backed up with its own tools (`pg_dump`).
+    pub async fn backup_to(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.backup_to(dest).await,
+            AnyStore::Postgres(_) => Err(StoreError::Invalid(
+                "a PostgreSQL database is backed up with pg_dump (see README, Running in production)".into(),
+            )),
+        }
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $s:ident => $e:expr) => {
         match $self {

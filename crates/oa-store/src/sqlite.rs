@@ -41,6 +41,7 @@ const BACKEND: crate::Backend = crate::Backend::Sqlite;
 pub struct SqliteStore {
     read: Pool<Db>,
     jobs: mpsc::Sender<Msg>,
+    options: SqliteConnectOptions,
 }
 
 /// What the writer task receives.
@@ -93,8 +94,31 @@ impl SqliteStore {
             .connect_with(options.clone().read_only(true))
             .await?;
         let (jobs, queue) = mpsc::channel(1024);
-        tokio::spawn(writer(options, write, queue));
-        Ok(SqliteStore { read, jobs })
+        tokio::spawn(writer(options.clone(), write, queue));
+        Ok(SqliteStore {
+            read,
+            jobs,
+            options,
+        })
+    }
+
+    /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`, on a connection
+    /// of its own: readers and the writer go on). `dest` must not exist yet.
+    pub async fn backup_to(&self, dest: &Path) -> Result<(), StoreError> {
+        if dest.exists() {
+            return Err(StoreError::Invalid(format!(
+                "{} already exists: back up to a new file",
+                dest.display()
+            )));
+        }
+        let mut conn = self.options.connect().await?;
+        let done = sqlx::query("VACUUM INTO $1")
+            .bind(dest.to_string_lossy().into_owned())
+            .execute(&mut conn)
+            .await;
+        let _ = conn.close().await;
+        done?;
+        Ok(())
     }
 
     /// Runs `f` on the write connection inside a group-commit transaction; its result is

@@ -72,6 +72,10 @@ pub struct Args {
     /// result and exit instead of serving (exit 2 when the database is damaged).
     #[arg(long)]
     pub check_database: bool,
+    /// Write a consistent copy of the SQLite database to FILE (a new file) and exit
+    /// instead of serving; safe while a server runs on the same database.
+    #[arg(long, value_name = "FILE", conflicts_with = "check_database")]
+    pub backup_to: Option<std::path::PathBuf>,
 }
 
 impl Args {
@@ -143,9 +147,32 @@ async fn check_database(args: &Args) -> anyhow::Result<()> {
     }
 }
 
+/// `--backup-to FILE`: an online copy of the SQLite database.
+async fn backup(args: &Args, dest: &std::path::Path) -> anyhow::Result<()> {
+    use oa_store::Store;
+    let store = oa_store::AnyStore::open(&args.database)
+        .await
+        .map_err(|e| exit::user(format!("{e} (check --database)")))?;
+    let result = store.backup_to(dest).await;
+    store.close().await;
+    result.map_err(|e| match e {
+        oa_store::StoreError::Invalid(_) => exit::user(format!("--backup-to: {e}")),
+        other => anyhow::Error::new(other),
+    })?;
+    say!(
+        "oa serve: backed up {} to {}",
+        redact(&args.database),
+        dest.display()
+    );
+    Ok(())
+}
+
 async fn serve(args: Args) -> anyhow::Result<()> {
     if args.check_database {
         return check_database(&args).await;
+    }
+    if let Some(dest) = &args.backup_to {
+        return backup(&args, dest).await;
     }
     let settings = args.settings()?;
     let shutdown = shutdown_signal();
