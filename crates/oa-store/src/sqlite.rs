@@ -41,7 +41,8 @@ const BACKEND: crate::Backend = crate::Backend::Sqlite;
 pub struct SqliteStore {
     read: Pool<Db>,
     jobs: mpsc::Sender<Msg>,
-    options: SqliteConnectOptions,
+    /// For connections of their own (backups).
+    options: std::sync::Arc<SqliteConnectOptions>,
 }
 
 /// What the writer task receives.
@@ -98,7 +99,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             read,
             jobs,
-            options,
+            options: std::sync::Arc::new(options),
         })
     }
 
