@@ -358,8 +358,7 @@ async fn f05_sign_in_is_throttled_and_does_not_reveal_accounts() {
                 "POST",
                 "/api/auth/login",
                 Who::Anonymous,
-                Some(body),
-                "application/json",
+                Some((body, "application/json")),
                 &[],
                 from.as_deref(),
             )
@@ -779,8 +778,7 @@ async fn f10_sign_in_redirects_only_to_this_site() {
                 "POST",
                 "/sign-in",
                 Who::Anonymous,
-                Some(body),
-                "application/x-www-form-urlencoded",
+                Some((body, "application/x-www-form-urlencoded")),
                 &[],
                 None,
             )

@@ -377,7 +377,8 @@ async fn authorisation_matrix_over_every_write_endpoint_and_role() {
     for (role, email) in sessions {
         let s = app.sign_in(email).await;
         n += 1;
-        let forms: Vec<(String, Vec<(&str, String)>, Kind)> = vec![
+        type FormCase = (String, Vec<(&'static str, String)>, Kind);
+        let forms: Vec<FormCase> = vec![
             (
                 format!("/areas/{}/kpis/{}/actual", f.a1, f.kpi_count),
                 vec![
@@ -431,8 +432,7 @@ async fn authorisation_matrix_over_every_write_endpoint_and_role() {
                 "POST",
                 &uri,
                 Who::Anonymous,
-                Some("body=x".into()),
-                "application/x-www-form-urlencoded",
+                Some(("body=x".into(), "application/x-www-form-urlencoded")),
                 &[],
                 None,
             )
@@ -500,8 +500,7 @@ async fn extreme_numbers_in_every_numeric_field() {
                         "POST",
                         &format!("/api/{}", t.collection),
                         Who::Token(&admin),
-                        Some(text),
-                        "application/json",
+                        Some((text, "application/json")),
                         &[],
                         None,
                     )
@@ -551,8 +550,7 @@ async fn extreme_numbers_in_every_numeric_field() {
                     "PATCH",
                     &uri,
                     Who::Token(&admin),
-                    Some(format!("{{\"{field}\": {raw}}}")),
-                    "application/json",
+                    Some((format!("{{\"{field}\": {raw}}}"), "application/json")),
                     &[],
                     None,
                 )

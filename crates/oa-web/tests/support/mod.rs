@@ -76,8 +76,7 @@ impl App {
         method: &str,
         uri: &str,
         who: Who<'_>,
-        body: Option<String>,
-        content_type: &str,
+        body: Option<(String, &str)>,
         extra: &[(&str, &str)],
         from: Option<&str>,
     ) -> Resp {
@@ -87,9 +86,10 @@ impl App {
             Who::Token(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
             Who::Cookie(c) => req = req.header(header::COOKIE, format!("oa_session={c}")),
         }
-        if body.is_some() {
-            req = req.header(header::CONTENT_TYPE, content_type);
-        }
+        let body = body.map(|(text, content_type)| {
+            req = std::mem::take(&mut req).header(header::CONTENT_TYPE, content_type);
+            text
+        });
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
@@ -110,7 +110,7 @@ impl App {
     }
 
     pub async fn get(&self, uri: &str, who: Who<'_>) -> Resp {
-        self.request("GET", uri, who, None, "", &[], None).await
+        self.request("GET", uri, who, None, &[], None).await
     }
 
     pub async fn send(&self, method: &str, uri: &str, who: Who<'_>, body: Value) -> Resp {
@@ -118,8 +118,7 @@ impl App {
             method,
             uri,
             who,
-            Some(body.to_string()),
-            "application/json",
+            Some((body.to_string(), "application/json")),
             &[],
             None,
         )
@@ -138,8 +137,7 @@ impl App {
             method,
             uri,
             who,
-            body.map(|b| b.to_string()),
-            "application/json",
+            body.map(|b| (b.to_string(), "application/json")),
             extra,
             None,
         )
@@ -160,8 +158,7 @@ impl App {
             "POST",
             uri,
             Who::Cookie(session),
-            Some(body),
-            "application/x-www-form-urlencoded",
+            Some((body, "application/x-www-form-urlencoded")),
             &[],
             None,
         )
