@@ -4,35 +4,11 @@
 //! (from another address) at once; a client that trickles its body past
 //! `--request-timeout` gets a 503.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod service_support;
 
-fn start(db: &str, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oa"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", db])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start oa serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    break rest.split_whitespace().next().unwrap().to_string();
-                }
-            }
-            _ => {
-                let _ = child.kill();
-                panic!("oa serve did not start");
-            }
-        }
-    };
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    (child, addr)
-}
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
 
 /// A GET from the normal client: the status and how long it took.
 fn timed_get(addr: &str, path: &str) -> (u16, Duration) {
@@ -73,7 +49,7 @@ fn closed(s: &TcpStream) -> bool {
 fn slow_clients_cannot_hold_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("oa.db").to_str().unwrap().to_string();
-    let (mut server, addr) = start(
+    let server = service_support::start(
         &db,
         &[
             "--header-timeout",
@@ -83,7 +59,9 @@ fn slow_clients_cannot_hold_the_server() {
             "--max-connections-per-address",
             "64",
         ],
+        None,
     );
+    let addr = server.addr.clone();
     let target: SocketAddr = addr.parse().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     // 1,000 connections from 127.0.0.2 that send half a request line and stop.
@@ -144,9 +122,5 @@ fn slow_clients_cannot_hold_the_server() {
         t.elapsed()
     );
 
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    server.stop();
 }

@@ -467,7 +467,8 @@ async fn money(
 ) -> Result<Response, ApiError> {
     let params = list_params(q)?;
     check_format(&params)?;
-    let mut areas = domain::readable_areas(&state.store, &p).await?;
+    let scope = domain::readable_scope(&state.store, &p).await?;
+    let mut areas = scope.areas;
     for (k, v) in &params.filters {
         if k != "area_id" {
             return Err(ApiError::BadRequest(format!(
@@ -482,8 +483,7 @@ async fn money(
             Some(list) => list.into_iter().filter(|x| *x == a).collect(),
         });
     }
-    let programmes = domain::readable_programmes(&state.store, &p).await?;
-    let lines = summary::money(&state.store, areas, programmes).await?;
+    let lines = summary::money(&state.store, areas, scope.programmes).await?;
     let items: Vec<Value> = lines
         .iter()
         .map(|l| serde_json::to_value(l).unwrap_or_default())

@@ -806,80 +806,64 @@ pub async fn get(store: &AnyStore, p: &Principal, kind: Kind, id: i64) -> Result
     Ok(rec)
 }
 
-/// The programmes `p` may read (None: all of them): the published ones and the reader's
-/// own area's.
+/// What a reader may see: the areas and the programmes (`None`: all of them).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub areas: Option<Vec<i64>>,
+    pub programmes: Option<Vec<i64>>,
+}
+
+/// The areas and programmes `p` may read: everything for an admin; else the published
+/// programmes and their published areas, plus the reader's own area and its programme.
+pub async fn readable_scope(store: &AnyStore, p: &Principal) -> Result<Scope, ApiError> {
+    if p.role == Role::Admin {
+        return Ok(Scope::default());
+    }
+    let published = |programme_in| Filter {
+        equals: vec![("published", Value::Bool(true))],
+        area_in: None,
+        programme_in,
+    };
+    let ids = |page: Page<Record>| -> Vec<i64> {
+        page.items.iter().filter_map(|r| int(r, "id")).collect()
+    };
+    let mut programmes = ids(store
+        .list(Kind::Programme, &published(None), PageRequest::ALL)
+        .await?);
+    let mut areas = ids(store
+        .list(
+            Kind::Area,
+            &published(Some(programmes.clone())),
+            PageRequest::ALL,
+        )
+        .await?);
+    if let Some(mine) = p.area_id() {
+        if !areas.contains(&mine) {
+            areas.push(mine);
+        }
+        if let Some(own) = own_programme(store, p).await?
+            && !programmes.contains(&own)
+        {
+            programmes.push(own);
+        }
+    }
+    Ok(Scope {
+        areas: Some(areas),
+        programmes: Some(programmes),
+    })
+}
+
+/// The programmes `p` may read (None: all of them).
 pub async fn readable_programmes(
     store: &AnyStore,
     p: &Principal,
 ) -> Result<Option<Vec<i64>>, ApiError> {
-    if p.role == Role::Admin {
-        return Ok(None);
-    }
-    let published = store
-        .list(
-            Kind::Programme,
-            &Filter {
-                equals: vec![("published", Value::Bool(true))],
-                ..Filter::default()
-            },
-            PageRequest::ALL,
-        )
-        .await?;
-    let mut ids: Vec<i64> = published
-        .items
-        .iter()
-        .filter_map(|r| int(r, "id"))
-        .collect();
-    if let Some(mine) = own_programme(store, p).await?
-        && !ids.contains(&mine)
-    {
-        ids.push(mine);
-    }
-    Ok(Some(ids))
+    Ok(readable_scope(store, p).await?.programmes)
 }
 
-/// The areas `p` may read (None: all of them): published areas of published programmes,
-/// and the reader's own area.
+/// The areas `p` may read (None: all of them).
 pub async fn readable_areas(store: &AnyStore, p: &Principal) -> Result<Option<Vec<i64>>, ApiError> {
-    if p.role == Role::Admin {
-        return Ok(None);
-    }
-    let programmes = store
-        .list(
-            Kind::Programme,
-            &Filter {
-                equals: vec![("published", Value::Bool(true))],
-                ..Filter::default()
-            },
-            PageRequest::ALL,
-        )
-        .await?
-        .items
-        .iter()
-        .filter_map(|r| int(r, "id"))
-        .collect();
-    let published = store
-        .list(
-            Kind::Area,
-            &Filter {
-                equals: vec![("published", Value::Bool(true))],
-                area_in: None,
-                programme_in: Some(programmes),
-            },
-            PageRequest::ALL,
-        )
-        .await?;
-    let mut ids: Vec<i64> = published
-        .items
-        .iter()
-        .filter_map(|a| int(a, "id"))
-        .collect();
-    if let Some(mine) = p.area_id()
-        && !ids.contains(&mine)
-    {
-        ids.push(mine);
-    }
-    Ok(Some(ids))
+    Ok(readable_scope(store, p).await?.areas)
 }
 
 /// The areas whose comments `p` may read (None: all of them).
@@ -906,10 +890,11 @@ pub async fn list(
             programme_in: None,
         }
     } else {
+        let scope = readable_scope(store, p).await?;
         Filter {
             equals,
-            area_in: readable_areas(store, p).await?,
-            programme_in: readable_programmes(store, p).await?,
+            area_in: scope.areas,
+            programme_in: scope.programmes,
         }
     };
     Ok(store.list(kind, &filter, page).await?)

@@ -66,9 +66,8 @@ async fn readable_areas(state: &AppState, v: &Viewer) -> Result<Vec<Record>, Api
 /// One programme area as a row of the national table.
 async fn area_rows(state: &AppState, v: &Viewer) -> Result<Vec<Value>, ApiError> {
     let areas = readable_areas(state, v).await?;
-    let readable = domain::readable_areas(&state.store, &v.principal).await?;
-    let programmes = domain::readable_programmes(&state.store, &v.principal).await?;
-    let money = summary::money(&state.store, readable, programmes).await?;
+    let scope = domain::readable_scope(&state.store, &v.principal).await?;
+    let money = summary::money(&state.store, scope.areas, scope.programmes).await?;
     let mut by_area: HashMap<i64, (i64, i64, i64)> = HashMap::new();
     for m in &money {
         let e = by_area.entry(m.area_id).or_default();
@@ -811,8 +810,10 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
         })
         .collect();
     // What `domain::list` does per call, with the readable areas looked up once.
-    let readable = domain::readable_areas(store, p).await?;
-    let programmes = domain::readable_programmes(store, p).await?;
+    let domain::Scope {
+        areas: readable,
+        programmes,
+    } = domain::readable_scope(store, p).await?;
     let filter = oa_store::Filter {
         equals: vec![],
         area_in: readable.clone(),

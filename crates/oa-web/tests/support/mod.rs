@@ -28,6 +28,12 @@ impl Resp {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
+    /// Asserts the status (showing the body when it differs) and passes the answer on.
+    pub fn expect_status(self, status: StatusCode) -> Resp {
+        assert_eq!(self.status, status, "{}", self.text);
+        self
+    }
+
     pub fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
