@@ -69,9 +69,10 @@ pub enum Op {
         record: Record,
         links: Vec<(&'static str, usize)>,
     },
-    /// Replace every column of record `id` with `record`'s values. With `expect`, the row
-    /// must still be exactly `expect` inside the transaction, else [`StoreError::Stale`]:
-    /// an update computed from a read is never applied over someone else's change.
+    /// Set the columns present in `record` (the others keep their values, so two updates
+    /// of different fields both stand). With `expect`, the row must still be exactly
+    /// `expect` inside the transaction, else [`StoreError::Stale`]: an update computed
+    /// from a whole read is never applied over someone else's change.
     Update {
         kind: Kind,
         id: i64,

@@ -253,20 +253,27 @@ async fn apply_op(
             let t = kind.table();
             let before = fetch_existing(conn, t, id).await?;
             check_expected(t, id, &before, expect.as_ref())?;
-            let sets: Vec<String> = t
+            // Only the columns given: two updates of different fields both stand.
+            let columns: Vec<&crate::schema::Column> = t
                 .columns
                 .iter()
-                .enumerate()
-                .map(|(i, c)| format!("{} = ${}", c.name, i + 2))
+                .filter(|c| record.contains_key(c.name))
                 .collect();
-            let sql = format!("UPDATE {} SET {} WHERE id = $1", t.name, sets.join(", "));
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
-            for c in t.columns {
-                q = bind_column(q, t, c, record.get(c.name))?;
+            if !columns.is_empty() {
+                let sets: Vec<String> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{} = ${}", c.name, i + 2))
+                    .collect();
+                let sql = format!("UPDATE {} SET {} WHERE id = $1", t.name, sets.join(", "));
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+                for c in &columns {
+                    q = bind_column(q, t, c, record.get(c.name))?;
+                }
+                q.execute(&mut *conn)
+                    .await
+                    .map_err(|e| map_write_error(t, e))?;
             }
-            q.execute(&mut *conn)
-                .await
-                .map_err(|e| map_write_error(t, e))?;
             let after = fetch_existing(conn, t, id).await?;
             write_audit(
                 conn,

@@ -187,6 +187,34 @@ async fn story<S: Store>(s: S) {
     let now = s.get(Kind::Grant, id(&grant)).await.unwrap().unwrap();
     assert_eq!(now["recipient"], "Council");
     assert_eq!(now["amount_pence"], 45_000);
+    // An update of one field leaves the others as they are now (not as some caller read
+    // them): two changes of different fields both stand.
+    for (field, value) in [
+        ("recipient", json!("Council (renamed)")),
+        ("purpose", json!("Numeracy")),
+    ] {
+        s.apply(
+            vec![Op::Update {
+                kind: Kind::Grant,
+                id: id(&grant),
+                record: rec(json!({ field: value })),
+                expect: None,
+            }],
+            vec![spend_guard()],
+            &actor,
+        )
+        .await
+        .unwrap();
+    }
+    let now = s.get(Kind::Grant, id(&grant)).await.unwrap().unwrap();
+    assert_eq!(
+        (&now["recipient"], &now["purpose"], &now["amount_pence"]),
+        (
+            &json!("Council (renamed)"),
+            &json!("Numeracy"),
+            &json!(45_000)
+        )
+    );
     let del = s
         .apply(
             vec![Op::Delete {

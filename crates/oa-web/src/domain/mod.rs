@@ -4,11 +4,12 @@
 //! guards, plan versions, who may do what, and the read models (area summary, money
 //! reconciliation). Handlers only parse requests and call these functions.
 //!
-//! Updates never lose a concurrent change: an update is computed from a read and applied
-//! only if the row is still that read inside the write transaction (else it is read
-//! again and re-applied, as a merge of the fields given). A caller that names the version
-//! it edited ([`etag`], `If-Match`, a form's hidden `version`) gets 412 instead when the
-//! record has moved on.
+//! Updates never lose a concurrent change: an update writes only the fields it was given,
+//! so two changes of different fields both stand. A caller that names the version it
+//! edited ([`etag`], `If-Match`, a form's hidden `version`) has its change applied only
+//! if the row is still that version inside the write transaction, else 412; a plan's
+//! change (which numbers a new version) is re-read and re-applied when another got there
+//! first.
 
 pub mod access;
 pub mod import;
@@ -675,13 +676,13 @@ fn precondition_failed(kind: Kind, id: i64) -> ApiError {
     ))
 }
 
-/// How many times an update without `If-Match` is re-read and re-applied when another
-/// write got there first.
+/// How many times a plan's change is re-read and re-applied when another change of the
+/// plan got there first.
 const MERGE_ATTEMPTS: usize = 8;
 
-/// Applies the given fields to record `id` (a merge: fields left out keep their values).
-/// With `if_match`, the record must still have that [`etag`] (else 412); without, a
-/// concurrent change to other fields is kept (the merge is re-applied on the new state).
+/// Applies the given fields to record `id` (fields left out keep their values, also when
+/// someone else changes them meanwhile). With `if_match`, the record must still have that
+/// [`etag`] (else 412).
 pub async fn update(
     store: &AnyStore,
     p: &Principal,
@@ -723,13 +724,21 @@ pub async fn update(
             ops.push(plan_version_op(&rec, version, "updated"));
         }
         let guards = guards_for(kind, &rec, Some(id));
+        // Only the fields given (and a plan's new version number) are written.
+        let mut set = changes.clone();
+        if kind == Kind::Plan {
+            set.insert("version".into(), rec["version"].clone());
+        }
+        // A whole-row check only where the change depends on the row as read: the
+        // client's named version, or a plan's version number.
+        let expect = (if_match.is_some() || kind == Kind::Plan).then_some(existing);
         ops.insert(
             0,
             Op::Update {
                 kind,
                 id,
-                record: rec,
-                expect: Some(existing),
+                record: set,
+                expect,
             },
         );
         match store.apply(ops, guards, &p.actor()).await {
@@ -772,13 +781,13 @@ pub async fn delete(
     {
         return Err(precondition_failed(kind, id));
     }
-    // The row must still be the one the access checks looked at.
+    // With If-Match, the row must still be the version named.
     match store
         .apply(
             vec![Op::Delete {
                 kind,
                 id,
-                expect: Some(existing),
+                expect: if_match.map(|_| existing),
             }],
             vec![],
             &p.actor(),
