@@ -45,16 +45,18 @@ fn district_codes(area: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn readable_areas(state: &AppState, v: &Viewer) -> Result<Vec<Record>, ApiError> {
-    let mut areas = domain::list(
-        &state.store,
-        &v.principal,
-        Kind::Area,
-        vec![],
-        PageRequest::ALL,
-    )
-    .await?
-    .items;
+/// The areas of `scope` (what the viewer may read), by code.
+async fn readable_areas(state: &AppState, scope: &domain::Scope) -> Result<Vec<Record>, ApiError> {
+    let filter = oa_store::Filter {
+        equals: vec![],
+        area_in: scope.areas.clone(),
+        programme_in: scope.programmes.clone(),
+    };
+    let mut areas = state
+        .store
+        .list(Kind::Area, &filter, PageRequest::ALL)
+        .await?
+        .items;
     areas.sort_by(|a, b| {
         a.get("code")
             .and_then(Value::as_str)
@@ -65,15 +67,15 @@ async fn readable_areas(state: &AppState, v: &Viewer) -> Result<Vec<Record>, Api
 
 /// One programme area as a row of the national table.
 async fn area_rows(state: &AppState, v: &Viewer) -> Result<Vec<Value>, ApiError> {
-    let areas = readable_areas(state, v).await?;
     let scope = domain::readable_scope(&state.store, &v.principal).await?;
+    let areas = readable_areas(state, &scope).await?;
     let money = summary::money(&state.store, scope.areas, scope.programmes).await?;
     let mut by_area: HashMap<i64, (i64, i64, i64)> = HashMap::new();
     for m in &money {
         let e = by_area.entry(m.area_id).or_default();
-        e.0 += m.allocated_pence;
-        e.1 += m.committed_pence;
-        e.2 += m.spent_pence;
+        e.0 = e.0.saturating_add(m.allocated_pence);
+        e.1 = e.1.saturating_add(m.committed_pence);
+        e.2 = e.2.saturating_add(m.spent_pence);
     }
     let (res, _) = results();
     Ok(areas
@@ -445,9 +447,9 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
     if let Some(lines) = s["money"]["lines"].as_array() {
         for l in lines {
             let e = by_year.entry(text(l, "period")).or_default();
-            e.0 += int(l, "allocated_pence");
-            e.1 += int(l, "committed_pence");
-            e.2 += int(l, "spent_pence");
+            e.0 = e.0.saturating_add(int(l, "allocated_pence"));
+            e.1 = e.1.saturating_add(int(l, "committed_pence"));
+            e.2 = e.2.saturating_add(int(l, "spent_pence"));
         }
     }
     s["money"]["by_year"] = by_year
@@ -800,8 +802,8 @@ pub async fn kpi_chart_svg(
 /// What the programme view shows.
 async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, ApiError> {
     let store = &state.store;
-    let p = &viewer.principal;
-    let areas = readable_areas(state, viewer).await?;
+    let scope = domain::readable_scope(store, &viewer.principal).await?;
+    let areas = readable_areas(state, &scope).await?;
     let names: HashMap<i64, String> = areas
         .iter()
         .map(|a| {
@@ -809,11 +811,11 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
             (int(&a, "id"), text(&a, "name"))
         })
         .collect();
-    // What `domain::list` does per call, with the readable areas looked up once.
+    // What `domain::list` does per call, with the readable scope looked up once.
     let domain::Scope {
         areas: readable,
         programmes,
-    } = domain::readable_scope(store, p).await?;
+    } = scope;
     let filter = oa_store::Filter {
         equals: vec![],
         area_in: readable.clone(),
@@ -830,18 +832,21 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
             let fid = int(&f, "id");
             let lines: Vec<&summary::MoneyLine> =
                 money.iter().filter(|m| m.fund_id == fid).collect();
-            let allocated: i64 = lines.iter().map(|m| m.allocated_pence).sum();
+            let allocated = lines
+                .iter()
+                .fold(0i64, |t, m| t.saturating_add(m.allocated_pence));
             let mut per_area: BTreeMap<String, i64> = BTreeMap::new();
             for m in &lines {
-                *per_area
+                let e = per_area
                     .entry(names.get(&m.area_id).cloned().unwrap_or_default())
-                    .or_default() += m.allocated_pence;
+                    .or_default();
+                *e = e.saturating_add(m.allocated_pence);
             }
             json!({
                 "id": fid, "name": text(&f, "name"), "total_pence": int(&f, "total_pence"),
                 "first_period": f["first_period"], "last_period": f["last_period"],
                 "source": f["source"], "allocated_pence": allocated,
-                "unallocated_pence": int(&f, "total_pence") - allocated,
+                "unallocated_pence": int(&f, "total_pence").saturating_sub(allocated),
                 "areas": per_area.into_iter().map(|(a, v)| json!({"area": a, "pence": v})).collect::<Vec<_>>(),
             })
         })
@@ -850,9 +855,9 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
     let mut per_area: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
     for m in &money {
         let e = per_area.entry(m.area_id).or_default();
-        e.0 += m.allocated_pence;
-        e.1 += m.committed_pence;
-        e.2 += m.spent_pence;
+        e.0 = e.0.saturating_add(m.allocated_pence);
+        e.1 = e.1.saturating_add(m.committed_pence);
+        e.2 = e.2.saturating_add(m.spent_pence);
     }
     let spend: Vec<Value> = per_area
         .iter()
