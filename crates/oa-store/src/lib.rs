@@ -190,6 +190,16 @@ pub struct TokenInfo {
     pub expires_at: Option<i64>,
 }
 
+/// Whether a programme, and each of its areas, is published: what the read rules need,
+/// in one query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub programme_id: i64,
+    pub programme_published: bool,
+    /// `None` for a programme without areas.
+    pub area: Option<(i64, bool)>,
+}
+
 /// One row of the audit log.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
@@ -250,6 +260,9 @@ pub trait Store: Send + Sync {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<AuditEntry>, StoreError>> + Send;
+
+    /// Every programme and area with its `published` flag (programmes and areas are few).
+    fn publication(&self) -> impl Future<Output = Result<Vec<Publication>, StoreError>> + Send;
 
     fn create_user(
         &self,
@@ -410,6 +423,9 @@ impl Store for AnyStore {
         page: PageRequest,
     ) -> Result<Page<AuditEntry>, StoreError> {
         delegate!(self, s => s.audit(filter, page).await)
+    }
+    async fn publication(&self) -> Result<Vec<Publication>, StoreError> {
+        delegate!(self, s => s.publication().await)
     }
     async fn create_user(&self, user: NewUser, actor: &Actor) -> Result<User, StoreError> {
         delegate!(self, s => s.create_user(user, actor).await)

@@ -6,7 +6,8 @@
 use crate::schema::{ColType, Kind, Table};
 use crate::{
     Actor, AuditEntry, AuditFilter, Backend, Filter, Guard, NewToken, NewUser, Op, Page,
-    PageRequest, Record, Store, StoreError, TokenInfo, User, normalise_email, now_rfc3339,
+    PageRequest, Publication, Record, Store, StoreError, TokenInfo, User, normalise_email,
+    now_rfc3339,
 };
 use oa_model::Pence;
 use serde_json::Value;
@@ -631,6 +632,26 @@ impl Store for This {
             .await?
             .try_get(0)?;
         Ok(Page { items, total })
+    }
+
+    async fn publication(&self) -> Result<Vec<Publication>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.published, a.id, a.published FROM programmes p \
+             LEFT JOIN areas a ON a.programme_id = p.id ORDER BY p.id, a.id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let area: Option<i64> = r.try_get(2)?;
+                let area_published: Option<bool> = r.try_get(3)?;
+                Ok(Publication {
+                    programme_id: r.try_get(0)?,
+                    programme_published: r.try_get(1)?,
+                    area: area.map(|a| (a, area_published.unwrap_or(false))),
+                })
+            })
+            .collect()
     }
 
     async fn create_user(&self, user: NewUser, actor: &Actor) -> Result<User, StoreError> {

@@ -314,6 +314,27 @@ async fn story<S: Store>(s: S) {
         .unwrap();
     assert_eq!(programmes.total, 1);
     assert_eq!(id(&programmes.items[0]), p);
+    // Publication in one read: programme 1's areas with their flags, programme 2 alone.
+    let publication = s.publication().await.unwrap();
+    let of = |programme: i64| -> Vec<Option<(i64, bool)>> {
+        publication
+            .iter()
+            .filter(|r| r.programme_id == programme)
+            .map(|r| r.area)
+            .collect()
+    };
+    assert_eq!(of(p), vec![Some((id(&a1), true)), Some((id(&a2), false))]);
+    assert_eq!(of(p2), vec![None]);
+    assert!(
+        publication
+            .iter()
+            .any(|r| r.programme_id == p && r.programme_published)
+    );
+    assert!(
+        publication
+            .iter()
+            .all(|r| r.programme_id != p2 || !r.programme_published)
+    );
 
     // Lists: pagination with totals, area scoping.
     for i in 0..5 {

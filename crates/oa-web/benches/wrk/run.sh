@@ -30,13 +30,33 @@ token=$(curl -s -X POST "$base/api/auth/login" -H 'content-type: application/jso
   python3 -c 'import sys, json; print(json.load(sys.stdin)["token"])')
 kpis=$(curl -s "$base/api/kpis?area_id=3" -H "authorization: Bearer $token" |
   python3 -c 'import sys, json; print(",".join(str(k["id"]) for k in json.load(sys.stdin)["items"]))')
-echo "== reads: GET /api/areas/OA03/summary, 64 clients, $duration"
-wrk -t2 -c64 -d"$duration" --latency -H "Authorization: Bearer $token" "$base/api/areas/OA03/summary"
-echo "== reads: GET /api/kpis?area_id=3 (uncached list), 64 clients, $duration"
-wrk -t2 -c64 -d"$duration" --latency -H "Authorization: Bearer $token" "$base/api/kpis?area_id=3"
-echo "== writes: PUT /api/kpis/{id}/actuals (KPIs $kpis), 64 clients, $duration"
-TOKEN=$token KPIS=$kpis wrk -t2 -c64 -d"$duration" --latency -s crates/oa-web/benches/wrk/kpi_actuals.lua "$base"
+# The server's CPU time (user + system, in clock ticks) from /proc: divided by the
+# requests a run served, it is the cost of one request, steadier than wall time on a
+# machine shared with other work.
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+run() { # NAME, then wrk's arguments
+  local name=$1; shift
+  echo "== $name"
+  local t0; t0=$(ticks)
+  wrk "$@" | tee "$dir/wrk.out"
+  local t1; t1=$(ticks)
+  python3 - "$dir/wrk.out" "$t0" "$t1" "$hz" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+n = int(re.search(r"(\d+) requests in", text).group(1))
+cpu = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
+print(f"server CPU: {cpu:.2f} s for {n} requests = {cpu / max(n, 1) * 1e6:.0f} us per request")
+PY
+}
+run "reads: GET /api/areas/OA03/summary, 64 clients, $duration" \
+  -t2 -c64 -d"$duration" --latency -H "Authorization: Bearer $token" "$base/api/areas/OA03/summary"
+run "reads: GET /api/kpis?area_id=3 (uncached list), 64 clients, $duration" \
+  -t2 -c64 -d"$duration" --latency -H "Authorization: Bearer $token" "$base/api/kpis?area_id=3"
+export TOKEN=$token KPIS=$kpis
+run "writes: PUT /api/kpis/{id}/actuals (KPIs $kpis), 64 clients, $duration" \
+  -t2 -c64 -d"$duration" --latency -s crates/oa-web/benches/wrk/kpi_actuals.lua "$base"
 curl -s -o /dev/null "$base/" -H "Cookie: oa_session=$token"   # draws and caches the map
-echo "== page: GET / (national view), 16 clients, 10s"
-wrk -t2 -c16 -d10s --latency -H "Cookie: oa_session=$token" "$base/"
+run "page: GET / (national view), 16 clients, 10s" \
+  -t2 -c16 -d10s --latency -H "Cookie: oa_session=$token" "$base/"
 curl -s "$base/api/health"; echo

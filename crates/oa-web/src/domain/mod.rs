@@ -824,37 +824,29 @@ pub struct Scope {
 
 /// The areas and programmes `p` may read: everything for an admin; else the published
 /// programmes and their published areas, plus the reader's own area and its programme.
+/// One query.
 pub async fn readable_scope(store: &AnyStore, p: &Principal) -> Result<Scope, ApiError> {
     if p.role == Role::Admin {
         return Ok(Scope::default());
     }
-    let published = |programme_in| Filter {
-        equals: vec![("published", Value::Bool(true))],
-        area_in: None,
-        programme_in,
-    };
-    let ids = |page: Page<Record>| -> Vec<i64> {
-        page.items.iter().filter_map(|r| int(r, "id")).collect()
-    };
-    let mut programmes = ids(store
-        .list(Kind::Programme, &published(None), PageRequest::ALL)
-        .await?);
-    let mut areas = ids(store
-        .list(
-            Kind::Area,
-            &published(Some(programmes.clone())),
-            PageRequest::ALL,
-        )
-        .await?);
-    if let Some(mine) = p.area_id() {
-        if !areas.contains(&mine) {
-            areas.push(mine);
+    let mine = p.area_id();
+    let mut programmes = Vec::new();
+    let mut areas = Vec::new();
+    for row in store.publication().await? {
+        let own = row.area.is_some_and(|(a, _)| Some(a) == mine);
+        if (row.programme_published || own) && !programmes.contains(&row.programme_id) {
+            programmes.push(row.programme_id);
         }
-        if let Some(own) = own_programme(store, p).await?
-            && !programmes.contains(&own)
+        if let Some((a, published)) = row.area
+            && ((published && row.programme_published) || own)
         {
-            programmes.push(own);
+            areas.push(a);
         }
+    }
+    if let Some(m) = mine
+        && !areas.contains(&m)
+    {
+        areas.push(m);
     }
     Ok(Scope {
         areas: Some(areas),

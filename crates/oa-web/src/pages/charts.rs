@@ -205,7 +205,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
         .chain(actuals.iter())
         .chain(national.iter())
         .map(|p| p.1);
-    let axis = Axis::for_values(nums, unit.trim() == "%");
+    let axis = Axis::for_values(nums, crate::domain::rules::is_percentage(unit));
     let (lo, step, ticks) = (axis.lo, axis.step, axis.ticks);
     let pw = w - ml - mr;
     let ph = h - mt - mb;
