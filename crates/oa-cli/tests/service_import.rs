@@ -1,9 +1,13 @@
 //! `oa serve --import BUNDLE`: a results bundle's chosen areas and allocations become a
-//! programme; a bundle without `selection.csv` is a user error (exit 2).
+//! programme. The bundle is verified against its `manifest.json` first (a tampered,
+//! unlisted or missing file, or a missing or garbage manifest, is a user error, exit 2),
+//! and the import is all or nothing: a bad line anywhere leaves the database as it was.
 
+use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 fn get(addr: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -17,32 +21,80 @@ fn get(addr: &str, path: &str) -> String {
     out.split_once("\r\n\r\n").unwrap().1.to_string()
 }
 
+const SELECTION: &str = "area_id,area_name,districts,selected,wave,announced,reason\n\
+    OA03,Blackpool,E06000009,true,1,2016-10,chosen\n\
+    OA09,Fenland and East Cambridgeshire,E07000010;E07000009,true,2,2017-01,chosen\n\
+    X1,Elsewhere,E07000001,false,,,not chosen\n";
+
+const ALLOCATIONS: &str = "fund,area_id,area_name,period,amount_pence\n\
+    year4,OA03,Blackpool,2020-21,197000000\n\
+    year4,OA09,Fenland and East Cambridgeshire,2020-21,143000000\n";
+
+/// Writes a bundle at `dir` with these files and a manifest listing them with their
+/// SHA-256 and size, as `oa run` does.
+fn bundle(dir: &Path, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut outputs = Vec::new();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+        outputs.push(serde_json::json!({
+            "path": name, "bytes": text.len(), "sha256": hex::encode(Sha256::digest(text.as_bytes())),
+        }));
+    }
+    let manifest = serde_json::json!({"oa_version": "test", "outputs": outputs});
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+}
+
+/// `oa serve --import` that fails before serving: its output.
+fn failed_import(db: &Path, bundle: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oa"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+        .arg(db)
+        .arg("--import")
+        .arg(bundle)
+        .output()
+        .unwrap()
+}
+
+/// How many records of `kind` the database at `db` holds.
+fn count(db: &Path, kind: oa_store::Kind) -> i64 {
+    use oa_store::Store;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = oa_store::AnyStore::open(db.to_str().unwrap())
+            .await
+            .unwrap();
+        let n = store
+            .list(
+                kind,
+                &oa_store::Filter::default(),
+                oa_store::PageRequest::ALL,
+            )
+            .await
+            .unwrap()
+            .total;
+        store.close().await;
+        n
+    })
+}
+
 #[test]
 fn service_imports_a_results_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("out-2016");
-    std::fs::create_dir(&bundle).unwrap();
-    std::fs::write(
-        bundle.join("selection.csv"),
-        "area_id,area_name,districts,selected,wave,announced,reason\n\
-         OA03,Blackpool,E06000009,true,1,2016-10,chosen\n\
-         OA09,Fenland and East Cambridgeshire,E07000010;E07000009,true,2,2017-01,chosen\n\
-         X1,Elsewhere,E07000001,false,,,not chosen\n",
-    )
-    .unwrap();
-    std::fs::write(
-        bundle.join("allocations.csv"),
-        "fund,area_id,area_name,period,amount_pence\n\
-         year4,OA03,Blackpool,2020-21,197000000\n\
-         year4,OA09,Fenland and East Cambridgeshire,2020-21,143000000\n",
-    )
-    .unwrap();
+    let out = dir.path().join("out-2016");
+    bundle(
+        &out,
+        &[
+            ("selection.csv", SELECTION),
+            ("allocations.csv", ALLOCATIONS),
+        ],
+    );
     let db = dir.path().join("oa.db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_oa"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database"])
         .arg(&db)
         .arg("--import")
-        .arg(&bundle)
+        .arg(&out)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -72,26 +124,26 @@ fn service_imports_a_results_bundle() {
     assert_eq!(areas.lines().count(), 1, "{areas}");
 
     // Importing again keeps what is there.
-    let out = Command::new(env!("CARGO_BIN_EXE_oa"))
+    let out2 = Command::new(env!("CARGO_BIN_EXE_oa"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database"])
         .arg(&db)
         .arg("--import")
-        .arg(&bundle)
+        .arg(&out)
         .args(["--programme", "1"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = out;
-    let first = BufReader::new(out.stdout.take().unwrap())
+    let mut out2 = out2;
+    let first = BufReader::new(out2.stdout.take().unwrap())
         .lines()
         .next()
         .unwrap()
         .unwrap();
     Command::new("kill")
-        .args(["-TERM", &out.id().to_string()])
+        .args(["-TERM", &out2.id().to_string()])
         .status()
         .unwrap();
-    assert!(out.wait().unwrap().success());
+    assert!(out2.wait().unwrap().success());
     assert!(
         first.contains("0 areas created (2 already present)"),
         "{first}"
@@ -105,14 +157,157 @@ fn service_imports_a_results_bundle() {
 #[test]
 fn service_import_without_selection_is_a_user_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_oa"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-        .arg(dir.path().join("oa.db"))
-        .arg("--import")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    bundle(dir.path(), &[("scores.csv", "area_code,score\n")]);
+    let out = failed_import(&dir.path().join("oa.db"), dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("has no selection.csv"), "{err}");
+}
+
+/// A bundle that is not what its manifest says is refused before anything is written.
+#[test]
+fn service_import_verifies_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("oa.db");
+    type Make<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Make, &str); 5] = [
+        (
+            "tampered",
+            &|b: &Path| {
+                bundle(b, &[("selection.csv", SELECTION)]);
+                let changed = SELECTION.replace(
+                    "X1,Elsewhere,E07000001,false",
+                    "X1,Elsewhere,E07000001,true",
+                );
+                std::fs::write(b.join("selection.csv"), changed).unwrap();
+            },
+            "selection.csv does not match manifest.json",
+        ),
+        (
+            "no manifest",
+            &|b: &Path| {
+                bundle(b, &[("selection.csv", SELECTION)]);
+                std::fs::remove_file(b.join("manifest.json")).unwrap();
+            },
+            "has no manifest.json",
+        ),
+        (
+            "garbage manifest",
+            &|b: &Path| {
+                bundle(b, &[("selection.csv", SELECTION)]);
+                std::fs::write(b.join("manifest.json"), "{\"outputs\": [oops").unwrap();
+            },
+            "manifest.json is not valid JSON",
+        ),
+        (
+            "unlisted allocations",
+            &|b: &Path| {
+                bundle(b, &[("selection.csv", SELECTION)]);
+                std::fs::write(b.join("allocations.csv"), ALLOCATIONS).unwrap();
+            },
+            "allocations.csv is not listed in manifest.json",
+        ),
+        (
+            "listed but missing",
+            &|b: &Path| {
+                bundle(
+                    b,
+                    &[
+                        ("selection.csv", SELECTION),
+                        ("allocations.csv", ALLOCATIONS),
+                    ],
+                );
+                std::fs::remove_file(b.join("allocations.csv")).unwrap();
+            },
+            "allocations.csv is listed in manifest.json but missing",
+        ),
+    ];
+    for (name, make, expect) in cases {
+        let b = dir.path().join(name.replace(' ', "-"));
+        make(&b);
+        let out = failed_import(&db, &b);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(expect), "{name}: {err}");
+        assert_eq!(
+            count(&db, oa_store::Kind::Programme),
+            0,
+            "{name}: nothing imported"
+        );
+    }
+}
+
+/// A bad line late in a file, or money that overflows, leaves nothing behind: no
+/// programme, no area, no fund, no allocation.
+#[test]
+fn service_import_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("oa.db");
+    let mut allocations = String::from("fund,area_id,area_name,period,amount_pence\n");
+    for year in 2017..2022 {
+        for area in ["OA03", "OA09"] {
+            allocations.push_str(&format!(
+                "core,{area},x,{year}-{:02},1000000\n",
+                (year + 1) % 100
+            ));
+        }
+    }
+    let late_unknown = format!("{allocations}core,OA99,Nowhere,2020-21,5\n");
+    let late_repeat = format!("{allocations}core,OA03,Blackpool,2017-18,7\n");
+    let overflow = "fund,area_id,area_name,period,amount_pence\n\
+        core,OA03,Blackpool,2020-21,999999999999999999\n\
+        core,OA09,Fenland,2020-21,999999999999999999\n";
+    for (name, text, expect) in [
+        (
+            "unknown area on the last line",
+            late_unknown.as_str(),
+            "line 12: area_id `OA99` is not a chosen area",
+        ),
+        (
+            "repeated line",
+            late_repeat.as_str(),
+            "line 12 repeats line 2",
+        ),
+        (
+            "amount beyond the limit",
+            overflow,
+            "line 2, column amount_pence",
+        ),
+    ] {
+        let b = dir.path().join(name.replace(' ', "-"));
+        bundle(
+            &b,
+            &[("selection.csv", SELECTION), ("allocations.csv", text)],
+        );
+        let out = failed_import(&db, &b);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(expect), "{name}: {err}");
+        for kind in [
+            oa_store::Kind::Programme,
+            oa_store::Kind::Area,
+            oa_store::Kind::Fund,
+            oa_store::Kind::Allocation,
+        ] {
+            assert_eq!(count(&db, kind), 0, "{name}: a {kind:?} was left behind");
+        }
+    }
+    // Amounts that each fit but add up past the limit for one fund.
+    let sum = format!(
+        "fund,area_id,area_name,period,amount_pence\ncore,OA03,Blackpool,2020-21,{}\ncore,OA09,Fenland,2020-21,{}\n",
+        600_000_000_000_000i64, 600_000_000_000_000i64
+    );
+    let b = dir.path().join("sum");
+    bundle(
+        &b,
+        &[("selection.csv", SELECTION), ("allocations.csv", &sum)],
+    );
+    let out = failed_import(&db, &b);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("fund `core` would total more than £10 trillion"),
+        "{err}"
+    );
+    assert_eq!(count(&db, oa_store::Kind::Area), 0);
 }

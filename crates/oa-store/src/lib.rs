@@ -13,6 +13,12 @@
 //! squeeze under a grant), and writes an audit-log row (who, when, before, after) for
 //! every change in the same transaction.
 //!
+//! A write is stored or refused, never acknowledged and lost: on SQLite one writer task
+//! owns the only write connection, opens each batch with `BEGIN IMMEDIATE` and, after any
+//! failed statement or commit (a full disk included), rolls back and checks that the
+//! connection is out of its transaction before the next batch (reconnecting if not).
+//! Failures that a later retry may cure are [`StoreError::Unavailable`].
+//!
 //! Both implementations are the same code (`sql_common.rs`, included into each backend
 //! module with its own `Db` type): the SQL uses `$N` placeholders, `RETURNING` and
 //! `CAST(... AS BIGINT)`, which both databases accept.
@@ -55,10 +61,30 @@ impl Actor {
 pub enum Op {
     /// Insert a record (its `id` is assigned by the database).
     Create { kind: Kind, record: Record },
-    /// Replace every column of record `id` with `record`'s values.
-    Update { kind: Kind, id: i64, record: Record },
-    /// Delete record `id`.
-    Delete { kind: Kind, id: i64 },
+    /// Insert a record whose columns `links` take the ids of records created earlier in
+    /// the same batch (`(column, index of the earlier op)`): an import that creates areas
+    /// and their allocations in one transaction.
+    CreateLinked {
+        kind: Kind,
+        record: Record,
+        links: Vec<(&'static str, usize)>,
+    },
+    /// Set the columns present in `record` (the others keep their values, so two updates
+    /// of different fields both stand). With `expect`, the row must still be exactly
+    /// `expect` inside the transaction, else [`StoreError::Stale`]: an update computed
+    /// from a whole read is never applied over someone else's change.
+    Update {
+        kind: Kind,
+        id: i64,
+        record: Record,
+        expect: Option<Record>,
+    },
+    /// Delete record `id` (with `expect`, only if it is still exactly that record).
+    Delete {
+        kind: Kind,
+        id: i64,
+        expect: Option<Record>,
+    },
 }
 
 /// A money rule checked inside the write transaction: the `amount_pence` of the `child`
@@ -85,6 +111,9 @@ pub struct Filter {
     /// When set, only records of these areas (and, for tables with an optional area,
     /// records with none).
     pub area_in: Option<Vec<i64>>,
+    /// When set, only records of these programmes (tables with a `programme_id`, and
+    /// programmes themselves by id).
+    pub programme_in: Option<Vec<i64>>,
 }
 
 /// 1-based page; `per_page == 0` means every row (CSV export).
@@ -118,11 +147,14 @@ pub struct User {
     pub role: String,
     pub area_id: Option<i64>,
     pub created_at: String,
+    /// A disabled user cannot sign in, and their sessions and tokens are gone.
+    pub disabled: bool,
     #[serde(skip)]
     pub password_hash: String,
 }
 
-/// A user to create (the password already hashed by the caller).
+/// A user to create (the password already hashed by the caller; the email is stored in
+/// lower case).
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub email: String,
@@ -140,8 +172,32 @@ pub struct NewToken {
     /// `session` or `api`.
     pub kind: &'static str,
     pub label: Option<String>,
-    /// Unix seconds; `None` never expires (API tokens until revoked).
+    /// Unix seconds; `None` never expires (kept for databases written before tokens
+    /// expired; the service always sets it).
     pub expires_at: Option<i64>,
+}
+
+/// A session or token as its owner and admins see it: never the secret or its hash, only
+/// a short public id (the first 16 hex digits of the hash) to revoke it by.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TokenInfo {
+    pub id: String,
+    pub user_id: i64,
+    /// `session` or `api`.
+    pub kind: String,
+    pub label: Option<String>,
+    pub created_at: String,
+    pub expires_at: Option<i64>,
+}
+
+/// Whether a programme, and each of its areas, is published: what the read rules need,
+/// in one query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub programme_id: i64,
+    pub programme_published: bool,
+    /// `None` for a programme without areas.
+    pub area: Option<(i64, bool)>,
 }
 
 /// One row of the audit log.
@@ -205,26 +261,46 @@ pub trait Store: Send + Sync {
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<AuditEntry>, StoreError>> + Send;
 
+    /// Every programme and area with its `published` flag (programmes and areas are few).
+    fn publication(&self) -> impl Future<Output = Result<Vec<Publication>, StoreError>> + Send;
+
     fn create_user(
         &self,
         user: NewUser,
         actor: &Actor,
     ) -> impl Future<Output = Result<User, StoreError>> + Send;
     fn user(&self, id: i64) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    /// The user with this email, compared without regard to case.
     fn user_by_email(
         &self,
         email: &str,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
     fn users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+    /// Sets a new password and ends every session and API token of the user (whoever
+    /// knew the old password may have signed in with it).
     fn set_password(
         &self,
         user_id: i64,
         password_hash: &str,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Disables (ending every session and token) or enables a user.
+    fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<User, StoreError>> + Send;
 
     fn create_token(&self, token: NewToken) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// The user owning an unexpired token (`now` in Unix seconds).
+    /// Opens a browser session and ends the user's earlier sessions and any expired
+    /// session or token of theirs, in one write.
+    fn start_session(
+        &self,
+        token: NewToken,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The enabled user owning an unexpired token (`now` in Unix seconds).
     fn user_by_token(
         &self,
         token_hash: &str,
@@ -232,8 +308,27 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
     fn delete_token(&self, token_hash: &str)
     -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Unexpired sessions and tokens of `user_id` (every user's when `None`).
+    fn tokens(
+        &self,
+        user_id: Option<i64>,
+        now: i64,
+    ) -> impl Future<Output = Result<Vec<TokenInfo>, StoreError>> + Send;
+    /// Revokes the session or token with public id `id` (of `user_id` only, when given).
+    /// Returns whether one was found.
+    fn revoke_token(
+        &self,
+        id: &str,
+        user_id: Option<i64>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Deletes expired sessions and tokens; returns how many.
+    fn purge_expired(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// `["ok"]` when the database is sound (SQLite's `PRAGMA integrity_check`).
+    /// A cheap check that the database answers (`SELECT 1` on a reader): the public
+    /// health check.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// `["ok"]` when the database is sound (SQLite's `PRAGMA integrity_check`, on a
+    /// reader so writes go on): an admin's deep check, seconds on a large file.
     fn integrity_check(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 
     fn backend(&self) -> Backend;
@@ -280,6 +375,19 @@ impl AnyStore {
     }
 }
 
+impl AnyStore {
+    /// Writes a consistent copy of a SQLite database to the new file `dest` while the
+    /// service runs. PostgreSQL is backed up with its own tools (`pg_dump`).
+    pub async fn backup_to(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.backup_to(dest).await,
+            AnyStore::Postgres(_) => Err(StoreError::Invalid(
+                "a PostgreSQL database is backed up with pg_dump (see README, Running in production)".into(),
+            )),
+        }
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $s:ident => $e:expr) => {
         match $self {
@@ -316,6 +424,9 @@ impl Store for AnyStore {
     ) -> Result<Page<AuditEntry>, StoreError> {
         delegate!(self, s => s.audit(filter, page).await)
     }
+    async fn publication(&self) -> Result<Vec<Publication>, StoreError> {
+        delegate!(self, s => s.publication().await)
+    }
     async fn create_user(&self, user: NewUser, actor: &Actor) -> Result<User, StoreError> {
         delegate!(self, s => s.create_user(user, actor).await)
     }
@@ -336,14 +447,37 @@ impl Store for AnyStore {
     ) -> Result<(), StoreError> {
         delegate!(self, s => s.set_password(user_id, password_hash, actor).await)
     }
+    async fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        delegate!(self, s => s.set_disabled(user_id, disabled, actor).await)
+    }
     async fn create_token(&self, token: NewToken) -> Result<(), StoreError> {
         delegate!(self, s => s.create_token(token).await)
+    }
+    async fn start_session(&self, token: NewToken, now: i64) -> Result<(), StoreError> {
+        delegate!(self, s => s.start_session(token, now).await)
     }
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError> {
         delegate!(self, s => s.user_by_token(token_hash, now).await)
     }
     async fn delete_token(&self, token_hash: &str) -> Result<(), StoreError> {
         delegate!(self, s => s.delete_token(token_hash).await)
+    }
+    async fn tokens(&self, user_id: Option<i64>, now: i64) -> Result<Vec<TokenInfo>, StoreError> {
+        delegate!(self, s => s.tokens(user_id, now).await)
+    }
+    async fn revoke_token(&self, id: &str, user_id: Option<i64>) -> Result<bool, StoreError> {
+        delegate!(self, s => s.revoke_token(id, user_id).await)
+    }
+    async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
+        delegate!(self, s => s.purge_expired(now).await)
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        delegate!(self, s => s.ping().await)
     }
     async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
         delegate!(self, s => s.integrity_check().await)
@@ -354,6 +488,11 @@ impl Store for AnyStore {
     async fn close(&self) {
         delegate!(self, s => s.close().await)
     }
+}
+
+/// How an email is stored and compared: trimmed, in lower case.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// Now as RFC 3339 UTC with second precision (`2026-11-27T04:05:06Z`).

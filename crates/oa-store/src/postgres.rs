@@ -1,8 +1,10 @@
-//! The PostgreSQL store, for a shared deployment: one pool for reads and writes; money
-//! guards lock the parent row (`FOR NO KEY UPDATE`) so concurrent writers are checked in turn.
+//! The PostgreSQL store, for a shared deployment: one pool for reads and writes, one
+//! transaction per write (PostgreSQL groups concurrent commits itself); money guards lock
+//! the parent row (`FOR NO KEY UPDATE`) so concurrent writers are checked in turn.
 
 use sqlx::Pool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,10 +15,12 @@ type This = PgStore;
 const FOR_UPDATE: &str = " FOR NO KEY UPDATE";
 const BACKEND: crate::Backend = crate::Backend::Postgres;
 
+/// A boxed future borrowing a connection inside a write transaction.
+pub type WriteFuture<'c, T> = Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
 /// The programme store in a PostgreSQL database.
 #[derive(Clone, Debug)]
 pub struct PgStore {
-    write: Pool<Db>,
     read: Pool<Db>,
 }
 
@@ -58,32 +62,33 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore {
-            write: pool.clone(),
-            read: pool,
-        })
+        Ok(PgStore { read: pool })
     }
-}
 
-impl PgStore {
-    /// One transaction per request; PostgreSQL groups concurrent commits itself.
-    async fn write_request(
-        &self,
-        ops: Vec<crate::Op>,
-        guards: Vec<crate::Guard>,
-        actor: crate::Actor,
-    ) -> Result<Vec<crate::Record>, crate::StoreError> {
-        let mut tx = self.write.begin().await?;
-        let out = run_request(&mut tx, ops, &guards, &actor).await?;
+    /// Runs `f` in a transaction of its own and commits; on any error the transaction is
+    /// rolled back (when the `Transaction` drops) and nothing is stored.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, crate::StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> WriteFuture<'c, Result<T, crate::StoreError>>
+            + Send
+            + 'static,
+    {
+        let mut tx = self.read.begin().await?;
+        let out = f(&mut tx).await?;
         tx.commit().await?;
         Ok(out)
     }
-}
 
-async fn integrity(pool: &Pool<Db>) -> Result<Vec<String>, crate::StoreError> {
-    // PostgreSQL checks its own pages; a successful query is the health check.
-    sqlx::query("SELECT 1").execute(pool).await?;
-    Ok(vec!["ok".to_string()])
+    async fn integrity(&self) -> Result<Vec<String>, crate::StoreError> {
+        // PostgreSQL checks its own pages; a successful query is the check.
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(vec!["ok".to_string()])
+    }
+
+    async fn close_pools(&self) {
+        self.read.close().await;
+    }
 }
 
 include!("sql_common.rs");

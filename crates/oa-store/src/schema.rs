@@ -203,6 +203,7 @@ static TABLES: [Table; 20] = [
         col("unit", Text), col("period_kind", Text), col("direction", Text),
         opt("baseline_period", Text), opt("baseline_value", Real), opt("target_period", Text),
         opt("target_value", Real), opt("source", Text), col("demo_values", Bool),
+        opt("min_value", Real), opt("max_value", Real),
     ]),
     table!(KpiValue, "kpi_values", "kpi-values", "KPI value", parent: Some(("kpi_id", Kind::Kpi)), [
         col("area_id", Int), col("kpi_id", Int), col("period", Text), opt("actual", Real),

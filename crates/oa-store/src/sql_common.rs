@@ -6,7 +6,8 @@
 use crate::schema::{ColType, Kind, Table};
 use crate::{
     Actor, AuditEntry, AuditFilter, Backend, Filter, Guard, NewToken, NewUser, Op, Page,
-    PageRequest, Record, Store, StoreError, User, now_rfc3339,
+    PageRequest, Publication, Record, Store, StoreError, TokenInfo, User, normalise_email,
+    now_rfc3339,
 };
 use oa_model::Pence;
 use serde_json::Value;
@@ -100,7 +101,7 @@ fn map_write_error(t: &Table, e: sqlx::Error) -> StoreError {
             return StoreError::Invalid(format!("{}: {msg}", t.singular));
         }
     }
-    StoreError::Database(e)
+    StoreError::from(e)
 }
 
 async fn fetch_in(conn: &mut DbConn, t: &Table, id: i64) -> Result<Option<Record>, StoreError> {
@@ -157,64 +158,123 @@ async fn write_audit(
     Ok(())
 }
 
+/// Fails with [`StoreError::Stale`] unless the row read inside the transaction is still
+/// the one the caller's change was computed from.
+fn check_expected(
+    t: &Table,
+    id: i64,
+    before: &Record,
+    expect: Option<&Record>,
+) -> Result<(), StoreError> {
+    match expect {
+        Some(e) if e != before => Err(StoreError::Stale {
+            what: t.singular,
+            id,
+        }),
+        _ => Ok(()),
+    }
+}
+
+async fn insert(
+    conn: &mut DbConn,
+    t: &Table,
+    record: &Record,
+    at: &str,
+    actor: &Actor,
+) -> Result<Record, StoreError> {
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
+        t.name,
+        names.join(", "),
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for c in t.columns {
+        q = bind_column(q, t, c, record.get(c.name))?;
+    }
+    let row = q
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| map_write_error(t, e))?;
+    let id: i64 = row.try_get(0)?;
+    let after = fetch_existing(conn, t, id).await?;
+    write_audit(
+        conn,
+        at,
+        actor,
+        "create",
+        t.name,
+        id,
+        area_of(t, &after),
+        None,
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
 async fn apply_op(
     conn: &mut DbConn,
     op: Op,
+    done: &[Record],
     at: &str,
     actor: &Actor,
 ) -> Result<Record, StoreError> {
     match op {
-        Op::Create { kind, record } => {
+        Op::Create { kind, record } => insert(conn, kind.table(), &record, at, actor).await,
+        Op::CreateLinked {
+            kind,
+            mut record,
+            links,
+        } => {
             let t = kind.table();
-            let names: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
-            let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
-                t.name,
-                names.join(", "),
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for c in t.columns {
-                q = bind_column(q, t, c, record.get(c.name))?;
+            for (column, index) in links {
+                let id = done
+                    .get(index)
+                    .and_then(|r| r.get("id"))
+                    .cloned()
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "{}.{column} links to write {index} of the batch, which is not an earlier create",
+                            t.singular
+                        ))
+                    })?;
+                record.insert(column.to_string(), id);
             }
-            let row = q
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| map_write_error(t, e))?;
-            let id: i64 = row.try_get(0)?;
-            let after = fetch_existing(conn, t, id).await?;
-            write_audit(
-                conn,
-                at,
-                actor,
-                "create",
-                t.name,
-                id,
-                area_of(t, &after),
-                None,
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
+            insert(conn, t, &record, at, actor).await
         }
-        Op::Update { kind, id, record } => {
+        Op::Update {
+            kind,
+            id,
+            record,
+            expect,
+        } => {
             let t = kind.table();
             let before = fetch_existing(conn, t, id).await?;
-            let sets: Vec<String> = t
+            check_expected(t, id, &before, expect.as_ref())?;
+            // Only the columns given: two updates of different fields both stand.
+            let columns: Vec<&crate::schema::Column> = t
                 .columns
                 .iter()
-                .enumerate()
-                .map(|(i, c)| format!("{} = ${}", c.name, i + 2))
+                .filter(|c| record.contains_key(c.name))
                 .collect();
-            let sql = format!("UPDATE {} SET {} WHERE id = $1", t.name, sets.join(", "));
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
-            for c in t.columns {
-                q = bind_column(q, t, c, record.get(c.name))?;
+            if !columns.is_empty() {
+                let sets: Vec<String> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{} = ${}", c.name, i + 2))
+                    .collect();
+                let sql = format!("UPDATE {} SET {} WHERE id = $1", t.name, sets.join(", "));
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+                for c in &columns {
+                    q = bind_column(q, t, c, record.get(c.name))?;
+                }
+                q.execute(&mut *conn)
+                    .await
+                    .map_err(|e| map_write_error(t, e))?;
             }
-            q.execute(&mut *conn)
-                .await
-                .map_err(|e| map_write_error(t, e))?;
             let after = fetch_existing(conn, t, id).await?;
             write_audit(
                 conn,
@@ -230,9 +290,10 @@ async fn apply_op(
             .await?;
             Ok(after)
         }
-        Op::Delete { kind, id } => {
+        Op::Delete { kind, id, expect } => {
             let t = kind.table();
             let before = fetch_existing(conn, t, id).await?;
+            check_expected(t, id, &before, expect.as_ref())?;
             let sql = format!("DELETE FROM {} WHERE id = $1", t.name);
             sqlx::query(AssertSqlSafe(sql))
                 .bind(id)
@@ -266,7 +327,8 @@ async fn run_request(
     let at = now_rfc3339();
     let mut out = Vec::with_capacity(ops.len());
     for op in ops {
-        out.push(apply_op(conn, op, &at, actor).await?);
+        let record = apply_op(conn, op, &out, &at, actor).await?;
+        out.push(record);
     }
     for g in guards {
         check_guard(conn, g).await?;
@@ -348,6 +410,19 @@ fn where_clause(t: &Table, filter: &Filter) -> (String, Vec<(ColType, Value)>) {
             parts.push(inlist);
         }
     }
+    let programme_column = if t.kind == Kind::Programme {
+        Some("id")
+    } else {
+        t.column("programme_id").map(|c| c.name)
+    };
+    if let (Some(list), Some(col)) = (&filter.programme_in, programme_column) {
+        let list: Vec<String> = list.iter().map(|p| p.to_string()).collect();
+        parts.push(if list.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("{col} IN ({})", list.join(", "))
+        });
+    }
     let clause = if parts.is_empty() {
         String::new()
     } else {
@@ -387,8 +462,10 @@ fn user_from_row(row: &DbRow) -> Result<User, StoreError> {
         area_id: row.try_get(4)?,
         password_hash: row.try_get(5)?,
         created_at: row.try_get(6)?,
+        disabled: row.try_get::<Option<String>, _>(7)?.is_some(),
     })
 }
+
 
 /// The audit log described as a table, so list filters can be reused for it.
 static AUDIT_TABLE: Table = Table {
@@ -411,7 +488,45 @@ static AUDIT_TABLE: Table = Table {
     parent: None,
 };
 
-const USER_COLUMNS: &str = "id, email, name, role, area_id, password_hash, created_at";
+const USER_COLUMNS: &str =
+    "id, email, name, role, area_id, password_hash, created_at, disabled_at";
+
+/// The public id of a token: the first 16 hex digits of its hash.
+const TOKEN_ID: &str = "substr(token_hash, 1, 16)";
+
+async fn fetch_user(conn: &mut DbConn, id: i64) -> Result<User, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what: "user", id })?;
+    user_from_row(&row)
+}
+
+async fn delete_all_tokens(conn: &mut DbConn, user_id: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+async fn insert_token(conn: &mut DbConn, token: NewToken) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, kind, label, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token.token_hash)
+    .bind(token.user_id)
+    .bind(token.kind.to_string())
+    .bind(token.label)
+    .bind(now_rfc3339())
+    .bind(token.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
 
 impl Store for This {
     async fn apply(
@@ -420,7 +535,9 @@ impl Store for This {
         guards: Vec<Guard>,
         actor: &Actor,
     ) -> Result<Vec<Record>, StoreError> {
-        self.write_request(ops, guards, actor.clone()).await
+        let actor = actor.clone();
+        self.write(move |conn| Box::pin(async move { run_request(conn, ops, &guards, &actor).await }))
+            .await
     }
 
     async fn get(&self, kind: Kind, id: i64) -> Result<Option<Record>, StoreError> {
@@ -475,6 +592,7 @@ impl Store for This {
         let mut f = Filter {
             equals: Vec::new(),
             area_in: filter.area_in.clone(),
+            programme_in: None,
         };
         if let Some(e) = &filter.entity {
             f.equals.push(("entity", Value::from(e.clone())));
@@ -516,54 +634,78 @@ impl Store for This {
         Ok(Page { items, total })
     }
 
-    async fn create_user(&self, user: NewUser, actor: &Actor) -> Result<User, StoreError> {
-        let at = now_rfc3339();
-        let mut tx = self.write.begin().await?;
-        let sql = format!(
-            "INSERT INTO users (email, name, role, area_id, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(user.email.clone())
-            .bind(user.name)
-            .bind(user.role)
-            .bind(user.area_id)
-            .bind(user.password_hash)
-            .bind(at.clone())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match e.as_database_error() {
-                Some(db) if db.is_unique_violation() => StoreError::Conflict(format!(
-                    "a user with email {} already exists: choose another email",
-                    user.email
-                )),
-                Some(db) if db.is_foreign_key_violation() => StoreError::Conflict(
-                    "the user's area does not exist: give the id of an existing area".into(),
-                ),
-                _ => StoreError::Database(e),
-            })?;
-        let created = user_from_row(&row)?;
-        let mut after = Record::new();
-        after.insert("email".into(), Value::from(created.email.clone()));
-        after.insert("role".into(), Value::from(created.role.clone()));
-        after.insert(
-            "area_id".into(),
-            created.area_id.map(Value::from).unwrap_or(Value::Null),
-        );
-        write_audit(
-            &mut tx,
-            &at,
-            actor,
-            "create",
-            "users",
-            created.id,
-            created.area_id,
-            None,
-            Some(&after),
+    async fn publication(&self) -> Result<Vec<Publication>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.published, a.id, a.published FROM programmes p \
+             LEFT JOIN areas a ON a.programme_id = p.id ORDER BY p.id, a.id",
         )
+        .fetch_all(&self.read)
         .await?;
-        tx.commit().await?;
-        Ok(created)
+        rows.iter()
+            .map(|r| {
+                let area: Option<i64> = r.try_get(2)?;
+                let area_published: Option<bool> = r.try_get(3)?;
+                Ok(Publication {
+                    programme_id: r.try_get(0)?,
+                    programme_published: r.try_get(1)?,
+                    area: area.map(|a| (a, area_published.unwrap_or(false))),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_user(&self, user: NewUser, actor: &Actor) -> Result<User, StoreError> {
+        let actor = actor.clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let at = now_rfc3339();
+                let email = normalise_email(&user.email);
+                let sql = format!(
+                    "INSERT INTO users (email, name, role, area_id, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+                );
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(email.clone())
+                    .bind(user.name)
+                    .bind(user.role)
+                    .bind(user.area_id)
+                    .bind(user.password_hash)
+                    .bind(at.clone())
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| match e.as_database_error() {
+                        Some(db) if db.is_unique_violation() => StoreError::Conflict(format!(
+                            "a user with email {email} already exists (emails are compared without regard to case): choose another email"
+                        )),
+                        Some(db) if db.is_foreign_key_violation() => StoreError::Conflict(
+                            "the user's area does not exist: give the id of an existing area".into(),
+                        ),
+                        _ => StoreError::from(e),
+                    })?;
+                let created = user_from_row(&row)?;
+                let mut after = Record::new();
+                after.insert("email".into(), Value::from(created.email.clone()));
+                after.insert("role".into(), Value::from(created.role.clone()));
+                after.insert(
+                    "area_id".into(),
+                    created.area_id.map(Value::from).unwrap_or(Value::Null),
+                );
+                write_audit(
+                    conn,
+                    &at,
+                    &actor,
+                    "create",
+                    "users",
+                    created.id,
+                    created.area_id,
+                    None,
+                    Some(&after),
+                )
+                .await?;
+                Ok(created)
+            })
+        })
+        .await
     }
 
     async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
@@ -576,9 +718,9 @@ impl Store for This {
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE lower(email) = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(email.to_string())
+            .bind(normalise_email(email))
             .fetch_optional(&self.read)
             .await?;
         row.map(|r| user_from_row(&r)).transpose()
@@ -598,61 +740,115 @@ impl Store for This {
         password_hash: &str,
         actor: &Actor,
     ) -> Result<(), StoreError> {
-        let at = now_rfc3339();
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash.to_string())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "user",
-                id: user_id,
-            });
-        }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND kind = 'session'")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        let mut after = Record::new();
-        after.insert("password".into(), Value::from("changed"));
-        write_audit(
-            &mut tx,
-            &at,
-            actor,
-            "update",
-            "users",
-            user_id,
-            None,
-            None,
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let actor = actor.clone();
+        let password_hash = password_hash.to_string();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let at = now_rfc3339();
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: "user",
+                        id: user_id,
+                    });
+                }
+                let ended = delete_all_tokens(conn, user_id).await?;
+                let mut after = Record::new();
+                after.insert("password".into(), Value::from("changed"));
+                after.insert("sessions_and_tokens_ended".into(), Value::from(ended));
+                write_audit(
+                    conn, &at, &actor, "update", "users", user_id, None, None, Some(&after),
+                )
+                .await
+            })
+        })
+        .await
+    }
+
+    async fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        let actor = actor.clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let at = now_rfc3339();
+                let before = fetch_user(conn, user_id).await?;
+                if disabled {
+                    sqlx::query(
+                        "UPDATE users SET disabled_at = COALESCE(disabled_at, $1) WHERE id = $2",
+                    )
+                    .bind(at.clone())
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                } else {
+                    sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                let ended = if disabled {
+                    delete_all_tokens(conn, user_id).await?
+                } else {
+                    0
+                };
+                let mut b = Record::new();
+                b.insert("disabled".into(), Value::from(before.disabled));
+                let mut after = Record::new();
+                after.insert("disabled".into(), Value::from(disabled));
+                after.insert("sessions_and_tokens_ended".into(), Value::from(ended));
+                write_audit(
+                    conn,
+                    &at,
+                    &actor,
+                    "update",
+                    "users",
+                    user_id,
+                    before.area_id,
+                    Some(&b),
+                    Some(&after),
+                )
+                .await?;
+                fetch_user(conn, user_id).await
+            })
+        })
+        .await
     }
 
     async fn create_token(&self, token: NewToken) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, kind, label, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(token.token_hash)
-        .bind(token.user_id)
-        .bind(token.kind.to_string())
-        .bind(token.label)
-        .bind(now_rfc3339())
-        .bind(token.expires_at)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        self.write(move |conn| Box::pin(async move { insert_token(conn, token).await }))
+            .await
+    }
+
+    async fn start_session(&self, token: NewToken, now: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "DELETE FROM sessions WHERE user_id = $1 \
+                     AND (kind = 'session' OR (expires_at IS NOT NULL AND expires_at <= $2))",
+                )
+                .bind(token.user_id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                insert_token(conn, token).await
+            })
+        })
+        .await
     }
 
     async fn user_by_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError> {
-        let sql = "SELECT u.id, u.email, u.name, u.role, u.area_id, u.password_hash, u.created_at \
+        let sql = "SELECT u.id, u.email, u.name, u.role, u.area_id, u.password_hash, u.created_at, u.disabled_at \
                    FROM sessions s JOIN users u ON u.id = s.user_id \
-                   WHERE s.token_hash = $1 AND (s.expires_at IS NULL OR s.expires_at > $2)";
+                   WHERE s.token_hash = $1 AND (s.expires_at IS NULL OR s.expires_at > $2) \
+                   AND u.disabled_at IS NULL";
         let row = sqlx::query(sql)
             .bind(token_hash.to_string())
             .bind(now)
@@ -662,15 +858,89 @@ impl Store for This {
     }
 
     async fn delete_token(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash.to_string())
-            .execute(&self.write)
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn tokens(&self, user_id: Option<i64>, now: i64) -> Result<Vec<TokenInfo>, StoreError> {
+        let sql = format!(
+            "SELECT {TOKEN_ID}, user_id, kind, label, created_at, expires_at FROM sessions \
+             WHERE (expires_at IS NULL OR expires_at > $1) AND ($2 = 0 OR user_id = $3) \
+             ORDER BY created_at, token_hash"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now)
+            .bind(i64::from(user_id.is_some()))
+            .bind(user_id.unwrap_or(0))
+            .fetch_all(&self.read)
             .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.try_get(0)?,
+                    user_id: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    label: r.try_get(3)?,
+                    created_at: r.try_get(4)?,
+                    expires_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_token(&self, id: &str, user_id: Option<i64>) -> Result<bool, StoreError> {
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        let id = id.to_ascii_lowercase();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let sql = format!(
+                    "DELETE FROM sessions WHERE {TOKEN_ID} = $1 AND ($2 = 0 OR user_id = $3)"
+                );
+                let done = sqlx::query(AssertSqlSafe(sql))
+                    .bind(id)
+                    .bind(i64::from(user_id.is_some()))
+                    .bind(user_id.unwrap_or(0))
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            })
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                Ok(sqlx::query(
+                    "DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at <= $1",
+                )
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+            })
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
     }
 
     async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
-        integrity(&self.write).await
+        self.integrity().await
     }
 
     fn backend(&self) -> Backend {
@@ -678,7 +948,6 @@ impl Store for This {
     }
 
     async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
+        self.close_pools().await;
     }
 }

@@ -1,16 +1,26 @@
 //! Identity: passwords hashed with argon2id, session cookies (for the pages) and bearer API
 //! tokens (stored as SHA-256 of the secret), and the [`Principal`] extractor every handler
 //! uses to know who is asking.
+//!
+//! Sign-in is throttled per account and per address ([`crate::limits::SignInThrottle`]);
+//! an unknown email is checked against a dummy hash so that it takes as long as a known
+//! one; hashing runs on at most `concurrent_hashes` threads at once. A new sign-in ends the
+//! user's earlier browser sessions. Writes of a signed-in user are rate-limited as the
+//! principal is resolved ([`crate::limits::WriteLimiter`]).
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::limits::{account_key, address_key, retry_seconds};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{Method, header};
 use oa_store::{Actor, Store, User};
 use rand::RngExt;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "oa_session";
@@ -118,6 +128,52 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Internal(format!("hashing a password: {e}")))
 }
 
+/// The longest password accepted, in characters: hashing is costly, and a megabyte of
+/// "password" should not buy a megabyte of hashing.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// A hash of a random password, verified against when an email is unknown so that the
+/// answer takes as long as for a known email (no account enumeration by timing).
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&new_secret()).unwrap_or_default());
+
+/// How long a request may wait for a hashing permit before it is answered 503.
+const HASH_QUEUE_WAIT: Duration = Duration::from_secs(20);
+
+/// Runs `work` (a password hash or check) on the blocking pool once a hashing permit is
+/// free: at most `concurrent_hashes` at once, each holding about 19 MiB.
+async fn with_hash_permit<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = tokio::time::timeout(HASH_QUEUE_WAIT, state.limits.hashing.acquire())
+        .await
+        .map_err(|_| ApiError::Unavailable("every password-hashing slot stayed busy".into()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let out = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("password hashing: {e}")));
+    drop(permit);
+    out
+}
+
+/// Hashes a password within the server's hashing limit.
+pub async fn hash_password_limited(state: &AppState, password: String) -> Result<String, ApiError> {
+    with_hash_permit(state, move || hash_password(&password)).await?
+}
+
+/// Checks a password within the server's hashing limit (against the dummy hash when there
+/// is no stored one).
+async fn verify_password_limited(
+    state: &AppState,
+    password: String,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+    let known = !stored.is_empty();
+    with_hash_permit(state, move || known && verify_password(&password, &stored)).await
+}
+
 /// Whether `password` matches the stored PHC string.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     match argon2::password_hash::phc::PasswordHash::new(stored) {
@@ -144,7 +200,7 @@ pub fn now_unix() -> i64 {
 }
 
 /// A signed-in session: the user, the secret (to send back as a bearer token) and the
-/// `Set-Cookie` header value that carries it for the pages.
+/// `Set-Cookie` header value that carries it for the pages (`Secure` behind HTTPS).
 pub struct Session {
     pub user: User,
     pub secret: String,
@@ -153,43 +209,97 @@ pub struct Session {
 }
 
 /// The `Set-Cookie` value that ends a session in the browser.
-pub const CLEAR_COOKIE: &str = "oa_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
+pub fn clear_cookie(state: &AppState) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if state.settings.https { "; Secure" } else { "" }
+    )
+}
+
+const WRONG_CREDENTIALS: &str =
+    "the email or password is wrong: check them, or ask a national admin to reset the password";
+
+fn throttled(wait: Duration) -> ApiError {
+    let seconds = retry_seconds(wait);
+    ApiError::TooManyRequests {
+        detail: format!(
+            "too many failed sign-ins for this account or from this address: wait {seconds} seconds and try again (each further failure doubles the wait)"
+        ),
+        retry_after: seconds,
+    }
+}
+
+/// Checks `user`'s password (for a sign-in, or to confirm a sensitive change such as
+/// minting an API token), counting failures against the account and the address. An
+/// unknown or disabled user is checked against the dummy hash and fails the same way.
+pub async fn check_password(
+    state: &AppState,
+    email: &str,
+    user: Option<&User>,
+    password: &str,
+    address: Option<IpAddr>,
+) -> Result<(), ApiError> {
+    let account = account_key(email);
+    let address = address_key(address);
+    let mut keys = vec![account.as_str()];
+    keys.extend(address.as_deref());
+    let throttle = &state.limits.sign_in;
+    throttle.check(&keys, Instant::now()).map_err(throttled)?;
+    let usable = user.filter(|u| !u.disabled);
+    let ok = password.chars().count() <= MAX_PASSWORD_CHARS
+        && verify_password_limited(
+            state,
+            password.to_string(),
+            usable.map(|u| u.password_hash.clone()),
+        )
+        .await?
+        && usable.is_some();
+    if !ok {
+        let mut failed = vec![(account.as_str(), state.settings.free_failures_per_account)];
+        if let Some(a) = address.as_deref() {
+            failed.push((a, state.settings.free_failures_per_address));
+        }
+        throttle.failed(&failed, &state.settings, Instant::now());
+        return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
+    }
+    throttle.succeeded(&account);
+    Ok(())
+}
 
 /// Checks an email and password and opens a session (for the API's login and the pages'
-/// sign-in form alike). Wrong email or password: 401 with the same message for both.
-pub async fn sign_in(state: &AppState, email: &str, password: &str) -> Result<Session, ApiError> {
-    let user = state.store.user_by_email(email).await?;
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_default();
-    let password = password.to_string();
-    // argon2id is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .unwrap_or(false);
-    let user = match user {
-        Some(u) if ok => u,
-        _ => {
-            return Err(ApiError::Unauthorized(
-                "the email or password is wrong: check them, or ask a national admin to reset the password".into(),
-            ));
-        }
+/// sign-in form alike), ending the user's earlier browser sessions. Wrong email or
+/// password: 401 with the same message for both; too many failures: 429.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    address: Option<IpAddr>,
+) -> Result<Session, ApiError> {
+    let email = oa_store::normalise_email(email);
+    let user = state.store.user_by_email(&email).await?;
+    check_password(state, &email, user.as_ref(), password, address).await?;
+    let Some(user) = user else {
+        return Err(ApiError::Unauthorized(WRONG_CREDENTIALS.into()));
     };
     let secret = new_secret();
-    let expires_at = now_unix() + SESSION_SECONDS;
+    let now = now_unix();
+    let expires_at = now + SESSION_SECONDS;
     state
         .store
-        .create_token(oa_store::NewToken {
-            token_hash: secret_hash(&secret),
-            user_id: user.id,
-            kind: "session",
-            label: None,
-            expires_at: Some(expires_at),
-        })
+        .start_session(
+            oa_store::NewToken {
+                token_hash: secret_hash(&secret),
+                user_id: user.id,
+                kind: "session",
+                label: None,
+                expires_at: Some(expires_at),
+            },
+            now,
+        )
         .await?;
     let set_cookie = format!(
-        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}"
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}{}",
+        if state.settings.https { "; Secure" } else { "" }
     );
     Ok(Session {
         user,
@@ -226,6 +336,28 @@ pub fn request_secret(parts: &Parts) -> Option<String> {
     None
 }
 
+/// Takes one write from the user's allowance when the request may write (any method but
+/// GET, HEAD and OPTIONS): 429 with the wait when it is used up.
+pub fn charge_write(state: &AppState, method: &Method, user: &User) -> Result<(), ApiError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    state
+        .limits
+        .writes
+        .take(user.id, &state.settings, Instant::now())
+        .map_err(|wait| {
+            let seconds = retry_seconds(wait);
+            ApiError::TooManyRequests {
+                detail: format!(
+                    "too many changes from this account: at most {} a second (bursts of {}); wait {seconds} seconds and send it again",
+                    state.settings.writes_per_second, state.settings.write_burst
+                ),
+                retry_after: seconds,
+            }
+        })
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
@@ -234,7 +366,10 @@ impl FromRequestParts<AppState> for Principal {
             return Ok(Principal::anonymous());
         };
         match state.store.user_by_token(&secret_hash(&secret), now_unix()).await? {
-            Some(user) => Ok(Principal::of(user)),
+            Some(user) => {
+                charge_write(state, &parts.method, &user)?;
+                Ok(Principal::of(user))
+            }
             None => Err(ApiError::Unauthorized(
                 "the session or token is invalid or has expired: sign in again with POST /api/auth/login".into(),
             )),
@@ -255,6 +390,12 @@ mod tests {
         assert!(verify_password("correct horse", &a));
         assert!(!verify_password("wrong", &a));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_real_hash() {
+        assert!(DUMMY_HASH.starts_with("$argon2id$"));
+        assert!(!verify_password("", &DUMMY_HASH));
     }
 
     #[test]

@@ -286,7 +286,7 @@ pub async fn load(state: &AppState) -> Result<DemoCredentials, ApiError> {
             Kind::Programme,
             &Filter {
                 equals: vec![("name", json!(PROGRAMME_NAME))],
-                area_in: None,
+                ..Default::default()
             },
             PageRequest::ALL,
         )
@@ -301,7 +301,7 @@ pub async fn load(state: &AppState) -> Result<DemoCredentials, ApiError> {
                 Kind::Area,
                 &Filter {
                     equals: vec![("programme_id", json!(p)), ("code", json!("OA03"))],
-                    area_in: None,
+                    ..Default::default()
                 },
                 PageRequest::ALL,
             )
@@ -533,6 +533,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
                     sys,
                     id(&kpi),
                     json!({"period": period, "actual": actual, "national": national}),
+                    None,
                 )
                 .await?;
             }

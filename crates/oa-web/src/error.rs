@@ -39,11 +39,21 @@ pub enum ApiError {
     TooLarge(usize),
     /// 415: not JSON.
     UnsupportedMediaType(String),
+    /// 412: `If-Match` (or a form's version) names a version the record no longer has.
+    PreconditionFailed(String),
     /// 422: well-formed but invalid; each field says what to fix.
     Invalid(Vec<FieldError>),
-    /// 500: a bug or a database failure (the detail is logged, not shown).
+    /// 429: too many sign-in attempts or writes; try again after `retry_after` seconds.
+    TooManyRequests { detail: String, retry_after: u64 },
+    /// 500: a bug (the detail is logged, not shown).
     Internal(String),
+    /// 503: the database cannot take the request now (a full disk, a lost connection) or
+    /// the server is at capacity; nothing was changed. The cause is logged, not shown.
+    Unavailable(String),
 }
+
+/// Seconds a client is asked to wait after a 503.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
 
 impl ApiError {
     /// A single invalid field.
@@ -60,8 +70,11 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -73,6 +86,8 @@ impl ApiError {
             | ApiError::Forbidden(d)
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
+            | ApiError::PreconditionFailed(d)
+            | ApiError::TooManyRequests { detail: d, .. }
             | ApiError::UnsupportedMediaType(d) => d.clone(),
             ApiError::TooLarge(limit) => format!(
                 "the request body is larger than {limit} bytes: send a smaller body (split a large import into parts)"
@@ -87,6 +102,9 @@ impl ApiError {
             ApiError::Internal(_) => {
                 "internal error: the server logged the cause; please report it".to_string()
             }
+            ApiError::Unavailable(_) => format!(
+                "the service cannot take this request now and nothing was changed: try again in {UNAVAILABLE_RETRY_SECONDS} seconds (the server logged the cause)"
+            ),
         }
     }
 
@@ -99,8 +117,38 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "body-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::PreconditionFailed(_) => "precondition-failed",
             ApiError::Invalid(_) => "validation",
+            ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Internal(_) => "internal",
+            ApiError::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// The seconds to send in `Retry-After` (429 and 503).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_SECONDS),
+            _ => None,
+        }
+    }
+
+    /// Logs the cause of a 500 or 503 (never shown to the client).
+    pub fn log_cause(&self) {
+        match self {
+            ApiError::Internal(cause) => crate::log::error(&format!("internal error: {cause}")),
+            ApiError::Unavailable(cause) => crate::log::error(&format!("unavailable: {cause}")),
+            _ => {}
+        }
+    }
+
+    /// Adds `Retry-After` (429, 503) to a response built for this error.
+    pub fn decorate(&self, resp: &mut Response) {
+        if let Some(seconds) = self.retry_after()
+            && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
     }
 
@@ -122,10 +170,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(cause) = &self {
-            eprintln!("oa serve: internal error: {cause}");
-        }
+        self.log_cause();
         let mut resp = (self.status(), self.problem().to_string()).into_response();
+        self.decorate(&mut resp);
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -149,6 +196,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Rule { field, message } => ApiError::field(field, message),
             StoreError::Invalid(m) => ApiError::BadRequest(m),
+            StoreError::Stale { what, id } => ApiError::Conflict(format!(
+                "{what} {id} was changed by someone else while this change was being saved: read it again and repeat the change"
+            )),
+            StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -174,5 +225,10 @@ mod tests {
     fn internal_errors_hide_the_cause() {
         let doc = ApiError::Internal("disk on fire".into()).problem();
         assert!(!doc["detail"].as_str().unwrap().contains("disk"));
+        let e = ApiError::Unavailable("database or disk is full".into());
+        assert!(!e.problem()["detail"].as_str().unwrap().contains("disk"));
+        let resp = e.into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "5");
     }
 }

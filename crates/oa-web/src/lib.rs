@@ -8,6 +8,12 @@
 //! - [`domain`]: validation, business rules, access control and read models;
 //! - `oa_store`: the [`oa_store::Store`] trait (SQLite or PostgreSQL).
 //!
+//! Around them, [`router`] sets the security headers of every response (a strict
+//! Content-Security-Policy, `frame-ancestors 'none'`, `nosniff`, `Referrer-Policy`,
+//! `Cache-Control: no-store` unless a handler says otherwise, HSTS behind HTTPS), a
+//! deadline per request and a body limit for forms; [`limits`] throttles sign-ins and
+//! writes; [`server`] bounds connections and slow clients.
+//!
 //! Errors leave as RFC 9457 problem documents ([`error::ApiError`]). The area summary is
 //! cached per area in memory and dropped around every write (a generation counter keeps a
 //! read that races a write from caching the old state), which is exact for the
@@ -28,29 +34,41 @@ pub mod auth;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod limits;
+pub mod log;
 pub mod pages;
 pub mod server;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use limits::{Limits, Settings};
 use oa_store::{AnyStore, Backend, Store};
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-/// What every handler gets: the store and the read cache.
+/// What every handler gets: the store, the read cache, the deployment's settings and
+/// the shared limits.
 #[derive(Clone)]
 pub struct AppState {
     pub store: AnyStore,
     pub cache: Arc<ReadCache>,
+    pub settings: Arc<Settings>,
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
+    /// A state with the default [`Settings`].
     pub fn new(store: AnyStore) -> AppState {
+        AppState::with_settings(store, Settings::default())
+    }
+
+    pub fn with_settings(store: AnyStore, settings: Settings) -> AppState {
         let enabled = store.backend() == Backend::Sqlite;
         AppState {
             store,
@@ -59,7 +77,33 @@ impl AppState {
                 generation: AtomicU64::new(0),
                 summaries: RwLock::new(HashMap::new()),
             }),
+            limits: Arc::new(Limits::new(&settings)),
+            settings: Arc::new(settings),
         }
+    }
+
+    /// The client's address: the connection's peer, or behind a trusted proxy the last
+    /// `X-Forwarded-For` entry (the one that proxy added). `None` when unknown (a request
+    /// made in-process, as the tests do).
+    pub fn client_address(
+        &self,
+        headers: &HeaderMap,
+        extensions: &axum::http::Extensions,
+    ) -> Option<IpAddr> {
+        if self.settings.trust_proxy
+            && let Some(ip) = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+                .next_back()
+        {
+            return Some(ip);
+        }
+        extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip())
     }
 }
 
@@ -122,8 +166,47 @@ async fn invalidate_on_write(State(state): State<AppState>, req: Request, next: 
     resp
 }
 
+/// The Content-Security-Policy of every response: scripts, styles and images from this
+/// site only (inline SVG is markup, not a script), no plugins, no framing, forms posted
+/// here only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The body limit of forms (the JSON API has its own limits in [`api::body`]).
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// Security headers on every response; `Cache-Control: no-store` unless the handler set
+/// a cache policy (pages and API answers carry tokens or personal data).
+async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let set = |h: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    // `same-origin`, not `no-referrer`: browsers send `Origin: null` on form posts under
+    // `no-referrer`, and the sign-in form checks the origin.
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(h, header::CACHE_CONTROL, "no-store");
+    if state.settings.https {
+        set(
+            h,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    resp
+}
+
 /// The whole application: API and pages.
 pub fn router(state: AppState) -> Router {
+    let deadline = state.settings.request_timeout;
     Router::new()
         .merge(api::router())
         .merge(pages::router())
@@ -131,9 +214,20 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             invalidate_on_write,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
+        // A request that cannot be answered in time (a client trickling its body, a
+        // stuck database) gets a 503 instead of holding its connection.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            deadline,
+        ))
         // Pages carry an inline SVG map: gzip cuts the national view about fourfold for
         // clients that ask for it.
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 

@@ -821,9 +821,12 @@ async fn import_reads_a_bundle_and_is_idempotent() {
         )
         .await
         .json();
+    let selection = "area_id,area_name,districts,selected,wave,announced\nOA09,Fenland and East Cambridgeshire,E07000010;E07000009,true,2,2017-01\nZZ,Not chosen,E1,false,,\n";
+    let allocations = "fund,area_id,area_name,period,amount_pence\nyear4,OA09,Fenland and East Cambridgeshire,2020-21,143000000\n";
     let body = json!({
-        "selection_csv": "area_id,area_name,districts,selected,wave,announced\nOA09,Fenland and East Cambridgeshire,E07000010;E07000009,true,2,2017-01\nZZ,Not chosen,E1,false,,\n",
-        "allocations_csv": "fund,area_id,area_name,period,amount_pence\nyear4,OA09,Fenland and East Cambridgeshire,2020-21,143000000\n",
+        "selection_csv": selection,
+        "allocations_csv": allocations,
+        "manifest_json": manifest(&[("selection.csv", selection), ("allocations.csv", allocations)]),
     });
     let uri = format!("/api/programmes/{}/import", id(&p));
     let r = app.send("POST", &uri, Some(&admin), body.clone()).await;
@@ -838,7 +841,8 @@ async fn import_reads_a_bundle_and_is_idempotent() {
     let area = app.get("/api/areas/OA09", Some(&admin)).await.json();
     assert_eq!(area["districts"].as_array().unwrap().len(), 2);
     assert_eq!(area["wave"], 2);
-    let bad = json!({"selection_csv": "area_id,area_name,districts,selected\nX,Y,E1,perhaps\n"});
+    let bad_selection = "area_id,area_name,districts,selected\nX,Y,E1,perhaps\n";
+    let bad = json!({"selection_csv": bad_selection, "manifest_json": manifest(&[("selection.csv", bad_selection)])});
     let r = app.send("POST", &uri, Some(&admin), bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -846,4 +850,16 @@ async fn import_reads_a_bundle_and_is_idempotent() {
         "{}",
         r.text
     );
+}
+
+/// A `manifest.json` listing `files` with their SHA-256 and size, as `oa run` writes it.
+fn manifest(files: &[(&str, &str)]) -> String {
+    use sha2::Digest;
+    let outputs: Vec<Value> = files
+        .iter()
+        .map(|(path, text)| {
+            json!({"path": path, "bytes": text.len(), "sha256": hex::encode(sha2::Sha256::digest(text.as_bytes()))})
+        })
+        .collect();
+    json!({"oa_version": "test", "outputs": outputs}).to_string()
 }

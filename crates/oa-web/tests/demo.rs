@@ -14,7 +14,7 @@ async fn all(
             kind,
             &Filter {
                 equals,
-                area_in: None,
+                ..Default::default()
             },
             PageRequest::ALL,
         )
@@ -111,7 +111,9 @@ async fn demo_programme_matches_the_published_figures() {
     );
 
     // Money reconciles: spend within grants within allocations within funds.
-    let lines = oa_web::domain::summary::money(&store, None).await.unwrap();
+    let lines = oa_web::domain::summary::money(&store, None, None)
+        .await
+        .unwrap();
     assert!(
         lines
             .iter()

@@ -91,7 +91,7 @@ async fn run(attempts: Vec<Attempt>) {
             }
         }
     }
-    let lines = domain::summary::money(&store, None).await.unwrap();
+    let lines = domain::summary::money(&store, None, None).await.unwrap();
     assert_eq!(lines.len(), 1);
     let l = &lines[0];
     assert_eq!(l.committed_pence, grants.iter().map(|g| g.1).sum::<i64>());

@@ -44,6 +44,15 @@ impl Session {
     }
 }
 
+/// The value of a hidden input of a page.
+fn hidden_value(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no hidden {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].replace("&quot;", "\"")
+}
+
 fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
@@ -165,7 +174,7 @@ impl App {
                 kind,
                 &Filter {
                     equals,
-                    area_in: None,
+                    ..Default::default()
                 },
                 PageRequest::ALL,
             )
@@ -575,12 +584,15 @@ async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
     let plan = app.records(Kind::Plan, vec![("area_id", json!(id))]).await[0].clone();
     let pid = plan["id"].as_i64().unwrap();
     let url = format!("/areas/{id}/plans/{pid}");
+    // The form carries the version it edits.
+    let version = hidden_value(&app.get(&url, Some(&s)).await.text, "version");
     let r = app
         .post(
             &url,
             Some(&s),
             &[
                 ("csrf", &s.csrf()),
+                ("version", &version),
                 ("title", ""),
                 ("first_period", "2017/18"),
                 ("last_period", "2020/21"),
@@ -595,6 +607,7 @@ async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
             Some(&s),
             &[
                 ("csrf", &s.csrf()),
+                ("version", &version),
                 ("title", "Blackpool plan (revised)"),
                 ("first_period", "2017/18"),
                 ("last_period", "2021/22"),
@@ -602,6 +615,29 @@ async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // A second form opened on the old version is refused, not saved over the change.
+    let r = app
+        .post(
+            &url,
+            Some(&s),
+            &[
+                ("csrf", &s.csrf()),
+                ("version", &version),
+                ("title", "An older edit"),
+                ("first_period", "2017/18"),
+                ("last_period", "2020/21"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED, "{}", r.text);
+    assert!(
+        r.text.contains("someone else changed this plan"),
+        "{}",
+        r.text
+    );
+    // The refused form now carries the current version: sending it again saves.
+    let current = hidden_value(&r.text, "version");
+    assert_ne!(current, version);
     let plan = app.records(Kind::Plan, vec![("id", json!(pid))]).await[0].clone();
     assert_eq!(plan["title"], "Blackpool plan (revised)");
     // The demo's plan was version 1; one change makes version 2, with its snapshot.
@@ -709,11 +745,18 @@ async fn board_member_comments_on_their_area_and_sees_it() {
     assert!(page.text.contains("Demo board member (Blackpool)"));
     assert!(page.text.contains("Attendance at the careers fair was up."));
     assert!(!page.text.contains("No comments yet."));
-    // Anyone who may read the area sees the comment, and it is in the CSV.
+    // Comments are the partnership's: not shown to anyone signed out (or to viewers),
+    // and in the CSV for the area's own people.
     let anon = app.get(&format!("/areas/{blackpool}"), None).await;
-    assert!(anon.text.contains("Attendance at the careers fair was up."));
+    assert_eq!(anon.status, StatusCode::OK);
+    assert!(!anon.text.contains("Attendance at the careers fair was up."));
+    assert!(!anon.text.contains("id=\"comments\""));
     let csv = app
         .get(&format!("/areas/{blackpool}/comments.csv"), None)
+        .await;
+    assert_eq!(csv.status, StatusCode::UNAUTHORIZED);
+    let csv = app
+        .get(&format!("/areas/{blackpool}/comments.csv"), Some(&s))
         .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.content_type().starts_with("text/csv"));
@@ -788,7 +831,10 @@ async fn comments_are_refused_on_another_area_and_for_viewers() {
     let mine = format!("/areas/{blackpool}/comments");
     let page = app.get(&format!("/areas/{blackpool}"), Some(&v)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("id=\"comments\""));
+    assert!(
+        !page.text.contains("id=\"comments\""),
+        "a viewer does not read the partnership's comments"
+    );
     assert!(!page.text.contains(&format!("action=\"{mine}\"")));
     assert_eq!(app.get(&mine, Some(&v)).await.status, StatusCode::FORBIDDEN);
     let r = app
@@ -842,7 +888,7 @@ async fn comment_text_is_escaped() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = app.get(&format!("/areas/{blackpool}"), None).await;
+    let page = app.get(&format!("/areas/{blackpool}"), Some(&s)).await;
     assert!(!page.text.contains("<script>alert"), "script not escaped");
     assert!(!page.text.contains("<b>bold</b>"));
     assert!(
@@ -873,7 +919,7 @@ async fn comment_text_is_escaped() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let csv = app
-        .get(&format!("/areas/{blackpool}/comments.csv"), None)
+        .get(&format!("/areas/{blackpool}/comments.csv"), Some(&s))
         .await;
     assert!(csv.text.contains(",\"'=HYPERLINK("), "{}", csv.text);
     assert!(

@@ -41,6 +41,81 @@ pub struct Args {
     /// selection reasons the pages show.
     #[arg(long, value_name = "BUNDLE", env = "OA_RESULTS_DIR")]
     pub results: Option<std::path::PathBuf>,
+    /// The service is reached over HTTPS (TLS ends at a proxy in front of it): cookies
+    /// get `Secure` and responses `Strict-Transport-Security`.
+    #[arg(long, env = "OA_HTTPS")]
+    pub https: bool,
+    /// Take clients' addresses from the last `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it); the per-address connection limit is then left to the proxy.
+    #[arg(long, env = "OA_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Sustained writes per second allowed to one user (429 beyond, with Retry-After).
+    #[arg(long, default_value_t = 10.0, value_name = "N")]
+    pub writes_per_second: f64,
+    /// Writes one user may make at once above the sustained rate.
+    #[arg(long, default_value_t = 100.0, value_name = "N")]
+    pub write_burst: f64,
+    /// Seconds a client has to send its request headers (and the idle limit of a
+    /// kept-alive connection).
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub header_timeout: u64,
+    /// Seconds within which a request must be answered (503 beyond).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub request_timeout: u64,
+    /// Open connections at most, in all.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
+    /// Open connections at most from one address.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub max_connections_per_address: usize,
+    /// Run the database's integrity check (seconds on a large SQLite file), print the
+    /// result and exit instead of serving (exit 2 when the database is damaged).
+    #[arg(long)]
+    pub check_database: bool,
+    /// Write a consistent copy of the SQLite database to FILE (a new file) and exit
+    /// instead of serving; safe while a server runs on the same database.
+    #[arg(long, value_name = "FILE", conflicts_with = "check_database")]
+    pub backup_to: Option<std::path::PathBuf>,
+}
+
+impl Args {
+    /// The service settings these flags describe.
+    fn settings(&self) -> anyhow::Result<oa_web::limits::Settings> {
+        let positive = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(v)
+            } else {
+                Err(exit::user(format!("--{name} {v}: give a number above 0")))
+            }
+        };
+        let at_least_one = |name: &str, v: u64| {
+            if v >= 1 {
+                Ok(v)
+            } else {
+                Err(exit::user(format!("--{name} 0: give 1 or more")))
+            }
+        };
+        Ok(oa_web::limits::Settings {
+            https: self.https,
+            trust_proxy: self.trust_proxy,
+            writes_per_second: positive("writes-per-second", self.writes_per_second)?,
+            write_burst: positive("write-burst", self.write_burst)?.max(1.0),
+            header_timeout: std::time::Duration::from_secs(at_least_one(
+                "header-timeout",
+                self.header_timeout,
+            )?),
+            request_timeout: std::time::Duration::from_secs(at_least_one(
+                "request-timeout",
+                self.request_timeout,
+            )?),
+            max_connections: at_least_one("max-connections", self.max_connections as u64)? as usize,
+            max_connections_per_address: at_least_one(
+                "max-connections-per-address",
+                self.max_connections_per_address as u64,
+            )? as usize,
+            ..oa_web::limits::Settings::default()
+        })
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -51,9 +126,57 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     runtime.block_on(serve(args))
 }
 
+/// `--check-database`: the integrity check alone.
+async fn check_database(args: &Args) -> anyhow::Result<()> {
+    use oa_store::Store;
+    let store = oa_store::AnyStore::open(&args.database)
+        .await
+        .map_err(|e| exit::user(format!("{e} (check --database)")))?;
+    let result = store.integrity_check().await;
+    store.close().await;
+    let lines = result?;
+    if lines == ["ok"] {
+        say!("oa serve: {}: integrity ok", redact(&args.database));
+        Ok(())
+    } else {
+        Err(exit::user(format!(
+            "{}: the database is damaged ({}); restore the last backup (see README, Running in production)",
+            redact(&args.database),
+            lines.join("; ")
+        )))
+    }
+}
+
+/// `--backup-to FILE`: an online copy of the SQLite database.
+async fn backup(args: &Args, dest: &std::path::Path) -> anyhow::Result<()> {
+    use oa_store::Store;
+    let store = oa_store::AnyStore::open(&args.database)
+        .await
+        .map_err(|e| exit::user(format!("{e} (check --database)")))?;
+    let result = store.backup_to(dest).await;
+    store.close().await;
+    result.map_err(|e| match e {
+        oa_store::StoreError::Invalid(_) => exit::user(format!("--backup-to: {e}")),
+        other => anyhow::Error::new(other),
+    })?;
+    say!(
+        "oa serve: backed up {} to {}",
+        redact(&args.database),
+        dest.display()
+    );
+    Ok(())
+}
+
 async fn serve(args: Args) -> anyhow::Result<()> {
+    if args.check_database {
+        return check_database(&args).await;
+    }
+    if let Some(dest) = &args.backup_to {
+        return backup(&args, dest).await;
+    }
+    let settings = args.settings()?;
     let shutdown = shutdown_signal();
-    let server = Server::bind(&args.listen, &args.database, args.demo)
+    let server = Server::bind_with(&args.listen, &args.database, args.demo, settings)
         .await
         .map_err(|e| match e {
             ServeError::Bind { .. } => exit::user(e),

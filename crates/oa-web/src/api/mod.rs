@@ -30,12 +30,15 @@ pub const MAX_PER_PAGE: u32 = 500;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/health", get(health))
+        .route("/api/admin/integrity", get(integrity))
         .route("/api/openapi.json", get(openapi_document))
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
-        .route("/api/tokens", post(create_token))
+        .route("/api/tokens", get(list_tokens).post(create_token))
+        .route("/api/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/api/users", get(list_users).post(create_user))
+        .route("/api/users/{id}", axum::routing::patch(update_user))
         .route("/api/audit", get(audit))
         .route("/api/money", get(money))
         .route("/api/areas/{id}/summary", get(area_summary))
@@ -85,11 +88,51 @@ async fn not_found(
         .into_response()
 }
 
+fn backend_name(state: &AppState) -> String {
+    format!("{:?}", state.store.backend()).to_lowercase()
+}
+
+/// Public and cheap: the service answers and the database answers a trivial query on a
+/// reader (never the writer). The deep check is [`integrity`].
 async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let check = state.store.integrity_check().await?;
+    state.store.ping().await?;
     Ok(Json(
-        json!({"status": "ok", "database": format!("{:?}", state.store.backend()).to_lowercase(), "integrity": check}),
+        json!({"status": "ok", "database": backend_name(&state)}),
     ))
+}
+
+/// The database's own consistency check (SQLite: `PRAGMA integrity_check` on a reader,
+/// seconds on a large file): national admins only.
+async fn integrity(State(state): State<AppState>, p: Principal) -> Result<Json<Value>, ApiError> {
+    p.require_signed_in()?;
+    if p.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "the integrity check is for national admins".into(),
+        ));
+    }
+    let check = state.store.integrity_check().await?;
+    let ok = check == ["ok"];
+    Ok(Json(
+        json!({"status": if ok { "ok" } else { "damaged" }, "database": backend_name(&state), "integrity": check}),
+    ))
+}
+
+/// The `If-Match` header, if any.
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A record as JSON with its `ETag`.
+fn with_etag(status: StatusCode, rec: Record) -> Response {
+    let tag = domain::etag(&rec);
+    let mut resp = (status, Json(Value::Object(rec))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
 }
 
 async fn openapi_document() -> Json<Value> {
@@ -118,7 +161,7 @@ async fn resolve_id(state: &AppState, kind: Kind, raw: &str) -> Result<i64, ApiE
                 Kind::Area,
                 &oa_store::Filter {
                     equals: vec![("code", Value::from(raw))],
-                    area_in: None,
+                    ..Default::default()
                 },
                 PageRequest::ALL,
             )
@@ -304,7 +347,7 @@ async fn list(
 }
 
 fn created(rec: Record, location: String) -> Response {
-    let mut resp = (StatusCode::CREATED, Json(Value::Object(rec))).into_response();
+    let mut resp = with_etag(StatusCode::CREATED, rec);
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -327,22 +370,30 @@ async fn get_one(
     State(state): State<AppState>,
     p: Principal,
     Path((collection, raw)): Path<(String, String)>,
-) -> Result<Json<Record>, ApiError> {
+) -> Result<Response, ApiError> {
     let kind = kind_of(&collection)?;
     let id = resolve_id(&state, kind, &raw).await?;
-    Ok(Json(domain::get(&state.store, &p, kind, id).await?))
+    Ok(with_etag(
+        StatusCode::OK,
+        domain::get(&state.store, &p, kind, id).await?,
+    ))
 }
 
+/// `PATCH`: the fields given; with `If-Match`, only if the record still has that ETag
+/// (412 otherwise); the answer carries the new ETag.
 async fn update(
     State(state): State<AppState>,
     p: Principal,
     Path((collection, raw)): Path<(String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
-) -> Result<Json<Record>, ApiError> {
+) -> Result<Response, ApiError> {
     let kind = kind_of(&collection)?;
     let id = resolve_id(&state, kind, &raw).await?;
-    Ok(Json(
-        domain::update(&state.store, &p, kind, id, body).await?,
+    let tag = if_match(&headers);
+    Ok(with_etag(
+        StatusCode::OK,
+        domain::update(&state.store, &p, kind, id, body, tag.as_deref()).await?,
     ))
 }
 
@@ -350,10 +401,12 @@ async fn delete(
     State(state): State<AppState>,
     p: Principal,
     Path((collection, raw)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let kind = kind_of(&collection)?;
     let id = resolve_id(&state, kind, &raw).await?;
-    domain::delete(&state.store, &p, kind, id).await?;
+    let tag = if_match(&headers);
+    domain::delete(&state.store, &p, kind, id, tag.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -361,16 +414,19 @@ async fn put_kpi_actual(
     State(state): State<AppState>,
     p: Principal,
     Path(raw): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let id = resolve_id(&state, Kind::Kpi, &raw).await?;
-    let (rec, was_created) = domain::upsert_kpi_actual(&state.store, &p, id, body).await?;
+    let tag = if_match(&headers);
+    let (rec, was_created) =
+        domain::upsert_kpi_actual(&state.store, &p, id, body, tag.as_deref()).await?;
     let status = if was_created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(Value::Object(rec))).into_response())
+    Ok(with_etag(status, rec))
 }
 
 /// The area page's data in one read, cached until the next write.
@@ -386,10 +442,8 @@ async fn area_summary(
     }
     let generation = state.cache.generation();
     let area = domain::get(&state.store, &p, Kind::Area, id).await?;
-    let published = area
-        .get("published")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    // Cached with whether everyone may read it (published, in a published programme).
+    let published = domain::area_visible(&state.store, &area).await?;
     let doc = summary::area_summary(&state.store, area).await?;
     let bytes = axum::body::Bytes::from(doc.to_string());
     state.cache.put(id, generation, published, bytes.clone());
@@ -413,7 +467,8 @@ async fn money(
 ) -> Result<Response, ApiError> {
     let params = list_params(q)?;
     check_format(&params)?;
-    let mut areas = domain::readable_areas(&state.store, &p).await?;
+    let scope = domain::readable_scope(&state.store, &p).await?;
+    let mut areas = scope.areas;
     for (k, v) in &params.filters {
         if k != "area_id" {
             return Err(ApiError::BadRequest(format!(
@@ -428,7 +483,7 @@ async fn money(
             Some(list) => list.into_iter().filter(|x| *x == a).collect(),
         });
     }
-    let lines = summary::money(&state.store, areas).await?;
+    let lines = summary::money(&state.store, areas, scope.programmes).await?;
     let items: Vec<Value> = lines
         .iter()
         .map(|l| serde_json::to_value(l).unwrap_or_default())
@@ -554,8 +609,14 @@ async fn issue_token(
     Ok(secret)
 }
 
+/// The client's address for throttling (the peer, or the proxy's `X-Forwarded-For`).
+fn client(state: &AppState, req: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    state.client_address(&req.headers, &req.extensions)
+}
+
 async fn login(
     State(state): State<AppState>,
+    parts: axum::http::request::Parts,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let body = domain::as_object(body, Kind::Comment)
@@ -566,7 +627,7 @@ async fn login(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let session = auth::sign_in(&state, &email, &password).await?;
+    let session = auth::sign_in(&state, &email, &password, client(&state, &parts)).await?;
     let mut resp = Json(
         json!({"token": session.secret, "expires_at": session.expires_at, "user": session.user}),
     )
@@ -595,10 +656,9 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         auth::sign_out(&state, &secret).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static(auth::CLEAR_COOKIE),
-    );
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(&state)) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
     Ok(resp)
 }
 
@@ -607,24 +667,128 @@ async fn me(p: Principal) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!(user)))
 }
 
+/// `POST /api/tokens`: an API token for the signed-in user. The password must be given
+/// again (a stolen session cannot mint a lasting token), and every token expires
+/// (`expires_in_days`, default and limit from the settings).
 async fn create_token(
     State(state): State<AppState>,
     p: Principal,
+    parts: axum::http::request::Parts,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let user = p.require_signed_in()?;
     let body = domain::as_object(body, Kind::Comment)?;
-    let mut errors = only_fields(&body, &["label"]);
+    let mut errors = only_fields(&body, &["label", "password", "expires_in_days"]);
     let label = str_field(&body, "label", &mut errors).to_string();
+    if label.chars().count() > domain::rules::MAX_SHORT_TEXT_CHARS {
+        errors.push(FieldError::new(
+            "label",
+            format!(
+                "is too long: at most {} characters",
+                domain::rules::MAX_SHORT_TEXT_CHARS
+            ),
+        ));
+    }
+    let password = str_field(&body, "password", &mut errors).to_string();
+    let max_days = state.settings.max_token_days;
+    let days = match body.get("expires_in_days") {
+        None | Some(Value::Null) => state.settings.token_days.min(max_days),
+        Some(v) => match v.as_i64().filter(|d| (1..=max_days).contains(d)) {
+            Some(d) => d,
+            None => {
+                errors.push(FieldError::new(
+                    "expires_in_days",
+                    format!("give a whole number of days from 1 to {max_days}"),
+                ));
+                0
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let secret = issue_token(&state, user.id, "api", Some(label.clone()), None).await?;
+    auth::check_password(
+        &state,
+        &user.email,
+        Some(user),
+        &password,
+        client(&state, &parts),
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Unauthorized(_) => ApiError::field(
+            "password",
+            "is not your password: an API token needs your password again",
+        ),
+        other => other,
+    })?;
+    let expires_at = auth::now_unix() + days * 86_400;
+    let secret = issue_token(
+        &state,
+        user.id,
+        "api",
+        Some(label.clone()),
+        Some(expires_at),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"token": secret, "label": label})),
+        Json(json!({"token": secret, "id": &auth::secret_hash(&secret)[..16], "label": label, "expires_at": expires_at})),
     )
         .into_response())
+}
+
+/// `GET /api/tokens`: the signed-in user's sessions and tokens (never their secrets); an
+/// admin sees everyone's, or one user's with `?user_id=`.
+async fn list_tokens(
+    State(state): State<AppState>,
+    p: Principal,
+    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let user = p.require_signed_in()?;
+    let Query(pairs) =
+        q.map_err(|e| ApiError::BadRequest(format!("the query string cannot be read: {e}")))?;
+    let mut whose = Some(user.id);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "user_id" if p.role == Role::Admin => {
+                whose = Some(v.parse().map_err(|_| {
+                    ApiError::BadRequest(format!("user_id `{v}`: give a whole number"))
+                })?)
+            }
+            "all" if p.role == Role::Admin && v == "true" => whose = None,
+            _ => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter `{k}`{}",
+                    if p.role == Role::Admin {
+                        ": use user_id or all=true"
+                    } else {
+                        ": this list takes none"
+                    }
+                )));
+            }
+        }
+    }
+    let tokens = state.store.tokens(whose, auth::now_unix()).await?;
+    Ok(Json(json!({"items": tokens, "total": tokens.len()})))
+}
+
+/// `DELETE /api/tokens/{id}`: revokes one of the user's sessions or tokens (an admin:
+/// anyone's), by the `id` the list shows.
+async fn revoke_token(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let user = p.require_signed_in()?;
+    let owner = (p.role != Role::Admin).then_some(user.id);
+    if state.store.revoke_token(&id, owner).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!(
+            "no session or token `{id}` of yours: see GET /api/tokens for their ids"
+        )))
+    }
 }
 
 async fn list_users(
@@ -654,13 +818,40 @@ async fn list_users(
             .map(|u| json!(u))
             .collect()
     };
-    let columns = ["id", "email", "name", "role", "area_id", "created_at"];
+    let columns = [
+        "id",
+        "email",
+        "name",
+        "role",
+        "area_id",
+        "created_at",
+        "disabled",
+    ];
     Ok(list_response(
         "users", &columns, items, total, &params, &headers,
     ))
 }
 
-/// Validates and creates a user (admin only); the password is hashed here.
+/// A new password's problems (at least 10 characters, at most [`auth::MAX_PASSWORD_CHARS`]).
+fn password_errors(password: &str, errors: &mut Vec<FieldError>) {
+    let n = password.chars().count();
+    if !password.is_empty() && n < 10 {
+        errors.push(FieldError::new(
+            "password",
+            "must be at least 10 characters",
+        ));
+    }
+    if n > auth::MAX_PASSWORD_CHARS {
+        errors.push(FieldError::new(
+            "password",
+            format!("must be at most {} characters", auth::MAX_PASSWORD_CHARS),
+        ));
+    }
+}
+
+/// Validates and creates a user (admin only); the password is hashed here. The email is
+/// stored in lower case; without a `name` the user is shown to others by role (never by
+/// email).
 pub async fn add_user(
     state: &AppState,
     p: &Principal,
@@ -668,8 +859,12 @@ pub async fn add_user(
 ) -> Result<oa_store::User, ApiError> {
     let body = domain::as_object(body, Kind::Comment)?;
     let mut errors = only_fields(&body, &["email", "name", "role", "area_id", "password"]);
-    let email = str_field(&body, "email", &mut errors).trim().to_string();
-    if !email.is_empty() && !email.contains('@') {
+    let email = oa_store::normalise_email(str_field(&body, "email", &mut errors));
+    if !email.is_empty()
+        && (!email.contains('@')
+            || email.chars().count() > 254
+            || email.contains(char::is_whitespace))
+    {
         errors.push(FieldError::new(
             "email",
             format!("`{email}` is not an email address"),
@@ -718,23 +913,34 @@ pub async fn add_user(
         ));
     }
     let password = str_field(&body, "password", &mut errors).to_string();
-    if !password.is_empty() && password.chars().count() < 10 {
-        errors.push(FieldError::new(
-            "password",
-            "must be at least 10 characters",
-        ));
-    }
+    password_errors(&password, &mut errors);
+    let name = match body.get("name") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(n)) if n.trim().contains('@') => {
+            errors.push(FieldError::new(
+                "name",
+                "is shown to other users: give a name, not an email address",
+            ));
+            String::new()
+        }
+        Some(Value::String(n)) if n.chars().count() <= domain::rules::MAX_SHORT_TEXT_CHARS => {
+            n.trim().to_string()
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                "name",
+                format!(
+                    "must be text of at most {} characters",
+                    domain::rules::MAX_SHORT_TEXT_CHARS
+                ),
+            ));
+            String::new()
+        }
+    };
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let name = body
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or(&email)
-        .to_string();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let hash = auth::hash_password_limited(state, password).await?;
     Ok(state
         .store
         .create_user(
@@ -765,6 +971,90 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(json!(user))).into_response())
 }
 
+/// Changes a user (admin only): `disabled` (true ends every session and token; false lets
+/// them sign in again) and `password` (a reset, which also ends every session and token).
+pub async fn change_user(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    body: Value,
+) -> Result<oa_store::User, ApiError> {
+    let body = domain::as_object(body, Kind::Comment)?;
+    let mut errors = only_fields(&body, &["disabled", "password"]);
+    let disabled = match body.get("disabled") {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => {
+            errors.push(FieldError::new("disabled", "must be true or false"));
+            None
+        }
+    };
+    let password = match body.get("password") {
+        None => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "password",
+                "must be the new password (text)",
+            ));
+            None
+        }
+    };
+    if let Some(pw) = &password {
+        password_errors(pw, &mut errors);
+    }
+    if disabled.is_none() && password.is_none() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "body",
+            "send {\"disabled\": true|false} and/or {\"password\": ...}",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    if p.user.as_ref().is_some_and(|u| u.id == id) && disabled == Some(true) {
+        return Err(ApiError::Conflict(
+            "you cannot disable your own account: ask another national admin".into(),
+        ));
+    }
+    if state.store.user(id).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "user {id} not found: check the id"
+        )));
+    }
+    if let Some(pw) = password {
+        let hash = auth::hash_password_limited(state, pw).await?;
+        state.store.set_password(id, &hash, &p.actor()).await?;
+    }
+    if let Some(d) = disabled {
+        state.store.set_disabled(id, d, &p.actor()).await?;
+    }
+    state
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user {id} not found")))
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    p.require_signed_in()?;
+    if p.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only national admins can change users".into(),
+        ));
+    }
+    let user = change_user(&state, &p, id, body).await?;
+    Ok(Json(json!(user)).into_response())
+}
+
+/// `POST /api/programmes/{id}/import`: a results bundle's `selection.csv` and
+/// `allocations.csv` with its `manifest.json`, whose SHA-256 digests must match; all or
+/// nothing.
 async fn import_bundle(
     State(state): State<AppState>,
     p: Principal,
@@ -772,10 +1062,15 @@ async fn import_bundle(
     JsonBody(body): JsonBody<IMPORT_LIMIT>,
 ) -> Result<Json<import::ImportReport>, ApiError> {
     p.require_signed_in()?;
+    domain::access::check_write(&p, Kind::Area, None)?;
     let id = resolve_id(&state, Kind::Programme, &raw).await?;
     let body = domain::as_object(body, Kind::Area)?;
-    let mut errors = only_fields(&body, &["selection_csv", "allocations_csv"]);
+    let mut errors = only_fields(
+        &body,
+        &["selection_csv", "allocations_csv", "manifest_json"],
+    );
     let selection = str_field(&body, "selection_csv", &mut errors).to_string();
+    let manifest = str_field(&body, "manifest_json", &mut errors).to_string();
     let allocations = match body.get("allocations_csv") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -790,12 +1085,24 @@ async fn import_bundle(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    if state.store.get(Kind::Programme, id).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "programme {id} not found: create it first"
-        )));
-    }
-    Ok(Json(
-        import::import_bundle(&state.store, &p, id, &selection, allocations.as_deref()).await?,
-    ))
+    import::verify_texts(
+        &manifest,
+        &[
+            (import::SELECTION, Some(selection.as_bytes())),
+            (
+                import::ALLOCATIONS,
+                allocations.as_deref().map(str::as_bytes),
+            ),
+        ],
+    )
+    .map_err(|e| ApiError::field("manifest_json", e))?;
+    let (_, report) = import::import_bundle(
+        &state.store,
+        &p,
+        import::ImportTarget::Existing(id),
+        &selection,
+        allocations.as_deref(),
+    )
+    .await?;
+    Ok(Json(report))
 }

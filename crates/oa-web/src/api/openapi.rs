@@ -67,8 +67,11 @@ fn problem_responses() -> Value {
         "404": {"description": "not found", "content": p},
         "409": {"description": "conflicts with existing records", "content": p},
         "413": {"description": "body too large", "content": p},
+        "412": {"description": "If-Match names a version the record no longer has", "content": p},
         "415": {"description": "body is not JSON", "content": p},
         "422": {"description": "invalid fields (see errors)", "content": p},
+        "429": {"description": "too many sign-ins or writes: wait the Retry-After seconds", "content": p},
+        "503": {"description": "the database cannot take the request now (nothing changed): retry after Retry-After seconds", "content": p},
     })
 }
 
@@ -132,6 +135,7 @@ pub fn document() -> Value {
             }),
         );
         let id_param = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the id (areas: the id or the code)"}]);
+        let if_match = json!([{"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}, "description": "the ETag of the version this change was made from: 412 if the record has changed since"}]);
         let mut deleted = Map::new();
         deleted.insert("204".into(), json!({"description": "deleted"}));
         paths.insert(
@@ -139,14 +143,25 @@ pub fn document() -> Value {
             json!({
                 "parameters": id_param,
                 "get": {"summary": format!("Get a {}", t.singular), "tags": [t.collection], "responses": with_errors(ok(t.singular, r.clone()))},
-                "patch": {"summary": format!("Change fields of a {}", t.singular), "tags": [t.collection], "requestBody": body(json!({"type": "object"})), "responses": with_errors(ok(t.singular, r.clone()))},
-                "delete": {"summary": format!("Delete a {}", t.singular), "tags": [t.collection], "responses": with_errors(deleted)},
+                "patch": {"summary": format!("Change fields of a {} (answers with its new ETag)", t.singular), "tags": [t.collection], "parameters": if_match, "requestBody": body(json!({"type": "object"})), "responses": with_errors(ok(t.singular, r.clone()))},
+                "delete": {"summary": format!("Delete a {}", t.singular), "tags": [t.collection], "parameters": if_match, "responses": with_errors(deleted)},
             }),
         );
     }
     let any = json!({"type": "object"});
     let extra = [
-        ("/api/health", "get", "Service and database health", None),
+        (
+            "/api/health",
+            "get",
+            "Cheap public health check: the service and its database answer",
+            None,
+        ),
+        (
+            "/api/admin/integrity",
+            "get",
+            "The database's integrity check (admin; seconds on a large SQLite file)",
+            None,
+        ),
         ("/api/openapi.json", "get", "This document", None),
         (
             "/api/auth/login",
@@ -161,9 +176,29 @@ pub fn document() -> Value {
         (
             "/api/tokens",
             "post",
-            "Create an API token for the signed-in user",
+            "Create an API token for the signed-in user (the password again; expires)",
             Some(
-                json!({"type": "object", "required": ["label"], "properties": {"label": {"type": "string"}}}),
+                json!({"type": "object", "required": ["label", "password"], "properties": {"label": {"type": "string", "maxLength": 200}, "password": {"type": "string"}, "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 365}}}),
+            ),
+        ),
+        (
+            "/api/tokens",
+            "get",
+            "The signed-in user's sessions and tokens (admins: user_id=, all=true), never their secrets",
+            None,
+        ),
+        (
+            "/api/tokens/{id}",
+            "delete",
+            "Revoke a session or token by its id",
+            None,
+        ),
+        (
+            "/api/users/{id}",
+            "patch",
+            "Disable or enable a user, or set a new password (admin; ends their sessions and tokens)",
+            Some(
+                json!({"type": "object", "properties": {"disabled": {"type": "boolean"}, "password": {"type": "string", "minLength": 10, "maxLength": 1024}}}),
             ),
         ),
         ("/api/users", "get", "List users (admin)", None),
@@ -196,9 +231,9 @@ pub fn document() -> Value {
         (
             "/api/programmes/{id}/import",
             "post",
-            "Import a results bundle's selection.csv and allocations.csv",
+            "Import a results bundle's selection.csv and allocations.csv, checked against its manifest.json, all or nothing",
             Some(
-                json!({"type": "object", "required": ["selection_csv"], "properties": {"selection_csv": {"type": "string"}, "allocations_csv": {"type": "string"}}}),
+                json!({"type": "object", "required": ["selection_csv", "manifest_json"], "properties": {"selection_csv": {"type": "string"}, "allocations_csv": {"type": "string"}, "manifest_json": {"type": "string"}}}),
             ),
         ),
     ];
@@ -209,6 +244,12 @@ pub fn document() -> Value {
         }
         if path.contains("{id}") {
             op["parameters"] = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+        }
+        if path == "/api/kpis/{id}/actuals" {
+            op["parameters"] = json!([
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}, "description": "the ETag of the period's value this correction was made from"},
+            ]);
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[method] = op;
@@ -265,5 +306,20 @@ mod tests {
         );
         assert!(doc["paths"]["/api/users"]["post"].is_object());
         assert!(doc["paths"]["/api/kpis/{id}/actuals"]["put"].is_object());
+        // The hardened routes and answers are described.
+        for (path, method) in [
+            ("/api/tokens", "get"),
+            ("/api/tokens", "post"),
+            ("/api/tokens/{id}", "delete"),
+            ("/api/users/{id}", "patch"),
+            ("/api/admin/integrity", "get"),
+        ] {
+            assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+        }
+        let patch = &doc["paths"]["/api/grants/{id}"]["patch"];
+        assert_eq!(patch["parameters"][0]["name"], "If-Match");
+        for status in ["412", "429", "503"] {
+            assert!(patch["responses"][status].is_object(), "{status}");
+        }
     }
 }

@@ -1,14 +1,129 @@
 //! Importing a results bundle's chosen areas (`selection.csv`) and their money
 //! (`allocations.csv`) into a programme. Re-importing is safe: areas already present (by
 //! code) and allocations already recorded (fund, area, period) are left as they are.
+//!
+//! A bundle is verified before anything is read from it ([`verify_bundle`]: every file
+//! the import reads must be listed in `manifest.json` with the SHA-256 of its bytes), and
+//! the import is one transaction: the programme (when new), areas, funds and allocations
+//! are written together or not at all. Money is summed with checked arithmetic.
 
-use super::create;
 use crate::auth::Principal;
 use crate::error::{ApiError, FieldError};
-use oa_store::{AnyStore, Filter, Kind, PageRequest, Record, Store};
+use oa_store::{AnyStore, Filter, Guard, Kind, Op, PageRequest, Record, Store};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The manifest of a results bundle, as written by `oa run`.
+pub const MANIFEST: &str = "manifest.json";
+/// The files an import reads.
+pub const SELECTION: &str = "selection.csv";
+pub const ALLOCATIONS: &str = "allocations.csv";
+
+/// The texts an import reads from a bundle, each checked against the manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedBundle {
+    pub selection_csv: String,
+    pub allocations_csv: Option<String>,
+}
+
+/// Reads and verifies a results bundle: `manifest.json` must parse and list
+/// `selection.csv` (and `allocations.csv` when the bundle has one) with the SHA-256 and
+/// size of the bytes on disk. The error names the file and what to do.
+pub fn verify_bundle(dir: &Path) -> Result<VerifiedBundle, String> {
+    let read = |name: &str| -> Result<Option<Vec<u8>>, String> {
+        let path = dir.join(name);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    };
+    let manifest = read(MANIFEST)?.ok_or_else(|| {
+        format!(
+            "{} has no {MANIFEST}: import a results bundle written by `oa run` (its manifest records the SHA-256 of every file)",
+            dir.display()
+        )
+    })?;
+    let selection = read(SELECTION)?.ok_or_else(|| {
+        format!(
+            "{} has no {SELECTION}: give a results bundle of a study with a [selection] section (oa run), or run `oa select` on it",
+            dir.display()
+        )
+    })?;
+    let allocations = read(ALLOCATIONS)?;
+    let manifest = String::from_utf8_lossy(&manifest);
+    verify_texts(
+        &manifest,
+        &[
+            (SELECTION, Some(&selection)),
+            (ALLOCATIONS, allocations.as_deref()),
+        ],
+    )
+    .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let text = |name: &str, bytes: Vec<u8>| {
+        String::from_utf8(bytes).map_err(|_| format!("{}/{name} is not UTF-8 text", dir.display()))
+    };
+    Ok(VerifiedBundle {
+        selection_csv: text(SELECTION, selection)?,
+        allocations_csv: allocations.map(|b| text(ALLOCATIONS, b)).transpose()?,
+    })
+}
+
+/// Checks files against a manifest's `outputs` (`path`, `sha256`, `bytes`): each present
+/// file must be listed with its digest and size; a file the manifest lists must be
+/// present. `None` means the file is absent.
+pub fn verify_texts(manifest_json: &str, files: &[(&str, Option<&[u8]>)]) -> Result<(), String> {
+    let manifest: Value = serde_json::from_str(manifest_json).map_err(|e| {
+        format!(
+            "{MANIFEST} is not valid JSON (line {}, column {}: {e}): the bundle is damaged; write it again with `oa run`",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let outputs = manifest
+        .get("outputs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            format!("{MANIFEST} has no `outputs` list: the bundle is damaged or not written by `oa run`; write it again")
+        })?;
+    let listed = |name: &str| {
+        outputs
+            .iter()
+            .find(|o| o.get("path").and_then(Value::as_str) == Some(name))
+    };
+    for (name, bytes) in files {
+        match (bytes, listed(name)) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                return Err(format!(
+                    "{name} is listed in {MANIFEST} but missing: the bundle is incomplete; write it again with `oa run`"
+                ));
+            }
+            (Some(_), None) => {
+                return Err(format!(
+                    "{name} is not listed in {MANIFEST}: it was added or changed after `oa run` wrote the bundle; run `oa run` (or `oa select`/`oa allocate`) again"
+                ));
+            }
+            (Some(bytes), Some(entry)) => {
+                let want = entry.get("sha256").and_then(Value::as_str).unwrap_or("");
+                let got = hex::encode(Sha256::digest(bytes));
+                let size_ok = entry
+                    .get("bytes")
+                    .and_then(Value::as_u64)
+                    .is_none_or(|n| n == bytes.len() as u64);
+                if !want.eq_ignore_ascii_case(&got) || !size_ok {
+                    return Err(format!(
+                        "{name} does not match {MANIFEST} (SHA-256 {got}, the manifest says {want}): it was changed after the bundle was written; write the bundle again with `oa run`"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
 
 /// One chosen area read from `selection.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,12 +271,13 @@ pub fn parse_allocations(text: &str) -> Result<Vec<AllocationLine>, FieldError> 
         let line = i + 2;
         let row = row.map_err(|e| FieldError::new(FILE, format!("line {line}: {e}")))?;
         let get = |c: usize| row.get(c).unwrap_or("").trim();
-        let pence: i64 = get(amount).parse().map_err(|_| {
+        let pence: i64 = get(amount).parse().ok().filter(|p| *p <= super::rules::MAX_PENCE).ok_or_else(|| {
             FieldError::new(
                 FILE,
                 format!(
-                    "line {line}, column amount_pence: `{}` is not a whole number of pence",
-                    get(amount)
+                    "line {line}, column amount_pence: `{}` is not a whole number of pence up to {} (£10 trillion)",
+                    get(amount),
+                    super::rules::MAX_PENCE
                 ),
             )
         })?;
@@ -204,23 +320,56 @@ pub fn parse_allocations(text: &str) -> Result<Vec<AllocationLine>, FieldError> 
 async fn in_programme(
     store: &AnyStore,
     kind: Kind,
-    programme_id: i64,
-) -> Result<oa_store::Page<Record>, ApiError> {
+    programme_id: Option<i64>,
+) -> Result<Vec<Record>, ApiError> {
+    let Some(programme_id) = programme_id else {
+        return Ok(Vec::new());
+    };
     let filter = Filter {
         equals: vec![("programme_id", Value::from(programme_id))],
-        area_in: None,
+        ..Default::default()
     };
-    Ok(store.list(kind, &filter, PageRequest::ALL).await?)
+    Ok(store.list(kind, &filter, PageRequest::ALL).await?.items)
 }
 
-/// Imports chosen areas and allocations into programme `programme_id` (admin only).
+/// Where an import goes: an existing programme, or a new one (created in the same
+/// transaction).
+#[derive(Debug, Clone)]
+pub enum ImportTarget {
+    Existing(i64),
+    New(Record),
+}
+
+/// A record's id, or the batch op that creates it.
+#[derive(Debug, Clone, Copy)]
+enum Ref {
+    Id(i64),
+    Op(usize),
+}
+
+/// Sets `column` from `r`: a value, or a link to an earlier op of the batch.
+fn set_ref(rec: &mut Record, links: &mut Vec<(&'static str, usize)>, column: &'static str, r: Ref) {
+    match r {
+        Ref::Id(id) => {
+            rec.insert(column.into(), Value::from(id));
+        }
+        Ref::Op(i) => links.push((column, i)),
+    }
+}
+
+fn invalid(file: &str, message: String) -> ApiError {
+    ApiError::Invalid(vec![FieldError::new(file, message)])
+}
+
+/// Imports chosen areas and allocations into a programme (admin only), in one
+/// transaction. Returns the programme's id and what was done.
 pub async fn import_bundle(
     store: &AnyStore,
     p: &Principal,
-    programme_id: i64,
+    target: ImportTarget,
     selection_csv: &str,
     allocations_csv: Option<&str>,
-) -> Result<ImportReport, ApiError> {
+) -> Result<(i64, ImportReport), ApiError> {
     super::access::check_write(p, Kind::Area, None)?;
     let areas = parse_selection(selection_csv).map_err(|e| ApiError::Invalid(vec![e]))?;
     let lines = allocations_csv
@@ -228,19 +377,50 @@ pub async fn import_bundle(
         .transpose()
         .map_err(|e| ApiError::Invalid(vec![e]))?
         .unwrap_or_default();
+    let mut ops: Vec<Op> = Vec::new();
+    let existing_programme = match &target {
+        ImportTarget::Existing(id) => {
+            if store.get(Kind::Programme, *id).await?.is_none() {
+                return Err(ApiError::NotFound(format!(
+                    "there is no programme {id}: create it first, or import into a new one"
+                )));
+            }
+            Some(*id)
+        }
+        ImportTarget::New(record) => {
+            let errors = super::rules::check_input(Kind::Programme, record, None);
+            if !errors.is_empty() {
+                return Err(ApiError::Invalid(errors));
+            }
+            ops.push(Op::Create {
+                kind: Kind::Programme,
+                record: record.clone(),
+            });
+            None
+        }
+    };
+    let programme = existing_programme.map_or(Ref::Op(0), Ref::Id);
     let mut report = ImportReport::default();
-    let mut by_code: BTreeMap<String, i64> = in_programme(store, Kind::Area, programme_id)
+
+    // Areas: those already in the programme are kept; the rest are created.
+    let mut by_code: BTreeMap<String, Ref> = in_programme(store, Kind::Area, existing_programme)
         .await?
-        .items
         .iter()
         .map(|a| {
             (
                 a["code"].as_str().unwrap_or("").to_string(),
-                a["id"].as_i64().unwrap_or(0),
+                Ref::Id(a["id"].as_i64().unwrap_or(0)),
             )
         })
         .collect();
+    let mut seen = BTreeSet::new();
     for a in &areas {
+        if !seen.insert(a.code.as_str()) {
+            return Err(invalid(
+                SELECTION,
+                format!("area {} is chosen twice: keep one row per area", a.code),
+            ));
+        }
         if by_code.contains_key(&a.code) {
             report.areas_present += 1;
             continue;
@@ -250,73 +430,167 @@ pub async fn import_bundle(
             .iter()
             .map(|d| json!({"code": d, "name": d}))
             .collect();
-        let mut input = json!({
-            "programme_id": programme_id, "code": a.code, "name": a.name,
-            "districts": districts, "wave": a.wave, "published": false,
-        });
+        let mut rec = json!({
+            "code": a.code, "name": a.name, "districts": districts, "wave": a.wave,
+            "published": false,
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
         if let Some(on) = &a.announced_on {
-            input["announced_on"] = Value::from(on.clone());
+            rec.insert("announced_on".into(), Value::from(on.clone()));
         }
-        let created = create(store, p, Kind::Area, input).await?;
-        by_code.insert(a.code.clone(), created["id"].as_i64().unwrap_or(0));
+        let errors = super::rules::check_input(Kind::Area, &rec, None);
+        if let Some(e) = errors.first() {
+            return Err(invalid(
+                SELECTION,
+                format!("area {}: {}: {}", a.code, e.field, e.message),
+            ));
+        }
+        let mut links = Vec::new();
+        set_ref(&mut rec, &mut links, "programme_id", programme);
+        ops.push(Op::CreateLinked {
+            kind: Kind::Area,
+            record: rec,
+            links,
+        });
+        by_code.insert(a.code.clone(), Ref::Op(ops.len() - 1));
         report.areas_created += 1;
     }
-    let mut funds: BTreeMap<String, Record> = in_programme(store, Kind::Fund, programme_id)
-        .await?
-        .items
-        .into_iter()
-        .map(|f| (f["name"].as_str().unwrap_or("").to_string(), f))
-        .collect();
-    let existing: Vec<Record> = in_programme(store, Kind::Allocation, programme_id)
-        .await?
-        .items;
-    for (fund_name, total) in lines.iter().fold(BTreeMap::<&str, i64>::new(), |mut m, l| {
-        *m.entry(l.fund.as_str()).or_default() += l.amount_pence;
-        m
-    }) {
-        if !funds.contains_key(fund_name) {
-            let f = create(
-                store,
-                p,
-                Kind::Fund,
-                json!({"programme_id": programme_id, "name": fund_name, "total_pence": total, "source": "imported from allocations.csv"}),
-            )
-            .await?;
-            funds.insert(fund_name.to_string(), f);
-            report.funds_created += 1;
-        }
-    }
+
+    // Funds: one per name, its total the checked sum of its lines.
+    let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
     for (i, l) in lines.iter().enumerate() {
-        let Some(area_id) = by_code.get(&l.area_code) else {
-            return Err(ApiError::field(
-                "allocations.csv",
+        let total = totals.entry(l.fund.as_str()).or_default();
+        *total = total
+            .checked_add(l.amount_pence)
+            .filter(|t| *t <= super::rules::MAX_PENCE)
+            .ok_or_else(|| {
+                invalid(
+                    ALLOCATIONS,
+                    format!(
+                        "line {}: fund `{}` would total more than £10 trillion: check the amounts (they are in pence)",
+                        i + 2,
+                        l.fund
+                    ),
+                )
+            })?;
+    }
+    let mut funds: BTreeMap<String, Ref> = in_programme(store, Kind::Fund, existing_programme)
+        .await?
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap_or("").to_string(),
+                Ref::Id(f["id"].as_i64().unwrap_or(0)),
+            )
+        })
+        .collect();
+    for (name, total) in &totals {
+        if funds.contains_key(*name) {
+            continue;
+        }
+        let mut rec =
+            json!({"name": name, "total_pence": total, "source": "imported from allocations.csv"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+        if let Some(e) = super::rules::check_input(Kind::Fund, &rec, None).first() {
+            return Err(invalid(
+                ALLOCATIONS,
+                format!("fund `{name}`: {}: {}", e.field, e.message),
+            ));
+        }
+        let mut links = Vec::new();
+        set_ref(&mut rec, &mut links, "programme_id", programme);
+        ops.push(Op::CreateLinked {
+            kind: Kind::Fund,
+            record: rec,
+            links,
+        });
+        funds.insert((*name).to_string(), Ref::Op(ops.len() - 1));
+        report.funds_created += 1;
+    }
+
+    // Allocations: each (fund, area, period) once; allocations into funds that already
+    // exist stay within the fund's total (checked in the transaction).
+    let existing: Vec<Record> = in_programme(store, Kind::Allocation, existing_programme).await?;
+    let mut keys = BTreeMap::new();
+    let mut guarded = BTreeSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        let line = i + 2;
+        if let Some(first) = keys.insert(
+            (l.fund.as_str(), l.area_code.as_str(), l.period.as_str()),
+            line,
+        ) {
+            return Err(invalid(
+                ALLOCATIONS,
                 format!(
-                    "line {}: area_id `{}` is not a chosen area of selection.csv or of the programme",
-                    i + 2,
+                    "line {line} repeats line {first} (fund `{}`, area {}, period {}): keep one line per fund, area and period",
+                    l.fund, l.area_code, l.period
+                ),
+            ));
+        }
+        let Some(area) = by_code.get(&l.area_code).copied() else {
+            return Err(invalid(
+                ALLOCATIONS,
+                format!(
+                    "line {line}: area_id `{}` is not a chosen area of selection.csv or of the programme",
                     l.area_code
                 ),
             ));
         };
-        let fund_id = funds[&l.fund]["id"].as_i64().unwrap_or(0);
-        let present = existing.iter().any(|e| {
-            e["fund_id"].as_i64() == Some(fund_id)
-                && e["area_id"].as_i64() == Some(*area_id)
-                && e["period"].as_str() == Some(l.period.as_str())
-        });
-        if present {
-            report.allocations_present += 1;
-            continue;
+        let fund = funds[&l.fund];
+        if let (Ref::Id(fund_id), Ref::Id(area_id)) = (fund, area) {
+            let present = existing.iter().any(|e| {
+                e["fund_id"].as_i64() == Some(fund_id)
+                    && e["area_id"].as_i64() == Some(area_id)
+                    && e["period"].as_str() == Some(l.period.as_str())
+            });
+            if present {
+                report.allocations_present += 1;
+                continue;
+            }
         }
-        create(
-            store,
-            p,
-            Kind::Allocation,
-            json!({"fund_id": fund_id, "area_id": area_id, "period": l.period, "amount_pence": l.amount_pence}),
-        )
-        .await?;
+        if let Ref::Id(fund_id) = fund {
+            guarded.insert(fund_id);
+        }
+        let mut rec = json!({"period": l.period, "amount_pence": l.amount_pence})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mut links = Vec::new();
+        set_ref(&mut rec, &mut links, "programme_id", programme);
+        set_ref(&mut rec, &mut links, "fund_id", fund);
+        set_ref(&mut rec, &mut links, "area_id", area);
+        ops.push(Op::CreateLinked {
+            kind: Kind::Allocation,
+            record: rec,
+            links,
+        });
         report.allocations_created += 1;
     }
-    Ok(report)
+    let guards = guarded
+        .into_iter()
+        .map(|fund_id| Guard {
+            child: Kind::Allocation,
+            parent: Kind::Fund,
+            parent_id: fund_id,
+            cap_column: "total_pence",
+            field: ALLOCATIONS,
+            message: format!(
+                "allocations from fund {fund_id} would exceed the fund's total: lower them in the bundle or raise the fund's total_pence first"
+            ),
+        })
+        .collect();
+    if ops.is_empty() {
+        return Ok((existing_programme.unwrap_or(0), report));
+    }
+    let done = store.apply(ops, guards, &p.actor()).await?;
+    let programme_id = existing_programme
+        .or_else(|| done.first().and_then(|r| r["id"].as_i64()))
+        .unwrap_or(0);
+    Ok((programme_id, report))
 }
 
 #[cfg(test)]

@@ -3,6 +3,13 @@
 //! (a member's partner in the board's programme, KPI periods within the plan), money
 //! guards, plan versions, who may do what, and the read models (area summary, money
 //! reconciliation). Handlers only parse requests and call these functions.
+//!
+//! Updates never lose a concurrent change: an update writes only the fields it was given,
+//! so two changes of different fields both stand. A caller that names the version it
+//! edited ([`etag`], `If-Match`, a form's hidden `version`) has its change applied only
+//! if the row is still that version inside the write transaction, else 412; a plan's
+//! change (which numbers a new version) is re-read and re-applied when another got there
+//! first.
 
 pub mod access;
 pub mod import;
@@ -11,9 +18,10 @@ pub mod summary;
 
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, FieldError};
-use oa_store::{AnyStore, Filter, Guard, Kind, Op, Page, PageRequest, Record, Store};
+use oa_store::{AnyStore, Filter, Guard, Kind, Op, Page, PageRequest, Record, Store, StoreError};
 use rules::{PeriodKind, parse_period};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 fn int(r: &Record, key: &str) -> Option<i64> {
     r.get(key).and_then(Value::as_i64)
@@ -58,14 +66,17 @@ async fn must_get(store: &AnyStore, kind: Kind, id: i64) -> Result<Record, ApiEr
     })
 }
 
-/// A referenced record that must exist; a missing one is the client's field error.
+/// A referenced record that must exist and that `p` may read; a missing (or unreadable)
+/// one is the client's field error, the same in both cases so that ids of unpublished
+/// records cannot be probed by linking to them.
 async fn referenced(
     store: &AnyStore,
+    p: &Principal,
     kind: Kind,
     field: &str,
     id: i64,
 ) -> Result<Record, ApiError> {
-    store.get(kind, id).await?.ok_or_else(|| {
+    let missing = || {
         ApiError::field(
             field,
             format!(
@@ -73,7 +84,103 @@ async fn referenced(
                 kind.table().singular
             ),
         )
-    })
+    };
+    let rec = store.get(kind, id).await?.ok_or_else(missing)?;
+    if p.role == Role::Admin {
+        return Ok(rec);
+    }
+    match check_readable(store, p, kind, &rec).await {
+        Ok(()) => Ok(rec),
+        Err(ApiError::Unauthorized(_) | ApiError::Forbidden(_)) => Err(missing()),
+        Err(other) => Err(other),
+    }
+}
+
+/// Whether programme `id` is published (false when it does not exist).
+async fn programme_published(store: &AnyStore, id: i64) -> Result<bool, ApiError> {
+    Ok(store
+        .get(Kind::Programme, id)
+        .await?
+        .and_then(|r| r.get("published").and_then(Value::as_bool))
+        .unwrap_or(false))
+}
+
+/// Whether an area record is visible to everyone: published, in a published programme.
+pub async fn area_visible(store: &AnyStore, area: &Record) -> Result<bool, ApiError> {
+    let published = area
+        .get("published")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok(published && programme_published(store, int(area, "programme_id").unwrap_or(0)).await?)
+}
+
+/// The programme of the reader's own area, if any.
+async fn own_programme(store: &AnyStore, p: &Principal) -> Result<Option<i64>, ApiError> {
+    match p.area_id() {
+        Some(a) => Ok(store
+            .get(Kind::Area, a)
+            .await?
+            .and_then(|r| int(&r, "programme_id"))),
+        None => Ok(None),
+    }
+}
+
+/// 401 for anonymous readers, 403 for the rest: programme `id` is not published.
+fn unpublished_programme(p: &Principal, id: i64) -> ApiError {
+    if p.role == Role::Anonymous {
+        ApiError::Unauthorized(format!(
+            "programme {id} is not published: sign in with an account of that programme"
+        ))
+    } else {
+        ApiError::Forbidden(format!(
+            "programme {id} is not published: ask a national admin for access"
+        ))
+    }
+}
+
+/// May `p` read `rec` (a record of `kind`)? Area records: the area must be visible (or
+/// the reader's own); programme-level records: the programme must be published (or the
+/// reader's own); comments: only within their area.
+pub async fn check_readable(
+    store: &AnyStore,
+    p: &Principal,
+    kind: Kind,
+    rec: &Record,
+) -> Result<(), ApiError> {
+    if p.role == Role::Admin {
+        return Ok(());
+    }
+    if kind == Kind::Comment {
+        return access::check_comment_read(p, int(rec, "area_id").unwrap_or(0));
+    }
+    if let Some(area) = area_of(kind, rec) {
+        if p.area_id() == Some(area) {
+            // The reader's own area: readable whether published or not.
+            return Ok(());
+        }
+        let area_rec = if kind == Kind::Area {
+            Some(rec.clone())
+        } else {
+            store.get(Kind::Area, area).await?
+        };
+        let visible = match &area_rec {
+            Some(a) => area_visible(store, a).await?,
+            None => false,
+        };
+        return access::check_read(p, area, visible);
+    }
+    let programme = if kind == Kind::Programme {
+        int(rec, "id")
+    } else {
+        int(rec, "programme_id")
+    };
+    if let Some(pid) = programme
+        && !programme_published(store, pid).await?
+        && own_programme(store, p).await? != Some(pid)
+    {
+        return Err(unpublished_programme(p, pid));
+    }
+    Ok(())
 }
 
 /// Sets `area_id`/`programme_id` from the parent (checking any value the client gave).
@@ -85,7 +192,10 @@ async fn inherit(store: &AnyStore, kind: Kind, rec: &mut Record) -> Result<(), A
     let Some(parent_id) = int(rec, parent_col) else {
         return Err(ApiError::field(parent_col, "is required"));
     };
-    let parent = referenced(store, parent_kind, parent_col, parent_id).await?;
+    // The parent is looked up without the read rule: the write check that follows
+    // refuses (403) a parent in someone else's area.
+    let admin = Principal::system("inherit");
+    let parent = referenced(store, &admin, parent_kind, parent_col, parent_id).await?;
     let mut errors = Vec::new();
     for col in ["area_id", "programme_id"] {
         if t.column(col).is_none() || !rules::inherited(t, col) {
@@ -163,12 +273,29 @@ fn plan_years(plan: &Record) -> (i32, i32) {
 }
 
 /// Rules that look at other records.
-async fn cross_checks(store: &AnyStore, kind: Kind, rec: &Record) -> Result<(), ApiError> {
+async fn cross_checks(
+    store: &AnyStore,
+    p: &Principal,
+    kind: Kind,
+    rec: &Record,
+) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     match kind {
         Kind::Member => {
             if let Some(partner_id) = int(rec, "partner_id") {
-                let partner = referenced(store, Kind::Partner, "partner_id", partner_id).await?;
+                let partner =
+                    referenced(store, p, Kind::Partner, "partner_id", partner_id).await?;
+                if let Some(partner_area) = int(&partner, "area_id")
+                    && Some(partner_area) != int(rec, "area_id")
+                {
+                    errors.push(FieldError::new(
+                        "partner_id",
+                        format!(
+                            "partner {partner_id} is local to area {partner_area}, and this board belongs to area {}: link a national partner or one of this area's own",
+                            int(rec, "area_id").unwrap_or(0)
+                        ),
+                    ));
+                }
                 if int(&partner, "programme_id") != int(rec, "programme_id") {
                     errors.push(FieldError::new(
                         "partner_id",
@@ -196,12 +323,28 @@ async fn cross_checks(store: &AnyStore, kind: Kind, rec: &Record) -> Result<(), 
                 "area_id",
                 "a national partner has no area: leave area_id out (record local work as a commitment)",
             )),
-            (_, Some(a)) => same_programme_area(store, rec, a, &mut errors).await?,
+            (_, Some(a)) => same_programme_area(store, p, rec, a, &mut errors).await?,
             _ => {}
         },
         Kind::Commitment | Kind::Allocation => {
             if let Some(a) = int(rec, "area_id") {
-                same_programme_area(store, rec, a, &mut errors).await?;
+                same_programme_area(store, p, rec, a, &mut errors).await?;
+            }
+            if kind == Kind::Commitment
+                && let Some(partner_id) = int(rec, "partner_id")
+            {
+                let partner =
+                    referenced(store, p, Kind::Partner, "partner_id", partner_id).await?;
+                if let (Some(pa), Some(a)) = (int(&partner, "area_id"), int(rec, "area_id"))
+                    && pa != a
+                {
+                    errors.push(FieldError::new(
+                        "area_id",
+                        format!(
+                            "partner {partner_id} is local to area {pa}: a commitment of theirs is for area {pa} (or leave area_id out)"
+                        ),
+                    ));
+                }
             }
         }
         Kind::Plan => {
@@ -224,7 +367,19 @@ async fn cross_checks(store: &AnyStore, kind: Kind, rec: &Record) -> Result<(), 
             }
         }
         Kind::Kpi => {
-            let plan = referenced(store, Kind::Plan, "plan_id", int(rec, "plan_id").unwrap_or(0)).await?;
+            let plan = referenced(store, p, Kind::Plan, "plan_id", int(rec, "plan_id").unwrap_or(0)).await?;
+            let (lo, hi) = rules::kpi_range(rec);
+            if lo > hi {
+                errors.push(FieldError::new(
+                    "max_value",
+                    format!("{hi} is below min_value {lo}: a KPI's range runs from its minimum to its maximum"),
+                ));
+            }
+            let unit = text(rec, "unit").unwrap_or("");
+            for field in ["baseline_value", "target_value"] {
+                let v = rec.get(field).and_then(Value::as_f64);
+                rules::check_in_range(field, v, (lo, hi), unit, &mut errors);
+            }
             let pk = text(rec, "period_kind")
                 .and_then(PeriodKind::parse)
                 .unwrap_or(PeriodKind::Academic);
@@ -243,7 +398,7 @@ async fn cross_checks(store: &AnyStore, kind: Kind, rec: &Record) -> Result<(), 
                 }
             }
             if let Some(prio) = int(rec, "priority_id") {
-                let priority = referenced(store, Kind::Priority, "priority_id", prio).await?;
+                let priority = referenced(store, p, Kind::Priority, "priority_id", prio).await?;
                 if int(&priority, "plan_id") != int(rec, "plan_id") {
                     errors.push(FieldError::new(
                         "priority_id",
@@ -253,7 +408,15 @@ async fn cross_checks(store: &AnyStore, kind: Kind, rec: &Record) -> Result<(), 
             }
         }
         Kind::KpiValue | Kind::SeriesBreak => {
-            let kpi = referenced(store, Kind::Kpi, "kpi_id", int(rec, "kpi_id").unwrap_or(0)).await?;
+            let kpi = referenced(store, p, Kind::Kpi, "kpi_id", int(rec, "kpi_id").unwrap_or(0)).await?;
+            if kind == Kind::KpiValue {
+                let range = rules::kpi_range(&kpi);
+                let unit = text(&kpi, "unit").unwrap_or("");
+                for field in ["actual", "national"] {
+                    let v = rec.get(field).and_then(Value::as_f64);
+                    rules::check_in_range(field, v, range, unit, &mut errors);
+                }
+            }
             let pk = text(&kpi, "period_kind")
                 .and_then(PeriodKind::parse)
                 .unwrap_or(PeriodKind::Academic);
@@ -294,11 +457,12 @@ fn outside_plan(field: &str, period: &str, plan: &Record) -> FieldError {
 
 async fn same_programme_area(
     store: &AnyStore,
+    p: &Principal,
     rec: &Record,
     area_id: i64,
     errors: &mut Vec<FieldError>,
 ) -> Result<(), ApiError> {
-    let area = referenced(store, Kind::Area, "area_id", area_id).await?;
+    let area = referenced(store, p, Kind::Area, "area_id", area_id).await?;
     if int(&area, "programme_id") != int(rec, "programme_id") {
         errors.push(FieldError::new(
             "area_id",
@@ -469,7 +633,7 @@ pub async fn create(
         return Err(ApiError::Invalid(missing));
     }
     access::check_write(p, kind, area_of(kind, &rec))?;
-    cross_checks(store, kind, &rec).await?;
+    cross_checks(store, p, kind, &rec).await?;
     let guards = guards_for(kind, &rec, None);
     let mut out = store
         .apply(vec![Op::Create { kind, record: rec }], guards, &p.actor())
@@ -487,117 +651,229 @@ pub async fn create(
     Ok(created)
 }
 
-/// Applies the given fields to record `id` (a merge: fields left out keep their values).
+/// The entity tag of a record's current state (`"` + 16 hex digits + `"`): a strong
+/// validator for `ETag` and `If-Match`, and the `version` a form carries.
+pub fn etag(rec: &Record) -> String {
+    let sorted: std::collections::BTreeMap<&String, &Value> = rec.iter().collect();
+    let bytes = serde_json::to_vec(&sorted).unwrap_or_default();
+    format!("\"{}\"", &hex::encode(Sha256::digest(&bytes))[..16])
+}
+
+/// Whether an `If-Match` value (`*`, or a list of tags, weak ones included) names `rec`'s
+/// current tag.
+pub fn matches_etag(if_match: &str, rec: &Record) -> bool {
+    let current = etag(rec);
+    if_match
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == current)
+}
+
+fn precondition_failed(kind: Kind, id: i64) -> ApiError {
+    ApiError::PreconditionFailed(format!(
+        "{} {id} has changed since the version you sent (If-Match): read it again (GET for its ETag), check the change still applies, and send it with the new ETag",
+        kind.table().singular
+    ))
+}
+
+/// How many times a plan's change is re-read and re-applied when another change of the
+/// plan got there first.
+const MERGE_ATTEMPTS: usize = 8;
+
+/// Applies the given fields to record `id` (fields left out keep their values, also when
+/// someone else changes them meanwhile). With `if_match`, the record must still have that
+/// [`etag`] (else 412).
 pub async fn update(
     store: &AnyStore,
     p: &Principal,
     kind: Kind,
     id: i64,
     input: Value,
+    if_match: Option<&str>,
 ) -> Result<Record, ApiError> {
     coarse_write_check(p, kind)?;
     let changes = as_object(input, kind)?;
-    let existing = must_get(store, kind, id).await?;
-    access::check_write(p, kind, area_of(kind, &existing))?;
-    let errors = rules::check_input(kind, &changes, Some(&existing));
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
+    for attempt in 1..=MERGE_ATTEMPTS {
+        let existing = must_get(store, kind, id).await?;
+        access::check_write(p, kind, area_of(kind, &existing))?;
+        if kind == Kind::Comment {
+            access::check_comment_author(p, int(&existing, "author_id"))?;
+        }
+        if let Some(tag) = if_match
+            && !matches_etag(tag, &existing)
+        {
+            return Err(precondition_failed(kind, id));
+        }
+        let errors = rules::check_input(kind, &changes, Some(&existing));
+        if !errors.is_empty() {
+            return Err(ApiError::Invalid(errors));
+        }
+        let mut rec = existing.clone();
+        for (k, v) in changes.clone() {
+            rec.insert(k, v);
+        }
+        let missing = rules::missing_required(kind, &rec);
+        if !missing.is_empty() {
+            return Err(ApiError::Invalid(missing));
+        }
+        cross_checks(store, p, kind, &rec).await?;
+        let mut ops = Vec::new();
+        if kind == Kind::Plan {
+            let version = int(&existing, "version").unwrap_or(1) + 1;
+            rec.insert("version".into(), Value::from(version));
+            ops.push(plan_version_op(&rec, version, "updated"));
+        }
+        let guards = guards_for(kind, &rec, Some(id));
+        // Only the fields given (and a plan's new version number) are written.
+        let mut set = changes.clone();
+        if kind == Kind::Plan {
+            set.insert("version".into(), rec["version"].clone());
+        }
+        // A whole-row check only where the change depends on the row as read: the
+        // client's named version, or a plan's version number.
+        let expect = (if_match.is_some() || kind == Kind::Plan).then_some(existing);
+        ops.insert(
+            0,
+            Op::Update {
+                kind,
+                id,
+                record: set,
+                expect,
+            },
+        );
+        match store.apply(ops, guards, &p.actor()).await {
+            Ok(mut out) => return Ok(out.remove(0)),
+            Err(StoreError::Stale { .. }) if if_match.is_some() => {
+                return Err(precondition_failed(kind, id));
+            }
+            Err(StoreError::Stale { .. }) if attempt < MERGE_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
-    let mut rec = existing.clone();
-    for (k, v) in changes {
-        rec.insert(k, v);
-    }
-    let missing = rules::missing_required(kind, &rec);
-    if !missing.is_empty() {
-        return Err(ApiError::Invalid(missing));
-    }
-    cross_checks(store, kind, &rec).await?;
-    let mut ops = Vec::new();
-    if kind == Kind::Plan {
-        let version = int(&existing, "version").unwrap_or(1) + 1;
-        rec.insert("version".into(), Value::from(version));
-        ops.push(plan_version_op(&rec, version, "updated"));
-    }
-    let guards = guards_for(kind, &rec, Some(id));
-    ops.insert(
-        0,
-        Op::Update {
-            kind,
-            id,
-            record: rec,
-        },
-    );
-    let mut out = store.apply(ops, guards, &p.actor()).await?;
-    Ok(out.remove(0))
+    Err(ApiError::Conflict(format!(
+        "{} {id} kept changing while this change was being saved: send it again",
+        kind.table().singular
+    )))
 }
 
-/// Deletes record `id` (refused while other records refer to it).
-pub async fn delete(store: &AnyStore, p: &Principal, kind: Kind, id: i64) -> Result<(), ApiError> {
+/// Deletes record `id` (refused while other records refer to it). With `if_match`, only
+/// if it still has that [`etag`] (else 412).
+pub async fn delete(
+    store: &AnyStore,
+    p: &Principal,
+    kind: Kind,
+    id: i64,
+    if_match: Option<&str>,
+) -> Result<(), ApiError> {
     coarse_write_check(p, kind)?;
     let existing = must_get(store, kind, id).await?;
     access::check_write(p, kind, area_of(kind, &existing))?;
+    if kind == Kind::Comment {
+        access::check_comment_author(p, int(&existing, "author_id"))?;
+    }
     if kind == Kind::Plan {
         return Err(ApiError::Conflict(
             "a plan keeps its version history and cannot be deleted: change it instead (each change is a new version)".into(),
         ));
     }
-    store
-        .apply(vec![Op::Delete { kind, id }], vec![], &p.actor())
-        .await?;
-    Ok(())
+    if let Some(tag) = if_match
+        && !matches_etag(tag, &existing)
+    {
+        return Err(precondition_failed(kind, id));
+    }
+    // With If-Match, the row must still be the version named.
+    match store
+        .apply(
+            vec![Op::Delete {
+                kind,
+                id,
+                expect: if_match.map(|_| existing),
+            }],
+            vec![],
+            &p.actor(),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::Stale { .. }) if if_match.is_some() => Err(precondition_failed(kind, id)),
+        Err(e) => Err(e.into()),
+    }
 }
 
-/// Whether area `id` is published (false when it does not exist).
+/// Whether area `id` is visible to everyone (false when it does not exist).
 pub async fn area_published(store: &AnyStore, id: i64) -> Result<bool, ApiError> {
-    Ok(store
-        .get(Kind::Area, id)
-        .await?
-        .and_then(|a| a.get("published").and_then(Value::as_bool))
-        .unwrap_or(false))
+    match store.get(Kind::Area, id).await? {
+        Some(a) => area_visible(store, &a).await,
+        None => Ok(false),
+    }
 }
 
 /// One record, if `p` may read it.
 pub async fn get(store: &AnyStore, p: &Principal, kind: Kind, id: i64) -> Result<Record, ApiError> {
     let rec = must_get(store, kind, id).await?;
-    if let Some(area) = area_of(kind, &rec) {
-        let published = if kind == Kind::Area {
-            rec.get("published")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        } else {
-            area_published(store, area).await?
-        };
-        access::check_read(p, area, published)?;
-    }
+    check_readable(store, p, kind, &rec).await?;
     Ok(rec)
+}
+
+/// What a reader may see: the areas and the programmes (`None`: all of them).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub areas: Option<Vec<i64>>,
+    pub programmes: Option<Vec<i64>>,
+}
+
+/// The areas and programmes `p` may read: everything for an admin; else the published
+/// programmes and their published areas, plus the reader's own area and its programme.
+/// One query.
+pub async fn readable_scope(store: &AnyStore, p: &Principal) -> Result<Scope, ApiError> {
+    if p.role == Role::Admin {
+        return Ok(Scope::default());
+    }
+    let mine = p.area_id();
+    let mut programmes = Vec::new();
+    let mut areas = Vec::new();
+    for row in store.publication().await? {
+        let own = row.area.is_some_and(|(a, _)| Some(a) == mine);
+        if (row.programme_published || own) && !programmes.contains(&row.programme_id) {
+            programmes.push(row.programme_id);
+        }
+        if let Some((a, published)) = row.area
+            && ((published && row.programme_published) || own)
+        {
+            areas.push(a);
+        }
+    }
+    if let Some(m) = mine
+        && !areas.contains(&m)
+    {
+        areas.push(m);
+    }
+    Ok(Scope {
+        areas: Some(areas),
+        programmes: Some(programmes),
+    })
+}
+
+/// The programmes `p` may read (None: all of them).
+pub async fn readable_programmes(
+    store: &AnyStore,
+    p: &Principal,
+) -> Result<Option<Vec<i64>>, ApiError> {
+    Ok(readable_scope(store, p).await?.programmes)
 }
 
 /// The areas `p` may read (None: all of them).
 pub async fn readable_areas(store: &AnyStore, p: &Principal) -> Result<Option<Vec<i64>>, ApiError> {
-    if p.role == Role::Admin {
-        return Ok(None);
+    Ok(readable_scope(store, p).await?.areas)
+}
+
+/// The areas whose comments `p` may read (None: all of them).
+pub fn comment_areas(p: &Principal) -> Option<Vec<i64>> {
+    match p.role {
+        Role::Admin => None,
+        Role::AreaLead | Role::BoardMember => Some(p.area_id().into_iter().collect()),
+        _ => Some(Vec::new()),
     }
-    let published = store
-        .list(
-            Kind::Area,
-            &Filter {
-                equals: vec![("published", Value::Bool(true))],
-                area_in: None,
-            },
-            PageRequest::ALL,
-        )
-        .await?;
-    let mut ids: Vec<i64> = published
-        .items
-        .iter()
-        .filter_map(|a| int(a, "id"))
-        .collect();
-    if let Some(mine) = p.area_id()
-        && !ids.contains(&mine)
-    {
-        ids.push(mine);
-    }
-    Ok(Some(ids))
 }
 
 /// A page of records `p` may read, filtered by column values.
@@ -608,20 +884,32 @@ pub async fn list(
     equals: Vec<(&'static str, Value)>,
     page: PageRequest,
 ) -> Result<Page<Record>, ApiError> {
-    let filter = Filter {
-        equals,
-        area_in: readable_areas(store, p).await?,
+    let filter = if kind == Kind::Comment {
+        Filter {
+            equals,
+            area_in: comment_areas(p),
+            programme_in: None,
+        }
+    } else {
+        let scope = readable_scope(store, p).await?;
+        Filter {
+            equals,
+            area_in: scope.areas,
+            programme_in: scope.programmes,
+        }
     };
     Ok(store.list(kind, &filter, page).await?)
 }
 
 /// Records (or corrects) a KPI's actual for a period: creates the value, or updates the
 /// one already recorded for that period. Returns the record and whether it was created.
+/// With `if_match`, the period's value must exist with that [`etag`] (else 412).
 pub async fn upsert_kpi_actual(
     store: &AnyStore,
     p: &Principal,
     kpi_id: i64,
     input: Value,
+    if_match: Option<&str>,
 ) -> Result<(Record, bool), ApiError> {
     let mut body = as_object(input, Kind::KpiValue)?;
     let Some(period) = text(&body, "period").map(str::to_string) else {
@@ -639,7 +927,7 @@ pub async fn upsert_kpi_actual(
                         ("kpi_id", Value::from(kpi_id)),
                         ("period", Value::from(period.clone())),
                     ],
-                    area_in: None,
+                    ..Filter::default()
                 },
                 PageRequest::ALL,
             )
@@ -649,9 +937,22 @@ pub async fn upsert_kpi_actual(
                 let mut changes = body.clone();
                 changes.remove("period");
                 return Ok((
-                    update(store, p, Kind::KpiValue, id, Value::Object(changes)).await?,
+                    update(
+                        store,
+                        p,
+                        Kind::KpiValue,
+                        id,
+                        Value::Object(changes),
+                        if_match,
+                    )
+                    .await?,
                     false,
                 ));
+            }
+            None if if_match.is_some_and(|t| t.trim() != "*") => {
+                return Err(ApiError::PreconditionFailed(format!(
+                    "there is no actual for {period} yet, so it cannot have the version you sent (If-Match): leave If-Match out to record it"
+                )));
             }
             None => {
                 let mut new = body.clone();

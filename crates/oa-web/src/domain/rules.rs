@@ -12,6 +12,81 @@ pub const MAX_PENCE: i64 = 1_000_000_000_000_000;
 /// The longest comment text, in characters: a board member's note, not a document.
 pub const MAX_COMMENT_CHARS: usize = 2000;
 
+/// The longest free text (descriptions, notes, reasons, sources), in characters.
+pub const MAX_LONG_TEXT_CHARS: usize = 2000;
+
+/// The longest short text (names, titles, codes, labels), in characters.
+pub const MAX_SHORT_TEXT_CHARS: usize = 200;
+
+/// The most districts an area may list.
+pub const MAX_DISTRICTS: usize = 100;
+
+/// The largest magnitude of a KPI figure or a commitment's target: far beyond any count
+/// or rate a programme reports, and small enough that charts and sums stay exact.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// The largest count (beneficiaries, schools reached, participants).
+pub const MAX_COUNT: i64 = 1_000_000_000;
+
+/// The longest text allowed in `column` of `kind`.
+pub fn max_chars(kind: Kind, column: &str) -> usize {
+    match (kind, column) {
+        (Kind::Comment, "body") => MAX_COMMENT_CHARS,
+        (_, "description" | "note" | "reason" | "source" | "purpose" | "body") => {
+            MAX_LONG_TEXT_CHARS
+        }
+        _ => MAX_SHORT_TEXT_CHARS,
+    }
+}
+
+/// Whether a KPI's unit is a percentage (its values then lie in 0-100 unless the KPI sets
+/// its own `min_value`/`max_value`).
+pub fn is_percentage(unit: &str) -> bool {
+    let u = unit.trim().to_ascii_lowercase();
+    matches!(
+        u.as_str(),
+        "%" | "percent" | "per cent" | "percentage" | "% of pupils" | "percentage points"
+    ) || u.starts_with('%')
+}
+
+/// The range a KPI's figures must lie in: its own `min_value`/`max_value` when set, else
+/// 0 to 100 for a percentage, else ±[`MAX_MAGNITUDE`].
+pub fn kpi_range(kpi: &Record) -> (f64, f64) {
+    let unit = kpi.get("unit").and_then(Value::as_str).unwrap_or("");
+    let (lo, hi) = if is_percentage(unit) {
+        (0.0, 100.0)
+    } else {
+        (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+    };
+    let min = kpi.get("min_value").and_then(Value::as_f64).unwrap_or(lo);
+    let max = kpi.get("max_value").and_then(Value::as_f64).unwrap_or(hi);
+    (min, max)
+}
+
+/// `field`'s value, if it is outside `range`, as an error naming the range and where it
+/// comes from.
+pub fn check_in_range(
+    field: &str,
+    value: Option<f64>,
+    (lo, hi): (f64, f64),
+    kpi_unit: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    let Some(v) = value else { return };
+    if !(lo..=hi).contains(&v) {
+        let why = if is_percentage(kpi_unit) && (lo, hi) == (0.0, 100.0) {
+            " (the KPI is a percentage; set its min_value and max_value if it can go beyond)"
+                .to_string()
+        } else {
+            " (the KPI's min_value and max_value)".to_string()
+        };
+        errors.push(FieldError::new(
+            field,
+            format!("{v} is outside {lo} to {hi}{why}: check the figure and its unit"),
+        ));
+    }
+}
+
 /// Partnership board member roles.
 pub const MEMBER_ROLES: [&str; 8] = [
     "chair",
@@ -194,18 +269,22 @@ pub fn check_value(kind: Kind, c: &Column, v: &Value, errors: &mut Vec<FieldErro
                     "{n} pence is more than £10 trillion: give the amount in pence, not a larger unit"
                 ));
             }
-            if matches!(name, "beneficiaries" | "schools_reached" | "participants") && n < 0 {
-                err(format!("must be 0 or more, got {n}"));
+            if matches!(name, "beneficiaries" | "schools_reached" | "participants")
+                && !(0..=MAX_COUNT).contains(&n)
+            {
+                err(format!("must be a count from 0 to {MAX_COUNT}, got {n}"));
             }
             if name == "wave" && !(1..=9).contains(&n) {
                 err(format!("must be a wave number from 1 to 9, got {n}"));
             }
         }
-        ColType::Real => {
-            if !v.is_number() {
-                err(format!("must be a number, got {v}"));
-            }
-        }
+        ColType::Real => match v.as_f64() {
+            Some(x) if x.is_finite() && x.abs() <= MAX_MAGNITUDE => {}
+            Some(x) => err(format!(
+                "{x} is too large: give a number between -{MAX_MAGNITUDE:e} and {MAX_MAGNITUDE:e}"
+            )),
+            None => err(format!("must be a number, got {v}")),
+        },
         ColType::Bool => {
             if !v.is_boolean() {
                 err(format!("must be true or false, got {v}"));
@@ -220,13 +299,11 @@ pub fn check_value(kind: Kind, c: &Column, v: &Value, errors: &mut Vec<FieldErro
                 err("must not be empty".into());
                 return;
             }
-            if kind == Kind::Comment
-                && matches!(name, "body" | "subject")
-                && s.chars().count() > MAX_COMMENT_CHARS
-            {
+            let limit = max_chars(kind, name);
+            let chars = s.chars().count();
+            if chars > limit {
                 err(format!(
-                    "is {} characters long: shorten it to {MAX_COMMENT_CHARS} characters or fewer",
-                    s.chars().count()
+                    "is {chars} characters long: shorten it to {limit} characters or fewer"
                 ));
                 return;
             }
@@ -265,16 +342,24 @@ fn check_districts(v: &Value, err: &mut impl FnMut(String)) {
     if list.is_empty() {
         err("must name at least one district, e.g. [{\"code\": \"E06000009\", \"name\": \"Blackpool\"}]".into());
     }
+    if list.len() > MAX_DISTRICTS {
+        err(format!(
+            "lists {} districts: an area has at most {MAX_DISTRICTS}",
+            list.len()
+        ));
+        return;
+    }
+    let short = |s: &str| s.chars().count() <= MAX_SHORT_TEXT_CHARS;
     for (i, d) in list.iter().enumerate() {
         let ok = d
             .get("code")
             .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-            && d.get("name").and_then(Value::as_str).is_some()
+            .is_some_and(|s| !s.is_empty() && short(s))
+            && d.get("name").and_then(Value::as_str).is_some_and(short)
             && d.as_object().is_some_and(|o| o.len() == 2);
         if !ok {
             err(format!(
-                "district {i} must be an object with exactly a string `code` and a string `name`"
+                "district {i} must be an object with exactly a string `code` and a string `name` (each at most {MAX_SHORT_TEXT_CHARS} characters)"
             ));
         }
     }

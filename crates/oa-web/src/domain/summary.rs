@@ -22,7 +22,7 @@ async fn by(
             kind,
             &Filter {
                 equals: vec![(column, Value::from(id))],
-                area_in: None,
+                ..Default::default()
             },
             PageRequest::ALL,
         )
@@ -82,16 +82,25 @@ pub fn reconcile(
             )
         })
         .collect();
+    // Sums saturate rather than wrap or panic: the guards keep real totals far below
+    // the limit, and a read must never fail on what is stored.
+    let add = |total: &mut i64, x: i64| *total = total.saturating_add(x);
     let mut spent_by_grant: BTreeMap<i64, i64> = BTreeMap::new();
     for s in spend {
-        *spent_by_grant.entry(int(s, "grant_id")).or_default() += int(s, "amount_pence");
+        add(
+            spent_by_grant.entry(int(s, "grant_id")).or_default(),
+            int(s, "amount_pence"),
+        );
     }
     let mut committed: BTreeMap<i64, i64> = BTreeMap::new();
     let mut spent: BTreeMap<i64, i64> = BTreeMap::new();
     for g in grants {
         let a = int(g, "allocation_id");
-        *committed.entry(a).or_default() += int(g, "amount_pence");
-        *spent.entry(a).or_default() += spent_by_grant.get(&int(g, "id")).copied().unwrap_or(0);
+        add(committed.entry(a).or_default(), int(g, "amount_pence"));
+        add(
+            spent.entry(a).or_default(),
+            spent_by_grant.get(&int(g, "id")).copied().unwrap_or(0),
+        );
     }
     allocations
         .iter()
@@ -116,22 +125,34 @@ pub fn reconcile(
                 allocated_pence: allocated,
                 committed_pence: c,
                 spent_pence: s,
-                uncommitted_pence: allocated - c,
-                unspent_pence: c - s,
+                uncommitted_pence: allocated.saturating_sub(c),
+                unspent_pence: c.saturating_sub(s),
             }
         })
         .collect()
 }
 
-/// The money of the areas in `areas` (None: every area).
-pub async fn money(store: &AnyStore, areas: Option<Vec<i64>>) -> Result<Vec<MoneyLine>, ApiError> {
+/// The money of the areas in `areas` of the programmes in `programmes` (None: all).
+pub async fn money(
+    store: &AnyStore,
+    areas: Option<Vec<i64>>,
+    programmes: Option<Vec<i64>>,
+) -> Result<Vec<MoneyLine>, ApiError> {
     let filter = Filter {
         equals: vec![],
         area_in: areas,
+        programme_in: programmes.clone(),
     };
     let all = |k| store.list(k, &filter, PageRequest::ALL);
     let funds = store
-        .list(Kind::Fund, &Filter::default(), PageRequest::ALL)
+        .list(
+            Kind::Fund,
+            &Filter {
+                programme_in: programmes,
+                ..Filter::default()
+            },
+            PageRequest::ALL,
+        )
         .await?
         .items;
     let allocations = all(Kind::Allocation).await?.items;
@@ -179,7 +200,7 @@ pub async fn area_summary(store: &AnyStore, area: Record) -> Result<Value, ApiEr
     let grants = by(store, Kind::Grant, "area_id", id).await?;
     let spend = by(store, Kind::SpendReturn, "area_id", id).await?;
     let money = reconcile(&funds, &allocations, &grants, &spend);
-    let total = |f: fn(&MoneyLine) -> i64| money.iter().map(f).sum::<i64>();
+    let total = |f: fn(&MoneyLine) -> i64| money.iter().map(f).fold(0i64, i64::saturating_add);
 
     let nest = |parents: &[Record], children: &[Record], key: &str, name: &str| -> Vec<Value> {
         parents

@@ -40,6 +40,101 @@ fn period_label(year: i32, kind: PeriodKind) -> String {
     format!("{year}{sep}{:02}", (year + 1) % 100)
 }
 
+/// A value axis: from `lo` to `hi` in `ticks` steps of `step`, a round number (1, 2 or 5
+/// times a power of ten).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Axis {
+    pub lo: f64,
+    pub hi: f64,
+    pub step: f64,
+    pub ticks: u32,
+}
+
+/// The most gridlines an axis draws.
+pub const MAX_TICKS: u32 = 12;
+
+/// Values are drawn within ± this; a stored value beyond it is drawn at the edge (the
+/// domain keeps KPI figures within ±1e12, but a chart must not depend on that).
+pub const AXIS_LIMIT: f64 = 1e15;
+
+impl Axis {
+    const FALLBACK: Axis = Axis {
+        lo: 0.0,
+        hi: 1.0,
+        step: 0.25,
+        ticks: 4,
+    };
+
+    /// The axis for `values` (non-finite ones are left out, huge ones clamped to
+    /// ±[`AXIS_LIMIT`]); a percentage axis stops at 100 when the values do. Always finite,
+    /// `lo < hi`, at most [`MAX_TICKS`] steps, whatever the input.
+    pub fn for_values(values: impl IntoIterator<Item = f64>, percent: bool) -> Axis {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in values.into_iter().filter(|v| v.is_finite()) {
+            let v = v.clamp(-AXIS_LIMIT, AXIS_LIMIT);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if lo > hi {
+            return Axis::FALLBACK;
+        }
+        let top = hi;
+        // A flat series gets room around it (relative to its size: 1e15 ± 1 is no room).
+        let scale = lo.abs().max(hi.abs()).max(1.0);
+        if hi - lo <= scale * 1e-9 {
+            lo -= scale * 0.1;
+            hi += scale * 0.1;
+        }
+        let raw = (hi - lo) / 4.0;
+        let mag = 10f64.powf(raw.log10().floor());
+        let step = [1.0, 2.0, 5.0, 10.0]
+            .iter()
+            .map(|m| m * mag)
+            .find(|s| *s >= raw)
+            .unwrap_or(10.0 * mag);
+        let mut lo = ((lo - step * 0.5) / step).floor() * step;
+        if lo < 0.0 && (lo + step * 0.5) >= 0.0 {
+            lo = 0.0;
+        }
+        let mut hi = ((hi + step * 0.5) / step).ceil() * step;
+        if percent && top <= 100.0 {
+            hi = hi.min(100.0);
+        }
+        let ticks = ((hi - lo) / step).round();
+        let ok = lo.is_finite()
+            && hi.is_finite()
+            && step.is_finite()
+            && step > 0.0
+            && hi > lo
+            && (1.0..=f64::from(MAX_TICKS)).contains(&ticks);
+        if ok {
+            Axis {
+                lo,
+                hi,
+                step,
+                ticks: ticks as u32,
+            }
+        } else {
+            Axis::FALLBACK
+        }
+    }
+
+    /// Where `v` sits between the axis's ends, 0 to 1 (outside values at the ends).
+    pub fn fraction(&self, v: f64) -> f64 {
+        if v.is_nan() {
+            return 0.0;
+        }
+        ((v - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+    }
+}
+
+/// Labels of the period axis: every year up to 20 years, else evenly spaced ones (a
+/// series whose periods run across centuries still gets a handful of labels).
+fn label_years(y0: i32, y1: i32) -> impl Iterator<Item = i32> {
+    let every = ((y1 - y0) / 20 + 1).max(1);
+    (y0..=y1).step_by(every as usize)
+}
+
 /// Rounds to two decimals for compact output.
 fn r2(x: f64) -> String {
     let v = (x * 100.0).round() / 100.0;
@@ -110,40 +205,12 @@ pub fn kpi_chart(kpi: &Value) -> String {
         .chain(actuals.iter())
         .chain(national.iter())
         .map(|p| p.1);
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in nums {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if !lo.is_finite() {
-        lo = 0.0;
-        hi = 1.0;
-    }
-    if hi - lo < 1e-9 {
-        lo -= 1.0;
-        hi += 1.0;
-    }
-    // Gridlines at round numbers: a step of 1, 2 or 5 times a power of ten.
-    if unit == "%" {
-        hi = hi.min(100.0);
-    }
-    let raw = ((hi - lo) / 4.0).max(1e-9);
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
-    lo = ((lo - step * 0.5) / step).floor() * step;
-    if lo < 0.0 && (lo + step * 0.5) >= 0.0 {
-        lo = 0.0;
-    }
-    hi = ((hi + step * 0.5) / step).ceil() * step;
-    let ticks = ((hi - lo) / step).round() as i32;
+    let axis = Axis::for_values(nums, crate::domain::rules::is_percentage(unit));
+    let (lo, step, ticks) = (axis.lo, axis.step, axis.ticks);
     let pw = w - ml - mr;
     let ph = h - mt - mb;
     let x = |y: i32| ml + pw * f64::from(y - y0) / f64::from(y1 - y0);
-    let yv = |v: f64| mt + ph * (1.0 - (v - lo) / (hi - lo));
+    let yv = |v: f64| mt + ph * (1.0 - axis.fraction(v));
 
     let mut s = String::with_capacity(4096);
     let _ = write!(
@@ -195,7 +262,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
         r2(mt - 8.0),
         esc(unit)
     );
-    for y in y0..=y1 {
+    for y in label_years(y0, y1) {
         let _ = write!(
             s,
             r##"<text x="{}" y="{}" text-anchor="middle" fill="#0b0c0c">{}</text>"##,
@@ -332,6 +399,7 @@ pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
     let w = 680.0;
     let per_group = bar * series.len() as f64 + gap;
     let h = mt + per_group * groups.len() as f64 + 20.0;
+    // Negative amounts (never stored: money is >= 0) are drawn as empty bars.
     let max = groups
         .iter()
         .flat_map(|g| g.values.iter().copied())
@@ -368,7 +436,7 @@ pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
             esc(&g.label)
         );
         for (si, v) in g.values.iter().enumerate() {
-            let bw = pw * (*v as f64) / max;
+            let bw = (pw * (*v as f64) / max).clamp(0.0, pw);
             let by = gy + bar * si as f64;
             let _ = write!(
                 s,
@@ -428,6 +496,92 @@ mod tests {
         let svg = kpi_chart(&json!({"name": "x", "unit": "", "period_kind": "financial"}));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("2016-17"));
+    }
+
+    use proptest::prelude::*;
+
+    /// Any float: ordinary, huge, tiny, signed zero, infinite and NaN.
+    fn any_value() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            -1e6f64..1e6,
+            proptest::num::f64::ANY,
+            Just(f64::MAX),
+            Just(f64::MIN),
+            Just(-1e308),
+            Just(1e308),
+            Just(f64::MIN_POSITIVE),
+            Just(5e-324),
+            Just(-0.0),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(f64::NAN),
+        ]
+    }
+
+    proptest! {
+        /// Whatever is stored, the axis is finite and has at most a dozen gridlines (one
+        /// value of -1e308 once made the gridline count overflow and the server grow
+        /// until it was killed).
+        #[test]
+        fn axes_are_bounded_for_any_values(values in proptest::collection::vec(any_value(), 0..8), percent: bool) {
+            let a = Axis::for_values(values.iter().copied(), percent);
+            prop_assert!(a.lo.is_finite() && a.hi.is_finite() && a.step.is_finite());
+            prop_assert!(a.lo < a.hi && a.step > 0.0);
+            prop_assert!((1..=MAX_TICKS).contains(&a.ticks), "{a:?}");
+            for v in &values {
+                let f = a.fraction(*v);
+                prop_assert!((0.0..=1.0).contains(&f));
+            }
+        }
+
+        /// A KPI chart of extreme figures and periods is drawn, small, with numbers only.
+        #[test]
+        fn kpi_charts_are_bounded_for_extreme_figures(
+            points in proptest::collection::vec((0i32..9999, any_value(), any_value()), 0..10),
+            baseline in any_value(),
+            target in any_value(),
+            unit in prop_oneof![Just("%"), Just(""), Just("pupils")],
+        ) {
+            let period = |y: i32| format!("{y:04}/{:02}", (y + 1) % 100);
+            let num = |v: f64| serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null);
+            let values: Vec<Value> = points
+                .iter()
+                .map(|(y, a, n)| json!({"period": period(*y), "actual": num(*a), "national": num(*n)}))
+                .collect();
+            let kpi = json!({
+                "id": 1, "name": "K", "unit": unit, "period_kind": "academic",
+                "baseline_period": period(points.first().map_or(2016, |p| p.0)),
+                "baseline_value": num(baseline),
+                "target_period": period(points.last().map_or(2020, |p| p.0)),
+                "target_value": num(target),
+                "values": values,
+                "series_breaks": [{"period": period(5000), "reason": "r"}],
+            });
+            let svg = kpi_chart(&kpi);
+            prop_assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+            prop_assert!(svg.len() < 64 * 1024, "{} bytes", svg.len());
+            prop_assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+            prop_assert!(svg.matches("stroke=\"#e5e5e5\"").count() <= MAX_TICKS as usize + 1);
+        }
+
+        /// Money bars of any amounts stay inside the chart.
+        #[test]
+        fn money_bars_are_bounded_for_any_amounts(values in proptest::collection::vec(any::<i64>(), 1..6)) {
+            let svg = money_bars("M", &["A", "B"], &[BarGroup { label: "g".into(), values }]);
+            prop_assert!(svg.ends_with("</svg>") && !svg.contains("NaN") && !svg.contains("inf"));
+        }
+    }
+
+    #[test]
+    fn one_huge_negative_actual_draws_a_bounded_chart() {
+        let kpi = json!({
+            "id": 9, "name": "KS2", "unit": "%", "period_kind": "academic",
+            "baseline_period": "2015/16", "baseline_value": 48.0,
+            "values": [{"period": "2016/17", "actual": -1e308}, {"period": "2017/18", "actual": 1.7976931348623157e308}],
+        });
+        let svg = kpi_chart(&kpi);
+        assert!(svg.len() < 16 * 1024, "{} bytes", svg.len());
+        assert!(svg.matches("stroke=\"#e5e5e5\"").count() <= MAX_TICKS as usize + 1);
     }
 
     #[test]

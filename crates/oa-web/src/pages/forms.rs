@@ -56,6 +56,8 @@ struct FormPage {
     back: String,
     submit: &'static str,
     fields: Vec<Field>,
+    /// Hidden inputs besides the CSRF token, e.g. the `version` of the record edited.
+    hidden: Vec<(&'static str, String)>,
 }
 
 impl FormPage {
@@ -101,6 +103,7 @@ impl FormPage {
                 back => self.back,
                 submit => self.submit,
                 fields => ser(&self.fields),
+                hidden => ser(&self.hidden),
                 errors => ser(&summary),
             },
         )
@@ -210,6 +213,12 @@ fn form_result(viewer: &Viewer, page: FormPage, e: ApiError) -> Response {
     match e {
         ApiError::Invalid(errors) => page.render(viewer, errors),
         ApiError::Conflict(m) => page.render(viewer, vec![FieldError::new("form", m)]),
+        ApiError::TooManyRequests { .. } => {
+            let mut r = page.render(viewer, vec![FieldError::new("form", e.detail())]);
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            e.decorate(&mut r);
+            r
+        }
         other => page_error(viewer, other),
     }
 }
@@ -278,6 +287,7 @@ async fn kpi_page(
         back: format!("/areas/{area}#kpi-{kpi}"),
         submit: "Save actual",
         fields: vec![period, actual, national, note],
+        hidden: vec![],
     })
 }
 
@@ -323,7 +333,14 @@ pub async fn kpi_actual_submit(
     if let Some(note) = required(&form, "note") {
         body.insert("note".into(), json!(note));
     }
-    match domain::upsert_kpi_actual(&state.store, &viewer.principal, kpi, Value::Object(body)).await
+    match domain::upsert_kpi_actual(
+        &state.store,
+        &viewer.principal,
+        kpi,
+        Value::Object(body),
+        None,
+    )
+    .await
     {
         Ok(_) => saved(area, "kpi", &format!("kpi-{kpi}")),
         Err(e) => form_result(&viewer, page, e),
@@ -384,6 +401,7 @@ async fn spend_page(state: &AppState, viewer: &Viewer, area: i64) -> Result<Form
         back: format!("/areas/{area}#money"),
         submit: "Save spend return",
         fields: vec![grant, month, amount, note],
+        hidden: vec![],
     })
 }
 
@@ -467,7 +485,7 @@ async fn comment_page(state: &AppState, viewer: &Viewer, area: i64) -> Result<Fo
     let body = field(
         "body",
         "Comment",
-        "Seen by everyone who can read this area. Up to 2,000 characters.",
+        "Read by this area's lead and board members and by national admins. Up to 2,000 characters.",
         "textarea",
     );
     Ok(FormPage {
@@ -481,6 +499,7 @@ async fn comment_page(state: &AppState, viewer: &Viewer, area: i64) -> Result<Fo
         back: format!("/areas/{area}#comments"),
         submit: "Add comment",
         fields: vec![body],
+        hidden: vec![],
     })
 }
 
@@ -571,6 +590,8 @@ async fn plan_page(
         back: format!("/areas/{area}#plan"),
         submit: "Save plan",
         fields: vec![title, first, last, published],
+        // The version edited: a save over someone else's later change is refused (412).
+        hidden: vec![("version", domain::etag(&p))],
     })
 }
 
@@ -590,10 +611,12 @@ pub async fn plan_submit(
     PagePath((area, plan)): PagePath<(i64, i64)>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let page = match refilled(&viewer, &form, plan_page(&state, &viewer, area, plan)).await {
+    let mut page = match refilled(&viewer, &form, plan_page(&state, &viewer, area, plan)).await {
         Ok(page) => page,
         Err(response) => return response,
     };
+    // The version the form was opened on (the page rebuilt above carries the current one).
+    let edited = form.get("version").cloned();
     let mut errors = Vec::new();
     let mut body = Map::new();
     for (name, what) in [
@@ -614,16 +637,41 @@ pub async fn plan_submit(
     if !errors.is_empty() {
         return page.render(&viewer, errors);
     }
+    let Some(edited) = edited else {
+        return page.render(
+            &viewer,
+            vec![FieldError::new(
+                "form",
+                "the form does not say which version of the plan it changes: reload the page and send it again",
+            )],
+        );
+    };
     match domain::update(
         &state.store,
         &viewer.principal,
         Kind::Plan,
         plan,
         Value::Object(body),
+        Some(&edited),
     )
     .await
     {
         Ok(_) => saved(area, "plan", "plan"),
+        Err(ApiError::PreconditionFailed(_)) => {
+            // Show the current version's figures in the message; the form keeps what was
+            // typed and now carries the current version, so sending it again saves over.
+            let caption = page.caption.clone();
+            page.caption = format!("{caption} (changed since you opened this form)");
+            let mut r = page.render(
+                &viewer,
+                vec![FieldError::new(
+                    "form",
+                    "someone else changed this plan after you opened the form: check the plan on the area page, then send your changes again to save them over theirs",
+                )],
+            );
+            *r.status_mut() = StatusCode::PRECONDITION_FAILED;
+            r
+        }
         Err(e) => form_result(&viewer, page, e),
     }
 }
@@ -635,10 +683,21 @@ pub struct Next {
     pub next: Option<String>,
 }
 
-/// A local path to go back to (never another site).
-fn safe_next(next: Option<&str>) -> String {
+/// A path on this site to go back to, or `/`. Only printable ASCII without spaces or
+/// backslashes, starting with one `/` followed by neither `/` nor `\`: browsers skip tabs
+/// and newlines in URLs (`/\t/evil.example` is `//evil.example`, another site) and treat
+/// `\` as `/`, and CR/LF cannot go into a `Location` header.
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && n.len() <= 2048
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -676,10 +735,11 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
 pub async fn sign_in_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    headers: axum::http::HeaderMap,
+    parts: axum::http::request::Parts,
     Form(form): Form<Fields>,
 ) -> Response {
-    if !same_origin(&headers) {
+    let headers = &parts.headers;
+    if !same_origin(headers) {
         return page_error(
             &viewer,
             ApiError::Forbidden(
@@ -697,10 +757,19 @@ pub async fn sign_in_submit(
     if password.is_empty() {
         errors.push(json!({"href": "#password", "text": "Enter your password"}));
     }
+    let mut status = StatusCode::UNAUTHORIZED;
+    let mut throttled = None;
     if errors.is_empty() {
-        match auth::sign_in(&state, &email, &password).await {
+        let address = state.client_address(&parts.headers, &parts.extensions);
+        match auth::sign_in(&state, &email, &password, address).await {
             Ok(session) => {
-                let mut r = Redirect::to(&next).into_response();
+                // `next` is a checked path, so the header cannot fail; the cookie is set
+                // only on a redirect that is built.
+                let Ok(location) = HeaderValue::from_str(&next) else {
+                    return page_error(&viewer, ApiError::BadRequest("bad return path".into()));
+                };
+                let mut r = StatusCode::SEE_OTHER.into_response();
+                r.headers_mut().insert(header::LOCATION, location);
                 if let Ok(v) = HeaderValue::from_str(&session.set_cookie) {
                     r.headers_mut().insert(header::SET_COOKIE, v);
                 }
@@ -710,12 +779,17 @@ pub async fn sign_in_submit(
                 "href": "#email",
                 "text": "The email address or password is wrong: check them, or ask a national admin to reset your password",
             })),
+            Err(e @ ApiError::TooManyRequests { .. }) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                errors.push(json!({"href": "#email", "text": format!("Too many failed sign-ins: {}", e.detail())}));
+                throttled = Some(e);
+            }
             Err(e) => return page_error(&viewer, e),
         }
     }
-    render_status(
+    let mut r = render_status(
         &viewer,
-        StatusCode::UNAUTHORIZED,
+        status,
         "sign_in.html",
         minijinja::context! {
             title => "Error: Sign in",
@@ -723,7 +797,11 @@ pub async fn sign_in_submit(
             email => email,
             errors => ser(&errors),
         },
-    )
+    );
+    if let Some(e) = throttled {
+        e.decorate(&mut r);
+    }
+    r
 }
 
 /// `POST /sign-out`.
@@ -741,10 +819,9 @@ pub async fn sign_out(
         return page_error(&viewer, e);
     }
     let mut r = Redirect::to("/").into_response();
-    r.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static(auth::CLEAR_COOKIE),
-    );
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_cookie(&state)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
     r
 }
 
@@ -785,8 +862,37 @@ mod tests {
     #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/areas/3")), "/areas/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(
+            safe_next(Some("/areas/3?saved=kpi#kpi-2")),
+            "/areas/3?saved=kpi#kpi-2"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/ /evil.example",
+            "\\\\evil.example",
+            "",
+            "areas/3",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
         assert_eq!(safe_next(None), "/");
+    }
+
+    proptest::proptest! {
+        /// Whatever `next` is, the redirect is a path on this site: one `/`, then no
+        /// second `/` or `\`, and nothing a browser would skip or a header could not hold.
+        #[test]
+        fn next_is_always_a_local_path(n in "\\PC{0,40}|[/\\\\\t\r\n a-z.]{0,12}") {
+            let out = safe_next(Some(&n));
+            proptest::prop_assert!(out.starts_with('/'));
+            proptest::prop_assert!(!out.starts_with("//") && !out.starts_with("/\\"));
+            proptest::prop_assert!(out.bytes().all(|b| b.is_ascii_graphic() && b != b'\\'));
+            proptest::prop_assert!(axum::http::HeaderValue::from_str(&out).is_ok());
+        }
     }
 }

@@ -30,7 +30,8 @@ fn layer(year: u16) -> Result<Arc<Layer>, String> {
     }
     let dir = data_dir().ok_or_else(|| "no boundaries: start the service with OA_DATA_DIR set to the data directory (holding geo/onsvisual-uk-topojson/topo.json) to see the map".to_string())?;
     let l = Arc::new(
-        load(&dir.join(BOUNDARIES), year).inspect_err(|e| eprintln!("oa serve: map: {e}"))?,
+        load(&dir.join(BOUNDARIES), year)
+            .inspect_err(|e| crate::log::error(&format!("map: {e}")))?,
     );
     if let Ok(mut m) = LAYERS.lock() {
         m.insert(year, l.clone());
@@ -248,7 +249,42 @@ fn compact_path(d: &str) -> String {
 
 /// A drawn map as PNG (through resvg).
 pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    PNG_RENDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     oa_geo::svg_to_png(svg).map_err(|e| format!("the map could not be rendered: {e}"))
+}
+
+/// PNGs of drawn maps by a hash of their SVG: a map's data changes only with the
+/// programme's areas or the results bundle, and each change is a new SVG (a new key), so
+/// a PNG is rendered once per version of the data, not per request.
+static PNGS: LazyLock<Mutex<HashMap<u64, axum::body::Bytes>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// How many PNGs have been rendered since start (the tests check the cache with it).
+static PNG_RENDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn png_renders() -> u64 {
+    PNG_RENDERS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The map as PNG, rendered (off the async workers) only the first time its SVG is seen.
+pub async fn png_cached(svg: Arc<String>) -> Result<axum::body::Bytes, String> {
+    let mut h = DefaultHasher::new();
+    svg.hash(&mut h);
+    let key = h.finish();
+    if let Some(hit) = PNGS.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let png = tokio::task::spawn_blocking(move || png(&svg))
+        .await
+        .map_err(|e| format!("the map could not be rendered: {e}"))??;
+    let png = axum::body::Bytes::from(png);
+    if let Ok(mut m) = PNGS.lock() {
+        if m.len() >= 16 {
+            m.clear();
+        }
+        m.insert(key, png.clone());
+    }
+    Ok(png)
 }
 
 #[cfg(test)]

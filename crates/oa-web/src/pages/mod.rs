@@ -221,11 +221,19 @@ impl FromRequestParts<AppState> for Viewer {
             .user_by_token(&auth::secret_hash(&secret), auth::now_unix())
             .await
         {
-            Ok(Some(user)) => Ok(Viewer {
-                principal: Principal::of(user),
-                csrf: Some(csrf_token(&secret)),
-                secret: Some(secret),
-            }),
+            Ok(Some(user)) => {
+                let viewer = Viewer {
+                    csrf: Some(csrf_token(&secret)),
+                    secret: Some(secret),
+                    principal: Principal::of(user),
+                };
+                if let Some(user) = &viewer.principal.user
+                    && let Err(e) = auth::charge_write(state, &parts.method, user)
+                {
+                    return Err(page_error(&viewer, e));
+                }
+                Ok(viewer)
+            }
             Ok(None) => Ok(anonymous),
             Err(e) => Err(page_error(&anonymous, ApiError::from(e))),
         }
@@ -286,7 +294,7 @@ pub fn render_status(
             r
         }
         Err(e) => {
-            eprintln!("oa serve: page {template} failed to render: {e:#}");
+            crate::log::error(&format!("page {template} failed to render: {e:#}"));
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error: the server logged the cause",
@@ -299,18 +307,18 @@ pub fn render_status(
 /// An error as a page: 401 offers to sign in, 403 says whose records these are, 404 and
 /// the rest say what happened.
 pub fn page_error(viewer: &Viewer, e: ApiError) -> Response {
-    if let ApiError::Internal(cause) = &e {
-        eprintln!("oa serve: internal error: {cause}");
-    }
+    e.log_cause();
     let status = e.status();
     let title = match status {
         StatusCode::UNAUTHORIZED => "Sign in to see this page",
         StatusCode::FORBIDDEN => "You cannot see or change this",
         StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests: wait a moment",
+        StatusCode::PRECONDITION_FAILED => "Someone else changed this first",
         _ if status.is_client_error() => "There is a problem with the request",
         _ => "Sorry, there is a problem with the service",
     };
-    render_status(
+    let mut resp = render_status(
         viewer,
         status,
         "error.html",
@@ -320,7 +328,9 @@ pub fn page_error(viewer: &Viewer, e: ApiError) -> Response {
             detail => e.detail(),
             sign_in => status == StatusCode::UNAUTHORIZED,
         },
-    )
+    );
+    e.decorate(&mut resp);
+    resp
 }
 
 /// A download: `body` with its content type, saved under `filename`.

@@ -91,7 +91,7 @@ pub static RESULTS: LazyLock<Result<Option<Results>, String>> =
     LazyLock::new(|| match std::env::var_os("OA_RESULTS_DIR") {
         None => Ok(None),
         Some(dir) => read(Path::new(&dir)).map(Some).inspect_err(|e| {
-            eprintln!("oa serve: OA_RESULTS_DIR: {e}");
+            crate::log::error(&format!("OA_RESULTS_DIR: {e}"));
         }),
     });
 

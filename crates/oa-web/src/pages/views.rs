@@ -45,16 +45,18 @@ fn district_codes(area: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn readable_areas(state: &AppState, v: &Viewer) -> Result<Vec<Record>, ApiError> {
-    let mut areas = domain::list(
-        &state.store,
-        &v.principal,
-        Kind::Area,
-        vec![],
-        PageRequest::ALL,
-    )
-    .await?
-    .items;
+/// The areas of `scope` (what the viewer may read), by code.
+async fn readable_areas(state: &AppState, scope: &domain::Scope) -> Result<Vec<Record>, ApiError> {
+    let filter = oa_store::Filter {
+        equals: vec![],
+        area_in: scope.areas.clone(),
+        programme_in: scope.programmes.clone(),
+    };
+    let mut areas = state
+        .store
+        .list(Kind::Area, &filter, PageRequest::ALL)
+        .await?
+        .items;
     areas.sort_by(|a, b| {
         a.get("code")
             .and_then(Value::as_str)
@@ -65,15 +67,15 @@ async fn readable_areas(state: &AppState, v: &Viewer) -> Result<Vec<Record>, Api
 
 /// One programme area as a row of the national table.
 async fn area_rows(state: &AppState, v: &Viewer) -> Result<Vec<Value>, ApiError> {
-    let areas = readable_areas(state, v).await?;
-    let readable = domain::readable_areas(&state.store, &v.principal).await?;
-    let money = summary::money(&state.store, readable).await?;
+    let scope = domain::readable_scope(&state.store, &v.principal).await?;
+    let areas = readable_areas(state, &scope).await?;
+    let money = summary::money(&state.store, scope.areas, scope.programmes).await?;
     let mut by_area: HashMap<i64, (i64, i64, i64)> = HashMap::new();
     for m in &money {
         let e = by_area.entry(m.area_id).or_default();
-        e.0 += m.allocated_pence;
-        e.1 += m.committed_pence;
-        e.2 += m.spent_pence;
+        e.0 = e.0.saturating_add(m.allocated_pence);
+        e.1 = e.1.saturating_add(m.committed_pence);
+        e.2 = e.2.saturating_add(m.spent_pence);
     }
     let (res, _) = results();
     Ok(areas
@@ -126,6 +128,8 @@ pub struct TableQuery {
     pub column: Option<String>,
     /// After a form: what was saved.
     pub saved: Option<String>,
+    /// The page of an area's comments (1 = the oldest; default the newest).
+    pub comments_page: Option<u32>,
 }
 
 fn filter_sort(rows: &mut Vec<Value>, q: &TableQuery) {
@@ -182,7 +186,12 @@ fn national_map_spec(rows: &[Value], column: Option<&str>, use_results: bool) ->
                     "band" if r.band.is_empty() => "(none)".to_string(),
                     "band" => r.band.clone(),
                     "rank" => r.rank.map(|x| x.to_string()).unwrap_or_default(),
-                    _ => r.score.map(|x| x.to_string()).unwrap_or_default(),
+                    // A score that is not a finite number is drawn as missing.
+                    _ => r
+                        .score
+                        .filter(|x| x.is_finite())
+                        .map(|x| x.to_string())
+                        .unwrap_or_default(),
                 })
                 .collect();
             MapSpec {
@@ -418,10 +427,9 @@ pub async fn map_png(
         Ok(s) => s,
         Err(e) => return page_error(&viewer, e),
     };
-    match tokio::task::spawn_blocking(move || map::png(&svg)).await {
-        Ok(Ok(png)) => download(png, "image/png", "map.png"),
-        Ok(Err(note)) => page_error(&viewer, ApiError::Internal(note)),
-        Err(e) => page_error(&viewer, ApiError::Internal(e.to_string())),
+    match map::png_cached(svg).await {
+        Ok(png) => download(png, "image/png", "map.png"),
+        Err(note) => page_error(&viewer, ApiError::Internal(note)),
     }
 }
 
@@ -439,9 +447,9 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
     if let Some(lines) = s["money"]["lines"].as_array() {
         for l in lines {
             let e = by_year.entry(text(l, "period")).or_default();
-            e.0 += int(l, "allocated_pence");
-            e.1 += int(l, "committed_pence");
-            e.2 += int(l, "spent_pence");
+            e.0 = e.0.saturating_add(int(l, "allocated_pence"));
+            e.1 = e.1.saturating_add(int(l, "committed_pence"));
+            e.2 = e.2.saturating_add(int(l, "spent_pence"));
         }
     }
     s["money"]["by_year"] = by_year
@@ -475,12 +483,30 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
     s["p_band_name"] = json!(res.and_then(|r| r.p_band_name.clone()));
     s["can_edit"] =
         Value::from(access::check_write(&viewer.principal, Kind::KpiValue, Some(id)).is_ok());
-    s["comments"] = Value::from(area_comments(state, viewer, id).await?);
     s["can_comment"] = Value::from(
         viewer.signed_in()
             && access::check_write(&viewer.principal, Kind::Comment, Some(id)).is_ok(),
     );
     Ok(s)
+}
+
+/// Adds a page of the area's comments to the profile's model, when the viewer may read
+/// them (the area's lead and board members, admins).
+async fn with_comments(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    page: Option<u32>,
+    s: &mut Value,
+) -> Result<(), ApiError> {
+    let readable = access::check_comment_read(&viewer.principal, id).is_ok();
+    s["can_read_comments"] = Value::from(readable);
+    if readable {
+        let (rows, shown, pages, total) = area_comments(state, viewer, id, page, false).await?;
+        s["comments"] = Value::from(rows);
+        s["comments_page"] = json!({"page": shown, "pages": pages, "total": total});
+    }
+    Ok(())
 }
 
 /// `2026-11-27T05:30:12Z` as `2026-11-27 05:30 UTC` (other text as it is).
@@ -491,34 +517,63 @@ fn comment_date(rfc3339: &str) -> String {
     }
 }
 
-/// The area's comments, oldest first, with their authors' names (through the same read
-/// rules as the API's `/api/comments`).
+/// Comments per page of an area profile (the newest page is shown first).
+pub const COMMENTS_PER_PAGE: u32 = 50;
+
+/// Comments with their authors' public names (never an email), oldest first, through the
+/// same read rules as the API's `/api/comments`. `page` is 1-based; `None` is the last
+/// (newest) page; `PageRequest::ALL` for the CSV. Returns the rows, the page shown and the
+/// number of pages.
 pub async fn area_comments(
     state: &AppState,
     viewer: &Viewer,
     area: i64,
-) -> Result<Vec<Value>, ApiError> {
-    let mut comments = domain::list(
+    page: Option<u32>,
+    all: bool,
+) -> Result<(Vec<Value>, u32, u32, i64), ApiError> {
+    let p = &viewer.principal;
+    access::check_comment_read(p, area)?;
+    let filter = vec![("area_id", json!(area))];
+    // The total first (a one-row page also counts), then the page asked for.
+    let first = domain::list(
         &state.store,
-        &viewer.principal,
+        p,
         Kind::Comment,
-        vec![("area_id", json!(area))],
-        PageRequest::ALL,
+        filter.clone(),
+        PageRequest {
+            page: 1,
+            per_page: 1,
+        },
     )
-    .await?
-    .items;
-    comments.sort_by_key(|c| c.get("id").and_then(Value::as_i64));
+    .await?;
+    let total = first.total;
+    let pages =
+        u32::try_from((total + i64::from(COMMENTS_PER_PAGE) - 1) / i64::from(COMMENTS_PER_PAGE))
+            .unwrap_or(u32::MAX)
+            .max(1);
+    let shown = page.unwrap_or(pages).clamp(1, pages);
+    let request = if all {
+        PageRequest::ALL
+    } else {
+        PageRequest {
+            page: shown,
+            per_page: COMMENTS_PER_PAGE,
+        }
+    };
+    let comments = domain::list(&state.store, p, Kind::Comment, filter, request)
+        .await?
+        .items;
     if comments.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), shown, pages, total));
     }
     let names: HashMap<i64, String> = state
         .store
         .users()
         .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
+        .iter()
+        .map(|u| (u.id, access::public_name(u)))
         .collect();
-    Ok(comments
+    let rows = comments
         .into_iter()
         .map(|c| {
             let c = Value::Object(c);
@@ -527,14 +582,15 @@ pub async fn area_comments(
             json!({
                 "id": c["id"],
                 "author_id": author_id,
-                "author": names.get(&author_id).cloned().unwrap_or_else(|| format!("user {author_id}")),
+                "author": names.get(&author_id).cloned().unwrap_or_else(|| "A former user".to_string()),
                 "created_at": created,
                 "date": comment_date(&created),
                 "subject": c["subject"],
                 "body": c["body"],
             })
         })
-        .collect())
+        .collect();
+    Ok((rows, shown, pages, total))
 }
 
 /// `GET /areas/{id}/comments.csv`: the area's comments.
@@ -544,11 +600,11 @@ pub async fn area_comments_csv(
     PagePath(id): PagePath<i64>,
 ) -> Response {
     let rows = match domain::get(&state.store, &viewer.principal, Kind::Area, id).await {
-        Ok(_) => area_comments(&state, &viewer, id).await,
+        Ok(_) => area_comments(&state, &viewer, id, None, true).await,
         Err(e) => Err(e),
     };
     match rows {
-        Ok(rows) => csv_response(
+        Ok((rows, ..)) => csv_response(
             &format!("area-{id}-comments"),
             to_csv(
                 &["id", "created_at", "author_id", "author", "subject", "body"],
@@ -566,7 +622,13 @@ pub async fn area(
     PagePath(id): PagePath<i64>,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    match area_model(&state, &viewer, id).await {
+    let model = match area_model(&state, &viewer, id).await {
+        Ok(mut s) => with_comments(&state, &viewer, id, q.comments_page, &mut s)
+            .await
+            .map(|()| s),
+        Err(e) => Err(e),
+    };
+    match model {
         Ok(s) => {
             let name = text(&s["area"], "name");
             render(
@@ -740,8 +802,8 @@ pub async fn kpi_chart_svg(
 /// What the programme view shows.
 async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, ApiError> {
     let store = &state.store;
-    let p = &viewer.principal;
-    let areas = readable_areas(state, viewer).await?;
+    let scope = domain::readable_scope(store, &viewer.principal).await?;
+    let areas = readable_areas(state, &scope).await?;
     let names: HashMap<i64, String> = areas
         .iter()
         .map(|a| {
@@ -749,15 +811,19 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
             (int(&a, "id"), text(&a, "name"))
         })
         .collect();
-    // What `domain::list` does per call, with the readable areas looked up once.
-    let readable = domain::readable_areas(store, p).await?;
+    // What `domain::list` does per call, with the readable scope looked up once.
+    let domain::Scope {
+        areas: readable,
+        programmes,
+    } = scope;
     let filter = oa_store::Filter {
         equals: vec![],
         area_in: readable.clone(),
+        programme_in: programmes.clone(),
     };
     let all = |kind| store.list(kind, &filter, PageRequest::ALL);
     let funds = all(Kind::Fund).await?.items;
-    let money = summary::money(store, readable).await?;
+    let money = summary::money(store, readable, programmes).await?;
     // Funds and their allocation across areas.
     let fund_rows: Vec<Value> = funds
         .iter()
@@ -766,18 +832,21 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
             let fid = int(&f, "id");
             let lines: Vec<&summary::MoneyLine> =
                 money.iter().filter(|m| m.fund_id == fid).collect();
-            let allocated: i64 = lines.iter().map(|m| m.allocated_pence).sum();
+            let allocated = lines
+                .iter()
+                .fold(0i64, |t, m| t.saturating_add(m.allocated_pence));
             let mut per_area: BTreeMap<String, i64> = BTreeMap::new();
             for m in &lines {
-                *per_area
+                let e = per_area
                     .entry(names.get(&m.area_id).cloned().unwrap_or_default())
-                    .or_default() += m.allocated_pence;
+                    .or_default();
+                *e = e.saturating_add(m.allocated_pence);
             }
             json!({
                 "id": fid, "name": text(&f, "name"), "total_pence": int(&f, "total_pence"),
                 "first_period": f["first_period"], "last_period": f["last_period"],
                 "source": f["source"], "allocated_pence": allocated,
-                "unallocated_pence": int(&f, "total_pence") - allocated,
+                "unallocated_pence": int(&f, "total_pence").saturating_sub(allocated),
                 "areas": per_area.into_iter().map(|(a, v)| json!({"area": a, "pence": v})).collect::<Vec<_>>(),
             })
         })
@@ -786,9 +855,9 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
     let mut per_area: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
     for m in &money {
         let e = per_area.entry(m.area_id).or_default();
-        e.0 += m.allocated_pence;
-        e.1 += m.committed_pence;
-        e.2 += m.spent_pence;
+        e.0 = e.0.saturating_add(m.allocated_pence);
+        e.1 = e.1.saturating_add(m.committed_pence);
+        e.2 = e.2.saturating_add(m.spent_pence);
     }
     let spend: Vec<Value> = per_area
         .iter()
