@@ -62,13 +62,18 @@ pub enum BundleError {
     Inconsistent { path: String, message: String },
 
     #[error(
-        "{path}: the file differs from the one the bundle's manifest records (SHA-256 {found}, expected {expected}); it was changed after `oa` wrote it"
+        "{path} does not match manifest.json (SHA-256 {found}, the manifest says {expected}): it was changed after `oa` wrote the bundle; write the bundle again with `oa run`"
     )]
     Tampered {
         path: String,
         expected: String,
         found: String,
     },
+
+    #[error(
+        "{path} is not listed in manifest.json: it was added or changed after `oa` wrote the bundle; run `oa run` (or `oa select`, `oa allocate`) again"
+    )]
+    Unlisted { path: String },
 
     #[error("{path}: the study in the bundle cannot be read: {message}")]
     Study { path: String, message: String },

@@ -45,12 +45,20 @@ pub use funding::{Allocation, Fund, Funding};
 pub use index::{AreaStatus, Coverage, GroupScores, Index, Indicators, Scores};
 pub use manifest::{BUNDLE_VERSION, Headline, MANIFEST_FILE, Manifest, Section, Timing};
 pub use maps::{MAP_STEMS, Map, Maps};
-pub use read::{read, verify};
+pub use read::{read, verify, verify_files};
 pub use results::{File, Results, SCORES, SMALL_AREA_SCORES};
 pub use rollup::{ROLLUP_MEASURES, Rollup, Summary};
 pub use selection::{SelectedArea, Selection};
 pub use uncertainty::{RankIntervals, Sensitivity, Stability, Uncertainty};
 pub use write::{check_out, update, write, write_loose};
+
+/// A table as the CSV text a bundle holds (for uploads and tests).
+pub fn csv_text(table: &oa_io::Table) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail, and every cell is UTF-8 text.
+    let _ = table.write_csv_to(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
 
 /// Parses a bundle table held in memory (an upload of `selection.csv` or
 /// `allocations.csv`), with the same checks as [`read`].

@@ -234,3 +234,63 @@ pub fn verify(dir: &Path) -> Result<Manifest, BundleError> {
     }
     Ok(manifest)
 }
+
+/// Checks files held in memory (an upload) against a bundle's manifest: each file given
+/// must be listed in its `outputs` with the same size and SHA-256, and each file listed
+/// but not given (`None`) is reported missing. Only the manifest's version and `outputs`
+/// are read. Returns the manifest's outputs.
+pub fn verify_files(
+    manifest_json: &str,
+    files: &[(&str, Option<&[u8]>)],
+) -> Result<Vec<oa_io::FileDigest>, BundleError> {
+    #[derive(serde::Deserialize)]
+    struct Outputs {
+        #[serde(default)]
+        bundle_version: Option<u32>,
+        outputs: Vec<oa_io::FileDigest>,
+    }
+    let malformed = |e: serde_json::Error| BundleError::Manifest {
+        path: crate::MANIFEST_FILE.into(),
+        message: format!(
+            "not a valid manifest (line {}, column {}: {e}); write the bundle again with `oa run`",
+            e.line(),
+            e.column()
+        ),
+    };
+    let m: Outputs = serde_json::from_str(manifest_json).map_err(malformed)?;
+    if let Some(found) = m.bundle_version.filter(|v| *v > crate::BUNDLE_VERSION) {
+        return Err(BundleError::NewerVersion {
+            path: crate::MANIFEST_FILE.into(),
+            found,
+            supported: crate::BUNDLE_VERSION,
+        });
+    }
+    for (name, bytes) in files {
+        let listed = m.outputs.iter().find(|o| o.path == *name);
+        match (bytes, listed) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                return Err(BundleError::MissingFile {
+                    path: name.to_string(),
+                    why: "the manifest lists it".into(),
+                });
+            }
+            (Some(_), None) => {
+                return Err(BundleError::Unlisted {
+                    path: name.to_string(),
+                });
+            }
+            (Some(bytes), Some(entry)) => {
+                let found = oa_io::digest::sha256_hex(bytes);
+                if !found.eq_ignore_ascii_case(&entry.sha256) || entry.bytes != bytes.len() as u64 {
+                    return Err(BundleError::Tampered {
+                        path: name.to_string(),
+                        expected: entry.sha256.clone(),
+                        found,
+                    });
+                }
+            }
+        }
+    }
+    Ok(m.outputs)
+}

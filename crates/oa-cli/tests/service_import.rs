@@ -21,14 +21,31 @@ fn get(addr: &str, path: &str) -> String {
     out.split_once("\r\n\r\n").unwrap().1.to_string()
 }
 
-const SELECTION: &str = "area_id,area_name,districts,selected,wave,announced,reason\n\
-    OA03,Blackpool,E06000009,true,1,2016-10,chosen\n\
-    OA09,Fenland and East Cambridgeshire,E07000010;E07000009,true,2,2017-01,chosen\n\
-    X1,Elsewhere,E07000001,false,,,not chosen\n";
+#[path = "../../oa-web/tests/common/bundle_files.rs"]
+mod bundle_files;
+use bundle_files::{allocations_csv, selection_csv};
 
-const ALLOCATIONS: &str = "fund,area_id,area_name,period,amount_pence\n\
-    year4,OA03,Blackpool,2020-21,197000000\n\
-    year4,OA09,Fenland and East Cambridgeshire,2020-21,143000000\n";
+fn selection() -> String {
+    selection_csv(&[
+        ("OA03", "Blackpool", &["E06000009"], true, "1", "2016-10"),
+        (
+            "OA09",
+            "Fenland and East Cambridgeshire",
+            &["E07000010", "E07000009"],
+            true,
+            "2",
+            "2017-01",
+        ),
+        ("X1", "Elsewhere", &["E07000001"], false, "", ""),
+    ])
+}
+
+fn allocations() -> String {
+    allocations_csv(&[
+        ("year4", "OA03", "2020-21", 197_000_000),
+        ("year4", "OA09", "2020-21", 143_000_000),
+    ])
+}
 
 /// Writes a bundle at `dir` with these files and a manifest listing them with their
 /// SHA-256 and size, as `oa run` does.
@@ -85,8 +102,8 @@ fn service_imports_a_results_bundle() {
     bundle(
         &out,
         &[
-            ("selection.csv", SELECTION),
-            ("allocations.csv", ALLOCATIONS),
+            ("selection.csv", &selection()),
+            ("allocations.csv", &allocations()),
         ],
     );
     let db = dir.path().join("oa.db");
@@ -174,11 +191,12 @@ fn service_import_verifies_the_manifest() {
         (
             "tampered",
             &|b: &Path| {
-                bundle(b, &[("selection.csv", SELECTION)]);
-                let changed = SELECTION.replace(
+                bundle(b, &[("selection.csv", &selection())]);
+                let changed = selection().replace(
                     "X1,Elsewhere,E07000001,false",
                     "X1,Elsewhere,E07000001,true",
                 );
+                assert_ne!(changed, selection());
                 std::fs::write(b.join("selection.csv"), changed).unwrap();
             },
             "selection.csv does not match manifest.json",
@@ -186,7 +204,7 @@ fn service_import_verifies_the_manifest() {
         (
             "no manifest",
             &|b: &Path| {
-                bundle(b, &[("selection.csv", SELECTION)]);
+                bundle(b, &[("selection.csv", &selection())]);
                 std::fs::remove_file(b.join("manifest.json")).unwrap();
             },
             "has no manifest.json",
@@ -194,16 +212,16 @@ fn service_import_verifies_the_manifest() {
         (
             "garbage manifest",
             &|b: &Path| {
-                bundle(b, &[("selection.csv", SELECTION)]);
+                bundle(b, &[("selection.csv", &selection())]);
                 std::fs::write(b.join("manifest.json"), "{\"outputs\": [oops").unwrap();
             },
-            "manifest.json is not valid JSON",
+            "manifest.json: not a valid manifest",
         ),
         (
             "unlisted allocations",
             &|b: &Path| {
-                bundle(b, &[("selection.csv", SELECTION)]);
-                std::fs::write(b.join("allocations.csv"), ALLOCATIONS).unwrap();
+                bundle(b, &[("selection.csv", &selection())]);
+                std::fs::write(b.join("allocations.csv"), allocations()).unwrap();
             },
             "allocations.csv is not listed in manifest.json",
         ),
@@ -213,13 +231,13 @@ fn service_import_verifies_the_manifest() {
                 bundle(
                     b,
                     &[
-                        ("selection.csv", SELECTION),
-                        ("allocations.csv", ALLOCATIONS),
+                        ("selection.csv", &selection()),
+                        ("allocations.csv", &allocations()),
                     ],
                 );
                 std::fs::remove_file(b.join("allocations.csv")).unwrap();
             },
-            "allocations.csv is listed in manifest.json but missing",
+            "allocations.csv: file missing from the bundle (the manifest lists it)",
         ),
     ];
     for (name, make, expect) in cases {
@@ -243,20 +261,26 @@ fn service_import_verifies_the_manifest() {
 fn service_import_is_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("oa.db");
-    let mut allocations = String::from("fund,area_id,area_name,period,amount_pence\n");
+    let mut lines: Vec<(String, &str, i64)> = Vec::new();
     for year in 2017..2022 {
         for area in ["OA03", "OA09"] {
-            allocations.push_str(&format!(
-                "core,{area},x,{year}-{:02},1000000\n",
-                (year + 1) % 100
-            ));
+            lines.push((format!("{year}-{:02}", (year + 1) % 100), area, 1_000_000));
         }
     }
-    let late_unknown = format!("{allocations}core,OA99,Nowhere,2020-21,5\n");
-    let late_repeat = format!("{allocations}core,OA03,Blackpool,2017-18,7\n");
-    let overflow = "fund,area_id,area_name,period,amount_pence\n\
-        core,OA03,Blackpool,2020-21,999999999999999999\n\
-        core,OA09,Fenland,2020-21,999999999999999999\n";
+    let with = |extra: (&str, &str, i64)| {
+        let mut rows: Vec<(&str, &str, &str, i64)> = lines
+            .iter()
+            .map(|(period, area, pence)| ("core", *area, period.as_str(), *pence))
+            .collect();
+        rows.push(("core", extra.1, extra.0, extra.2));
+        allocations_csv(&rows)
+    };
+    let late_unknown = with(("2020-21", "OA99", 5));
+    let late_repeat = with(("2017-18", "OA03", 7));
+    let overflow = allocations_csv(&[
+        ("core", "OA03", "2020-21", 999_999_999_999_999_999),
+        ("core", "OA09", "2020-21", 999_999_999_999_999_999),
+    ]);
     for (name, text, expect) in [
         (
             "unknown area on the last line",
@@ -270,14 +294,14 @@ fn service_import_is_all_or_nothing() {
         ),
         (
             "amount beyond the limit",
-            overflow,
+            overflow.as_str(),
             "line 2, column amount_pence",
         ),
     ] {
         let b = dir.path().join(name.replace(' ', "-"));
         bundle(
             &b,
-            &[("selection.csv", SELECTION), ("allocations.csv", text)],
+            &[("selection.csv", &selection()), ("allocations.csv", text)],
         );
         let out = failed_import(&db, &b);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -293,14 +317,14 @@ fn service_import_is_all_or_nothing() {
         }
     }
     // Amounts that each fit but add up past the limit for one fund.
-    let sum = format!(
-        "fund,area_id,area_name,period,amount_pence\ncore,OA03,Blackpool,2020-21,{}\ncore,OA09,Fenland,2020-21,{}\n",
-        600_000_000_000_000i64, 600_000_000_000_000i64
-    );
+    let sum = allocations_csv(&[
+        ("core", "OA03", "2020-21", 600_000_000_000_000),
+        ("core", "OA09", "2020-21", 600_000_000_000_000),
+    ]);
     let b = dir.path().join("sum");
     bundle(
         &b,
-        &[("selection.csv", SELECTION), ("allocations.csv", &sum)],
+        &[("selection.csv", &selection()), ("allocations.csv", &sum)],
     );
     let out = failed_import(&db, &b);
     let err = String::from_utf8_lossy(&out.stderr);

@@ -1,6 +1,8 @@
 //! The API story through the router (no network): roles, validation, money rules,
 //! pagination, CSV, audit and sign-in. It runs against SQLite always and against
 //! PostgreSQL through `OA_TEST_DATABASE_URL` (set by scripts/test; missing = failure).
+#[path = "common/bundle_files.rs"]
+mod bundle_files;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -821,8 +823,18 @@ async fn import_reads_a_bundle_and_is_idempotent() {
         )
         .await
         .json();
-    let selection = "area_id,area_name,districts,selected,wave,announced\nOA09,Fenland and East Cambridgeshire,E07000010;E07000009,true,2,2017-01\nZZ,Not chosen,E1,false,,\n";
-    let allocations = "fund,area_id,area_name,period,amount_pence\nyear4,OA09,Fenland and East Cambridgeshire,2020-21,143000000\n";
+    let selection = &bundle_files::selection_csv(&[
+        (
+            "OA09",
+            "Fenland and East Cambridgeshire",
+            &["E07000010", "E07000009"],
+            true,
+            "2",
+            "2017-01",
+        ),
+        ("ZZ", "Not chosen", &["E1"], false, "", ""),
+    ]);
+    let allocations = &bundle_files::allocations_csv(&[("year4", "OA09", "2020-21", 143_000_000)]);
     let body = json!({
         "selection_csv": selection,
         "allocations_csv": allocations,
@@ -841,7 +853,8 @@ async fn import_reads_a_bundle_and_is_idempotent() {
     let area = app.get("/api/areas/OA09", Some(&admin)).await.json();
     assert_eq!(area["districts"].as_array().unwrap().len(), 2);
     assert_eq!(area["wave"], 2);
-    let bad_selection = "area_id,area_name,districts,selected\nX,Y,E1,perhaps\n";
+    let bad_selection = &bundle_files::selection_csv(&[("X", "Y", &["E1"], true, "", "")])
+        .replace(",true,", ",perhaps,");
     let bad = json!({"selection_csv": bad_selection, "manifest_json": manifest(&[("selection.csv", bad_selection)])});
     let r = app.send("POST", &uri, Some(&admin), bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -2,6 +2,8 @@
 //! fix. The disk-full, slow-client and restore tests run the real binary
 //! (`crates/oa-cli/tests/service_*.rs`); the store's own disk-full test is in
 //! `crates/oa-store/tests/store.rs`.
+#[path = "common/bundle_files.rs"]
+mod bundle_files;
 
 mod support;
 
@@ -883,9 +885,15 @@ async fn f12_api_import_is_verified_and_atomic() {
             .collect();
         json!({"outputs": outputs}).to_string()
     };
-    let selection =
-        "area_id,area_name,districts,selected,wave\nN1,New one,E1,true,1\nN2,New two,E2,true,2\n";
-    let late_bad = "fund,area_id,area_name,period,amount_pence\nnew fund,N1,x,2020-21,100\nnew fund,N2,x,2020-21,100\nnew fund,N3,x,2020-21,100\n";
+    let selection = &bundle_files::selection_csv(&[
+        ("N1", "New one", &["E1"], true, "1", ""),
+        ("N2", "New two", &["E2"], true, "2", ""),
+    ]);
+    let late_bad = &bundle_files::allocations_csv(&[
+        ("new fund", "N1", "2020-21", 100),
+        ("new fund", "N2", "2020-21", 100),
+        ("new fund", "N3", "2020-21", 100),
+    ]);
     let uri = format!("/api/programmes/{}/import", f.p1);
     let r = app
         .send("POST", &uri, Who::Token(&admin), json!({"selection_csv": selection, "manifest_json": manifest(&[("selection.csv", "something else")])}))

@@ -26,7 +26,11 @@ fn a_version_1_bundle_reads_and_upgrades() {
     );
     let headline = r.manifest.headline.as_ref().unwrap();
     assert_eq!(
-        (headline.score.as_str(), headline.rank.as_str(), headline.band.as_deref()),
+        (
+            headline.score.as_str(),
+            headline.rank.as_str(),
+            headline.band.as_deref()
+        ),
         ("score", "rank", Some("band"))
     );
     assert_eq!(headline.areas, 6);
@@ -47,7 +51,11 @@ fn a_version_1_bundle_reads_and_upgrades() {
     assert_eq!(chosen, ["Hartlepool", "Darlington"]);
     let f = r.funding.as_ref().unwrap();
     assert_eq!(f.funds[0].total, Pence::from_pounds(1_000_000));
-    assert!(f.allocations.iter().all(|a| a.amount == Pence::from_pounds(500_000) && a.share == 0.5));
+    assert!(
+        f.allocations
+            .iter()
+            .all(|a| a.amount == Pence::from_pounds(500_000) && a.share == 0.5)
+    );
     let u = r.uncertainty.as_ref().unwrap();
     assert_eq!(u.areas.area_code.len(), 6);
     assert!(u.areas.band("coldspot").is_some());

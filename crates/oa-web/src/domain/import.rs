@@ -12,7 +12,6 @@ use crate::error::{ApiError, FieldError};
 use oa_store::{AnyStore, Filter, Guard, Kind, Op, PageRequest, Record, Store};
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -72,57 +71,13 @@ pub fn verify_bundle(dir: &Path) -> Result<VerifiedBundle, String> {
     })
 }
 
-/// Checks files against a manifest's `outputs` (`path`, `sha256`, `bytes`): each present
+/// Checks files against a manifest's `outputs` (`oa_bundle::verify_files`): each present
 /// file must be listed with its digest and size; a file the manifest lists must be
 /// present. `None` means the file is absent.
 pub fn verify_texts(manifest_json: &str, files: &[(&str, Option<&[u8]>)]) -> Result<(), String> {
-    let manifest: Value = serde_json::from_str(manifest_json).map_err(|e| {
-        format!(
-            "{MANIFEST} is not valid JSON (line {}, column {}: {e}): the bundle is damaged; write it again with `oa run`",
-            e.line(),
-            e.column()
-        )
-    })?;
-    let outputs = manifest
-        .get("outputs")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            format!("{MANIFEST} has no `outputs` list: the bundle is damaged or not written by `oa run`; write it again")
-        })?;
-    let listed = |name: &str| {
-        outputs
-            .iter()
-            .find(|o| o.get("path").and_then(Value::as_str) == Some(name))
-    };
-    for (name, bytes) in files {
-        match (bytes, listed(name)) {
-            (None, None) => {}
-            (None, Some(_)) => {
-                return Err(format!(
-                    "{name} is listed in {MANIFEST} but missing: the bundle is incomplete; write it again with `oa run`"
-                ));
-            }
-            (Some(_), None) => {
-                return Err(format!(
-                    "{name} is not listed in {MANIFEST}: it was added or changed after `oa run` wrote the bundle; run `oa run` (or `oa select`/`oa allocate`) again"
-                ));
-            }
-            (Some(bytes), Some(entry)) => {
-                let want = entry.get("sha256").and_then(Value::as_str).unwrap_or("");
-                let got = hex::encode(Sha256::digest(bytes));
-                let size_ok = entry
-                    .get("bytes")
-                    .and_then(Value::as_u64)
-                    .is_none_or(|n| n == bytes.len() as u64);
-                if !want.eq_ignore_ascii_case(&got) || !size_ok {
-                    return Err(format!(
-                        "{name} does not match {MANIFEST} (SHA-256 {got}, the manifest says {want}): it was changed after the bundle was written; write the bundle again with `oa run`"
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
+    oa_bundle::verify_files(manifest_json, files)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// One chosen area read from `selection.csv`.
@@ -154,74 +109,25 @@ pub struct ImportReport {
     pub allocations_present: usize,
 }
 
-/// A reader over an exported CSV file's rows (cells trimmed), and its header.
-fn read_header<'a>(
-    file: &str,
-    text: &'a str,
-) -> Result<(csv::Reader<&'a [u8]>, csv::StringRecord), FieldError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| FieldError::new(file, format!("cannot read the header: {e}")))?
-        .clone();
-    Ok((reader, headers))
-}
-
-fn header_index(file: &str, headers: &csv::StringRecord, name: &str) -> Result<usize, FieldError> {
-    headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
-        FieldError::new(
-            file,
-            format!(
-                "has no `{name}` column (columns: {}): export the file with `oa run` or `oa select`",
-                headers.iter().collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })
-}
-
-/// Reads the chosen areas (rows whose `selected` is true) from `selection.csv` text.
+/// The chosen areas of a `selection.csv` (read by `oa_bundle`, which names the line and
+/// column of anything that is not what `oa` writes).
 pub fn parse_selection(text: &str) -> Result<Vec<SelectedArea>, FieldError> {
     const FILE: &str = "selection.csv";
-    let (mut reader, headers) = read_header(FILE, text)?;
-    let id = header_index(FILE, &headers, "area_id")?;
-    let name = header_index(FILE, &headers, "area_name")?;
-    let districts = header_index(FILE, &headers, "districts")?;
-    let selected = header_index(FILE, &headers, "selected")?;
-    let wave = headers.iter().position(|h| h == "wave");
-    let announced = headers.iter().position(|h| h == "announced");
+    let selection = oa_bundle::parse::selection(FILE, text.as_bytes())
+        .map_err(|e| FieldError::new(FILE, e.to_string()))?;
     let mut out = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i + 2;
-        let row = row.map_err(|e| FieldError::new(FILE, format!("line {line}: {e}")))?;
-        let get = |c: usize| row.get(c).unwrap_or("").trim();
-        let chosen = match get(selected).to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => true,
-            "false" | "0" | "no" | "" => false,
-            other => {
-                return Err(FieldError::new(
-                    FILE,
-                    format!("line {line}, column selected: `{other}` is not true or false"),
-                ));
-            }
-        };
-        if !chosen {
+    for (i, a) in selection.areas.iter().enumerate() {
+        if !a.selected {
             continue;
         }
-        let code = get(id).to_string();
-        if code.is_empty() {
+        let line = i + 2;
+        if a.area_id.is_empty() {
             return Err(FieldError::new(
                 FILE,
                 format!("line {line}, column area_id: empty"),
             ));
         }
-        let ds: Vec<String> = get(districts)
-            .split([';', '|', ' '])
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        if ds.is_empty() {
+        if a.districts.iter().all(String::is_empty) {
             return Err(FieldError::new(
                 FILE,
                 format!(
@@ -229,88 +135,78 @@ pub fn parse_selection(text: &str) -> Result<Vec<SelectedArea>, FieldError> {
                 ),
             ));
         }
-        let wave_text = wave.map(get).unwrap_or("");
-        let digits: String = wave_text.chars().filter(char::is_ascii_digit).collect();
-        let wave_no = if digits.is_empty() {
-            1
-        } else {
-            digits.parse().unwrap_or(1)
-        };
-        let announced_on = announced
-            .map(get)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                if s.len() == 7 {
-                    format!("{s}-01")
-                } else {
-                    s.to_string()
-                }
-            })
-            .filter(|s| super::rules::is_date(s));
+        let digits: String = a
+            .wave
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
         out.push(SelectedArea {
-            code,
-            name: get(name).to_string(),
-            districts: ds,
-            wave: wave_no,
-            announced_on,
+            code: a.area_id.clone(),
+            name: a.area_name.clone(),
+            districts: a.districts.clone(),
+            wave: digits.parse().unwrap_or(1),
+            // `2016-10` (a month) becomes the first of that month.
+            announced_on: a
+                .announced
+                .as_deref()
+                .map(|s| {
+                    if s.len() == 7 {
+                        format!("{s}-01")
+                    } else {
+                        s.to_string()
+                    }
+                })
+                .filter(|s| super::rules::is_date(s)),
         });
     }
     Ok(out)
 }
 
-/// Reads `allocations.csv` text (`fund, area_id, area_name, period, amount_pence`).
+/// The lines of an `allocations.csv` (read by `oa_bundle`), each checked as the service
+/// stores money: whole pence from 0 to [`super::rules::MAX_PENCE`], in a financial year.
 pub fn parse_allocations(text: &str) -> Result<Vec<AllocationLine>, FieldError> {
     const FILE: &str = "allocations.csv";
-    let (mut reader, headers) = read_header(FILE, text)?;
-    let fund = header_index(FILE, &headers, "fund")?;
-    let area = header_index(FILE, &headers, "area_id")?;
-    let period = header_index(FILE, &headers, "period")?;
-    let amount = header_index(FILE, &headers, "amount_pence")?;
-    let mut out = Vec::new();
-    for (i, row) in reader.records().enumerate() {
+    let lines = oa_bundle::parse::allocations(FILE, text.as_bytes())
+        .map_err(|e| FieldError::new(FILE, e.to_string()))?;
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, a) in lines.iter().enumerate() {
         let line = i + 2;
-        let row = row.map_err(|e| FieldError::new(FILE, format!("line {line}: {e}")))?;
-        let get = |c: usize| row.get(c).unwrap_or("").trim();
-        let pence: i64 = get(amount).parse().ok().filter(|p| *p <= super::rules::MAX_PENCE).ok_or_else(|| {
-            FieldError::new(
-                FILE,
-                format!(
-                    "line {line}, column amount_pence: `{}` is not a whole number of pence up to {} (£10 trillion)",
-                    get(amount),
-                    super::rules::MAX_PENCE
-                ),
-            )
-        })?;
-        if pence < 0 {
+        let pence = a.amount.pence();
+        if !(0..=super::rules::MAX_PENCE).contains(&pence) {
             return Err(FieldError::new(
                 FILE,
-                format!("line {line}, column amount_pence: {pence} is negative"),
+                format!(
+                    "line {line}, column amount_pence: {pence} is not a whole number of pence from 0 to {} (£10 trillion)",
+                    super::rules::MAX_PENCE
+                ),
             ));
         }
-        if get(period) == "all" {
+        if a.period == "all" {
             // `oa run` writes `all` for a fund declared without periods: a lump sum the
             // service cannot place in a financial year.
             return Err(FieldError::new(
                 FILE,
                 format!(
                     "line {line}, column period: fund `{}` has no periods (`all`); declare them in the study's [[funds]] (e.g. periods = [{{ id = \"2024-25\" }}]), run `oa allocate` again, then import",
-                    get(fund)
+                    a.fund
                 ),
             ));
         }
-        if super::rules::parse_period(get(period)).is_none() {
+        if super::rules::parse_period(&a.period).is_none() {
             return Err(FieldError::new(
                 FILE,
                 format!(
                     "line {line}, column period: `{}` is not a year such as 2020-21 or 2020/21",
-                    get(period)
+                    a.period
                 ),
             ));
         }
         out.push(AllocationLine {
-            fund: get(fund).to_string(),
-            area_code: get(area).to_string(),
-            period: get(period).to_string(),
+            fund: a.fund.clone(),
+            area_code: a.area_id.clone(),
+            period: a.period.clone(),
             amount_pence: pence,
         });
     }
@@ -596,13 +492,70 @@ pub async fn import_bundle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oa_bundle::{Allocation, Funding, SelectedArea as Row, Selection};
+    use oa_model::Pence;
+
+    fn row(id: &str, districts: &[&str], selected: bool, wave: &str, announced: &str) -> Row {
+        Row {
+            area_id: id.into(),
+            area_name: format!("Area {id}"),
+            districts: districts.iter().map(|d| d.to_string()).collect(),
+            selected,
+            wave: Some(wave.to_string()).filter(|w| !w.is_empty()),
+            on_long_list: true,
+            rank: 1,
+            need: 1.0,
+            reason: "why".into(),
+            announced: Some(announced.to_string()).filter(|a| !a.is_empty()),
+            region: String::new(),
+            tags: Vec::new(),
+            population: None,
+            measure_ranks: Vec::new(),
+            measure_values: Vec::new(),
+        }
+    }
+
+    fn selection(rows: Vec<Row>) -> String {
+        oa_bundle::csv_text(
+            &Selection {
+                measures: Vec::new(),
+                areas: rows,
+                markdown: String::new(),
+            }
+            .to_table(),
+        )
+    }
+
+    fn allocations(fund: &str, period: &str, pence: i64) -> String {
+        let line = Allocation {
+            fund: fund.into(),
+            area_id: "A".into(),
+            area_name: "B".into(),
+            period: period.into(),
+            amount: Pence(pence),
+            formula: "fixed".into(),
+            share: 1.0,
+            basis: "published amount".into(),
+            bound: String::new(),
+            match_amount: None,
+        };
+        oa_bundle::csv_text(
+            &Funding {
+                funds: Vec::new(),
+                allocations: vec![line],
+                markdown: String::new(),
+            }
+            .allocations_table(),
+        )
+    }
 
     #[test]
     fn reads_chosen_areas_only() {
-        let text = "area_id,area_name,districts,selected,wave,announced,reason\n\
-                    OA09,Fenland and East Cambridgeshire,E07000010;E07000009,true,2,2017-01,x\n\
-                    X1,Elsewhere,E07000001,false,,,y\n";
-        let areas = parse_selection(text).unwrap();
+        let text = selection(vec![
+            row("OA09", &["E07000010", "E07000009"], true, "2", "2017-01"),
+            row("X1", &["E07000001"], false, "", ""),
+        ]);
+        let areas = parse_selection(&text).unwrap();
         assert_eq!(areas.len(), 1);
         assert_eq!(areas[0].districts, vec!["E07000010", "E07000009"]);
         assert_eq!(areas[0].wave, 2);
@@ -611,16 +564,20 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named() {
-        let e = parse_selection("area_id,area_name,districts,selected\nA,B,C,maybe\n").unwrap_err();
-        assert!(e.message.contains("line 2"), "{}", e.message);
-        let e =
-            parse_allocations("fund,area_id,area_name,period,amount_pence\ncore,A,B,2020-21,-5\n")
-                .unwrap_err();
-        assert!(e.message.contains("negative"), "{}", e.message);
-        let e = parse_allocations(
-            "fund,area_id,area_name,period,amount_pence\nprogramme,X1,A,all,100\n",
-        )
-        .unwrap_err();
+        let text = selection(vec![row("A", &["C"], true, "", "")]).replace(",true,", ",maybe,");
+        let e = parse_selection(&text).unwrap_err();
+        assert!(
+            e.message.contains("line 2") && e.message.contains("selected"),
+            "{}",
+            e.message
+        );
+        let e = parse_allocations(&allocations("core", "2020-21", -5)).unwrap_err();
+        assert!(
+            e.message.contains("line 2, column amount_pence"),
+            "{}",
+            e.message
+        );
+        let e = parse_allocations(&allocations("programme", "all", 100)).unwrap_err();
         assert!(
             e.message.contains(
                 "line 2, column period: fund `programme` has no periods (`all`); declare them"
@@ -629,6 +586,6 @@ mod tests {
             e.message
         );
         let e = parse_allocations("fund,area_id,period\n").unwrap_err();
-        assert!(e.message.contains("amount_pence"), "{}", e.message);
+        assert!(e.message.contains("no column `area_name`"), "{}", e.message);
     }
 }
