@@ -1,0 +1,29 @@
+//! oa-evaluation: did the chosen areas improve, compared with areas like them?
+//!
+//! A pure engine (no IO, no async, no printing; deterministic for a seed whatever the
+//! thread count) for evaluating a place-based programme on a panel of areas:
+//!
+//! - [`period`]: periods as published (`201516`, `2015/16`, `2016`, dates) on one scale;
+//! - [`panel`]: a balanced panel built from rows, merging areas by summing counts;
+//! - [`treatment`]: first treated period per unit, absorbing, with anticipation;
+//! - estimators: [`sdid`] (synthetic DiD and, as its special cases, synthetic control and
+//!   block DiD as `synthdid` defines them), [`cs`] (Callaway and Sant'Anna);
+//!
+//! Errors are [`EvalError`]s: one line saying what is wrong and what to do.
+
+pub mod cs;
+pub mod error;
+pub mod panel;
+pub mod period;
+pub mod rd;
+pub mod ri;
+pub mod sc;
+pub mod sdid;
+pub mod simplex;
+pub mod stats;
+pub mod treatment;
+
+pub use error::EvalError;
+pub use panel::{Balance, Observation, Panel, PanelBuilder, SeriesBreak, Value};
+pub use period::{Period, PeriodError, PeriodKind};
+pub use treatment::{PartlyTreated, Treatment};
