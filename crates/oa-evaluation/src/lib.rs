@@ -11,11 +11,16 @@
 //!
 //! Errors are [`EvalError`]s: one line saying what is wrong and what to do.
 
+pub mod chart;
+pub mod comparison;
 pub mod cs;
 pub mod error;
+pub mod evaluate;
+pub mod narrative;
 pub mod panel;
 pub mod period;
 pub mod rd;
+pub mod result;
 pub mod ri;
 pub mod sc;
 pub mod sdid;
@@ -23,7 +28,13 @@ pub mod simplex;
 pub mod stats;
 pub mod treatment;
 
+pub use comparison::{ComparisonSet, ComparisonSpec};
 pub use error::EvalError;
+pub use evaluate::{EvaluationSpec, FEW_TREATED, Randomisation, evaluate, rd_rows};
 pub use panel::{Balance, Observation, Panel, PanelBuilder, SeriesBreak, Value};
 pub use period::{Period, PeriodError, PeriodKind};
+pub use result::{
+    ALL, ComparisonSummary, Estimand, EstimateRow, Evaluation, Method, PlaceboGaps, PretrendCheck,
+    ROW_COLUMNS, SyntheticPath, WeightKind, WeightRow,
+};
 pub use treatment::{PartlyTreated, Treatment};

@@ -5,7 +5,7 @@
 //!   DfE tidy layout), joins them on area code, applies the geography filters and returns
 //!   indicator columns in study order with missing-marker counts and input digests.
 //! - [`read_table`] reads any source's columns as text for other needs (populations,
-//!   regions).
+//!   regions); [`read_panel`] reads an outcome panel (long or wide) for evaluation.
 //! - [`Table`] writes results as CSV (and Parquet, XLSX); [`BundleWriter`] writes a bundle
 //!   all-or-nothing; [`Manifest`] records inputs, parameters, outputs and timings;
 //!   [`bundle::read_scores`] and [`bundle::read_manifest`] read a bundle back;
@@ -19,6 +19,7 @@ pub mod digest;
 pub mod error;
 pub mod manifest;
 pub mod number;
+pub mod panel;
 mod read;
 pub mod source;
 pub mod study_data;
@@ -30,6 +31,7 @@ pub use bundle::{
 pub use digest::FileDigest;
 pub use error::{Location, ReadError, WriteError};
 pub use manifest::{MANIFEST_FILE, Manifest, Timing};
+pub use panel::{PanelLayout, PanelReadError, PanelRows, PanelSource, PanelValue, read_panel};
 pub use read::source_format;
 pub use source::{SourceTable, read_columns, read_table};
 pub use study_data::{JoinReport, StudyData, load_study_data};

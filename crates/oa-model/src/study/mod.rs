@@ -4,13 +4,14 @@
 //! (each with a direction, a group and a weight), a hierarchy of groups, the method
 //! (missing data, outliers, normalisation, weights, aggregation), how the score runs and
 //! ranks, and its bands. Optional sections add small-area roll-ups and maps
-//! ([`rollup`]), selection rules ([`selection`]), funds ([`funding`]) and Monte Carlo
-//! uncertainty ([`uncertainty`]).
+//! ([`rollup`]), selection rules ([`selection`]), funds ([`funding`]), Monte Carlo
+//! uncertainty ([`uncertainty`]) and the evaluation of outcomes ([`evaluation`]).
 //!
 //! Unknown keys are errors (a typo must never be silently ignored), and
 //! [`Study::validate`] checks what serde cannot: references between sections, weights,
 //! band shares. Errors name the key path (`indicators[3].weight`) so the user can fix it.
 
+pub mod evaluation;
 pub mod funding;
 pub mod method;
 pub mod rollup;
@@ -64,6 +65,9 @@ pub struct Study {
     /// Monte Carlo uncertainty and sensitivity analysis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<uncertainty::Uncertainty>,
+    /// Evaluation of the chosen areas' outcomes against comparable areas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<evaluation::EvaluationSection>,
 }
 
 /// Identity and description of a study.
@@ -526,6 +530,10 @@ impl Study {
         if let Some(u) = &self.uncertainty {
             u.validate(self)
                 .map_err(|(k, m)| invalid(format!("uncertainty.{k}"), m))?;
+        }
+        if let Some(e) = &self.evaluation {
+            e.validate(self)
+                .map_err(|(k, m)| invalid(format!("evaluation.{k}"), m))?;
         }
         Ok(())
     }

@@ -1,0 +1,539 @@
+//! Outcome panels as published: one row per area and period (long), or one row per area
+//! and a column per period (wide), from CSV, XLSX/ODS or Parquet through the readers of
+//! [`crate::source`]. Each row becomes an [`oa_evaluation::Observation`] (area code,
+//! period, value or numerator and denominator, and where it is in the file); the pure
+//! crate builds the balanced panel from them (mapping codes, summing counts, refusing
+//! duplicates and gaps).
+//!
+//! Filters keep rows (`geographic_level = "Local Authority District"`); cells holding a
+//! missing marker (standard or the source's `missing_markers`) become missing values and
+//! are counted by marker. A period or value that does not parse is an error naming the
+//! file, the line or cell, and the column.
+//!
+//! `delimiter` declares a CSV delimiter other than the comma (`;` for the Proposition 99
+//! file). Until the CSV reader takes a declared or detected delimiter, such files are read
+//! here with the `csv` crate directly (same trimming, markers and locations).
+
+use crate::digest::{FileDigest, digest_file};
+use crate::error::{Location, ReadError};
+use crate::number::{CellValue, NumberError, marker_name, parse_cell};
+use crate::read::{find_column, list_names};
+use crate::source::read_table;
+use oa_evaluation::{Observation, Period, Value};
+use oa_model::study::{Layout, Source, SourceFormat};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where the value of each row is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PanelValue {
+    /// One column holding the outcome.
+    Column(String),
+    /// A rate from counts: `numerator / denominator` (times the panel's scale); several
+    /// numerator columns are added (`education + appren + all_work`).
+    Counts {
+        numerator: Vec<String>,
+        denominator: String,
+    },
+}
+
+/// How the table is laid out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PanelLayout {
+    /// One row per area and period.
+    Long {
+        period_column: String,
+        value: PanelValue,
+    },
+    /// One row per area, one column per period. `periods` names the columns (empty: every
+    /// column whose header reads as a period).
+    Wide { periods: Vec<String> },
+}
+
+/// A panel file and how to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelSource {
+    /// Path relative to the data directory (as in messages).
+    pub path: String,
+    pub format: Option<SourceFormat>,
+    pub sheet: Option<String>,
+    pub header_row: Option<usize>,
+    pub unit_column: String,
+    pub layout: PanelLayout,
+    /// Keep only rows whose column equals the value.
+    pub filters: BTreeMap<String, String>,
+    /// Extra strings read as missing.
+    pub missing_markers: Vec<String>,
+    /// A CSV delimiter other than `,` (see the module documentation).
+    pub delimiter: Option<char>,
+}
+
+impl PanelSource {
+    /// A long table with one value column.
+    pub fn long(path: &str, unit: &str, period: &str, value: PanelValue) -> PanelSource {
+        PanelSource {
+            path: path.to_string(),
+            format: None,
+            sheet: None,
+            header_row: None,
+            unit_column: unit.to_string(),
+            layout: PanelLayout::Long {
+                period_column: period.to_string(),
+                value,
+            },
+            filters: BTreeMap::new(),
+            missing_markers: Vec::new(),
+            delimiter: None,
+        }
+    }
+}
+
+/// The rows of a panel file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelRows {
+    pub observations: Vec<Observation>,
+    /// Missing cells by marker (`c`, `(empty)`, ...).
+    pub missing: BTreeMap<String, usize>,
+    /// Rows kept after the filters.
+    pub rows_read: usize,
+    pub digest: FileDigest,
+}
+
+/// A panel file that cannot be read as a panel.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PanelReadError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+
+    #[error("{path}: {cell}: {source}")]
+    Period {
+        path: String,
+        cell: String,
+        #[source]
+        source: oa_evaluation::PeriodError,
+    },
+
+    #[error(
+        "{path}: no column of the header reads as a period ({headers}); name the period columns in `periods`"
+    )]
+    NoPeriodColumns { path: String, headers: String },
+
+    #[error(
+        "{path}: the delimiter `{delimiter}` is not one byte; use a character such as `;` or `|`"
+    )]
+    BadDelimiter { path: String, delimiter: char },
+}
+
+/// Text columns with their locations, from either reader.
+struct Text {
+    path: String,
+    headers: Vec<String>,
+    columns: Vec<Vec<String>>,
+    locations: Vec<Location>,
+}
+
+impl Text {
+    fn column(&self, name: &str) -> Result<usize, ReadError> {
+        find_column(&self.headers, name).ok_or_else(|| ReadError::MissingColumn {
+            path: self.path.clone(),
+            column: name.to_string(),
+            header: match self.locations.first() {
+                Some(Location::Line(_)) | None => Location::Line(1),
+                Some(Location::SheetRow { sheet, .. }) => Location::SheetRow {
+                    sheet: sheet.clone(),
+                    row: 1,
+                },
+                Some(Location::Row(_)) => Location::Row(0),
+            },
+            hint: format!("; the columns are {}", list_names(&self.headers, 12)),
+        })
+    }
+
+    fn cell(&self, row: usize, column: usize) -> String {
+        self.locations[row].cell(column, &self.headers[column])
+    }
+}
+
+/// Reads a panel file (`path` is the file, named so in messages; `source.path` labels
+/// its digest, as written in the study).
+pub fn read_panel(path: &Path, source: &PanelSource) -> Result<PanelRows, PanelReadError> {
+    let text = match source.delimiter {
+        Some(d) if d != ',' && !is_tsv(path, d) => read_delimited(path, source, d)?,
+        _ => read_with_source_reader(path, source)?,
+    };
+    let digest = digest_file(path, &source.path).map_err(|e| ReadError::Io {
+        path: source.path.clone(),
+        message: e.to_string(),
+    })?;
+    let unit = text.column(&source.unit_column)?;
+    let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+    let mut observations = Vec::new();
+    let markers = &source.missing_markers;
+    let number = |row: usize,
+                  col: usize,
+                  missing: &mut BTreeMap<String, usize>|
+     -> Result<Option<f64>, ReadError> {
+        let cell = &text.columns[col][row];
+        match parse_cell(cell, markers) {
+            Ok(CellValue::Number(v)) => Ok(Some(v)),
+            Ok(CellValue::Missing(m)) => {
+                *missing.entry(marker_name(m, markers)).or_default() += 1;
+                Ok(None)
+            }
+            Err(NumberError::NotANumber) => Err(ReadError::NonNumeric {
+                path: text.path.clone(),
+                cell: text.cell(row, col),
+                text: cell.clone(),
+            }),
+            Err(NumberError::NotFinite) => Err(ReadError::NotFinite {
+                path: text.path.clone(),
+                cell: text.cell(row, col),
+                text: cell.clone(),
+            }),
+        }
+    };
+    let period = |row: usize, col: usize, cell: &str| -> Result<Period, PanelReadError> {
+        Period::parse(cell).map_err(|e| PanelReadError::Period {
+            path: text.path.clone(),
+            cell: text.cell(row, col),
+            source: e,
+        })
+    };
+    let origin = |row: usize| format!("{} {}", text.path, text.locations[row]);
+    let empty_code = |row: usize| ReadError::EmptyCode {
+        path: text.path.clone(),
+        cell: text.cell(row, unit),
+    };
+    let rows = text.locations.len();
+    match &source.layout {
+        PanelLayout::Long {
+            period_column,
+            value,
+        } => {
+            let pc = text.column(period_column)?;
+            let value_columns: (Vec<usize>, Option<usize>) = match value {
+                PanelValue::Column(c) => (vec![text.column(c)?], None),
+                PanelValue::Counts {
+                    numerator,
+                    denominator,
+                } => (
+                    numerator
+                        .iter()
+                        .map(|c| text.column(c))
+                        .collect::<Result<_, _>>()?,
+                    Some(text.column(denominator)?),
+                ),
+            };
+            for row in 0..rows {
+                let code = text.columns[unit][row].trim();
+                if code.is_empty() {
+                    return Err(empty_code(row).into());
+                }
+                let period_text = text.columns[pc][row].trim().to_string();
+                let p = period(row, pc, &period_text)?;
+                let value = match &value_columns {
+                    (c, None) => {
+                        number(row, c[0], &mut missing)?.map_or(Value::Missing, Value::Number)
+                    }
+                    (parts, Some(d)) => {
+                        let mut numerator = Some(0.0);
+                        for &c in parts {
+                            let v = number(row, c, &mut missing)?;
+                            numerator = numerator.zip(v).map(|(a, b)| a + b);
+                        }
+                        match (numerator, number(row, *d, &mut missing)?) {
+                            (Some(numerator), Some(denominator)) => Value::Counts {
+                                numerator,
+                                denominator,
+                            },
+                            _ => Value::Missing,
+                        }
+                    }
+                };
+                observations.push(Observation {
+                    code: code.to_string(),
+                    period: p,
+                    period_text,
+                    value,
+                    origin: origin(row),
+                });
+            }
+        }
+        PanelLayout::Wide { periods } => {
+            let columns: Vec<(usize, Period)> = if periods.is_empty() {
+                text.headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != unit)
+                    .filter_map(|(i, h)| Period::parse(h).ok().map(|p| (i, p)))
+                    .collect()
+            } else {
+                let mut out = Vec::new();
+                for name in periods {
+                    let i = text.column(name)?;
+                    let p =
+                        Period::parse(&text.headers[i]).map_err(|e| PanelReadError::Period {
+                            path: text.path.clone(),
+                            cell: format!("the header of column `{}`", text.headers[i]),
+                            source: e,
+                        })?;
+                    out.push((i, p));
+                }
+                out
+            };
+            if columns.is_empty() {
+                return Err(PanelReadError::NoPeriodColumns {
+                    path: text.path.clone(),
+                    headers: list_names(&text.headers, 12),
+                });
+            }
+            for row in 0..rows {
+                let code = text.columns[unit][row].trim();
+                if code.is_empty() {
+                    return Err(empty_code(row).into());
+                }
+                for &(c, p) in &columns {
+                    let value = number(row, c, &mut missing)?.map_or(Value::Missing, Value::Number);
+                    observations.push(Observation {
+                        code: code.to_string(),
+                        period: p,
+                        period_text: text.headers[c].clone(),
+                        value,
+                        origin: format!("{} (column `{}`)", origin(row), text.headers[c]),
+                    });
+                }
+            }
+        }
+    }
+    if observations.is_empty() {
+        return Err(ReadError::EmptyTable {
+            path: text.path.clone(),
+            detail: if source.filters.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " after the filters ({}); check their values",
+                    source
+                        .filters
+                        .iter()
+                        .map(|(k, v)| format!("{k} = \"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        }
+        .into());
+    }
+    Ok(PanelRows {
+        observations,
+        missing,
+        rows_read: rows,
+        digest,
+    })
+}
+
+fn is_tsv(path: &Path, d: char) -> bool {
+    d == '\t'
+        && path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
+}
+
+/// Through [`read_table`]: every format, header detection, filters, locations.
+fn read_with_source_reader(path: &Path, source: &PanelSource) -> Result<Text, ReadError> {
+    let as_source = Source {
+        id: "panel".into(),
+        path: source.path.clone(),
+        format: source.format,
+        sheet: source.sheet.clone(),
+        header_row: source.header_row,
+        code_column: source.unit_column.clone(),
+        name_column: None,
+        layout: Layout::Tidy {
+            measure_column: None,
+            value_column: source.unit_column.clone(),
+            filters: source.filters.clone(),
+        },
+        missing_markers: source.missing_markers.clone(),
+    };
+    let table = read_table(path, &as_source)?;
+    let locations = (0..table.len()).map(|i| table.location(i)).collect();
+    Ok(Text {
+        path: table.path,
+        headers: table.headers,
+        columns: table.columns,
+        locations,
+    })
+}
+
+/// A CSV with a declared delimiter, read directly (first row = header).
+fn read_delimited(path: &Path, source: &PanelSource, d: char) -> Result<Text, PanelReadError> {
+    let name = path.display().to_string();
+    if !d.is_ascii() {
+        return Err(PanelReadError::BadDelimiter {
+            path: name,
+            delimiter: d,
+        });
+    }
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::MissingFile { path: name.clone() },
+        _ => ReadError::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        },
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(d as u8)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let malformed = |message: String| ReadError::Malformed {
+        path: name.clone(),
+        format: "CSV",
+        message,
+    };
+    let mut headers: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<String>> = Vec::new();
+    let mut locations = Vec::new();
+    let mut filter_at: Vec<(usize, String)> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| malformed(e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cells: Vec<String> = record
+            .iter()
+            .map(|c| {
+                c.trim_matches(|x: char| x.is_whitespace() || x == '\u{feff}')
+                    .to_string()
+            })
+            .collect();
+        if headers.is_empty() {
+            headers = cells;
+            columns = vec![Vec::new(); headers.len()];
+            for (k, v) in &source.filters {
+                let i = headers.iter().position(|h| h == k).ok_or_else(|| {
+                    ReadError::MissingColumn {
+                        path: name.clone(),
+                        column: k.clone(),
+                        header: Location::Line(line),
+                        hint: String::new(),
+                    }
+                })?;
+                filter_at.push((i, v.trim().to_string()));
+            }
+            continue;
+        }
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        if cells.len() < headers.len() {
+            return Err(ReadError::ShortRow {
+                path: name.clone(),
+                cell: format!("line {line}"),
+                fields: cells.len(),
+            }
+            .into());
+        }
+        if filter_at.iter().any(|(i, v)| cells[*i] != *v) {
+            continue;
+        }
+        for (c, column) in columns.iter_mut().enumerate() {
+            column.push(cells[c].clone());
+        }
+        locations.push(Location::Line(line));
+    }
+    if headers.is_empty() {
+        return Err(ReadError::EmptyTable {
+            path: name,
+            detail: String::new(),
+        }
+        .into());
+    }
+    Ok(Text {
+        path: name,
+        headers,
+        columns,
+        locations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn long_counts_with_filters_and_markers() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "p.csv",
+            "time_period,geographic_level,code,num,den\n201516,District,A,10,20\n201516,Region,R,1,2\n201617,District,A,c,20\n",
+        );
+        let mut s = PanelSource::long(
+            "p.csv",
+            "code",
+            "time_period",
+            PanelValue::Counts {
+                numerator: vec!["num".into()],
+                denominator: "den".into(),
+            },
+        );
+        s.filters
+            .insert("geographic_level".into(), "District".into());
+        let r = read_panel(&p, &s).unwrap();
+        assert_eq!(r.observations.len(), 2);
+        assert_eq!(r.observations[0].period, Period::span_year(2015));
+        assert!(r.observations[0].origin.ends_with("p.csv line 2"));
+        assert_eq!(r.observations[1].value, Value::Missing);
+        assert_eq!(r.missing["c"], 1);
+    }
+
+    #[test]
+    fn a_bad_period_names_the_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "p.csv", "year,code,v\n2015/17,A,1\n");
+        let s = PanelSource::long("p.csv", "code", "year", PanelValue::Column("v".into()));
+        let e = read_panel(&p, &s).unwrap_err().to_string();
+        assert!(
+            e.contains("p.csv: line 2, column `year`: `2015/17` is not a period"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wide_tables_and_declared_delimiters() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "w.csv",
+            "code;2015/16;2016/17;name\nA;1,5;x;a\nB;2;3;b\n",
+        );
+        let mut s = PanelSource::long("w.csv", "code", "", PanelValue::Column(String::new()));
+        s.layout = PanelLayout::Wide {
+            periods: Vec::new(),
+        };
+        s.delimiter = Some(';');
+        // `1,5` is not a number in this reader (thousands groups of three).
+        let e = read_panel(&p, &s).unwrap_err().to_string();
+        assert!(e.contains("line 2, column `2015/16`"), "{e}");
+        let p = write(
+            &dir,
+            "w.csv",
+            "code;2015/16;2016/17;name\nA;1.5;x;a\nB;2;3;b\n",
+        );
+        let r = read_panel(&p, &s).unwrap();
+        assert_eq!(r.observations.len(), 4);
+        assert_eq!(r.observations[1].value, Value::Missing);
+        assert!(
+            r.observations[1]
+                .origin
+                .ends_with("w.csv line 2 (column `2016/17`)")
+        );
+    }
+}
