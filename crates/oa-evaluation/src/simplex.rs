@@ -109,6 +109,8 @@ pub fn frank_wolfe(y: &Matrix, init: Option<&[f64]>, opt: FwOptions) -> (Vec<f64
         Some(v) => v.to_vec(),
         None => vec![1.0 / k as f64; k],
     };
+    // State kept between iterations: ax = A x, gx = A'A x, and from the last pass over
+    // the weights the half gradient's smallest entry (best, best_g), hg . x and x . x.
     let mut ax = vec![0.0; n];
     let mut gx = vec![0.0; k];
     let refresh = |x: &[f64], ax: &mut [f64], gx: &mut [f64]| {
@@ -124,12 +126,28 @@ pub fn frank_wolfe(y: &Matrix, init: Option<&[f64]>, opt: FwOptions) -> (Vec<f64
             *g = dot(&gram[i * k..(i + 1) * k], x);
         }
     };
-    refresh(&x, &mut ax, &mut gx);
-    let mut xx = dot(&x, &x);
-    let objective = |ax: &[f64], xx: f64| {
-        let err: f64 = ax.iter().zip(&b).map(|(p, q)| (p - q) * (p - q)).sum();
-        z2 * xx + err / n as f64
+    // The half gradient A'(Ax - b) + eta x into `hg`, then its argmin (first on ties, as
+    // R's which.min), hg . x and x . x (with four partial sums: these loops are the cost
+    // of every iteration).
+    let mut hg = vec![0.0; k];
+    let fill = |hg: &mut [f64], x: &[f64], gx: &[f64]| {
+        for j in 0..k {
+            hg[j] = gx[j] - atb[j] + eta * x[j];
+        }
     };
+    let scan = |hg: &[f64], x: &[f64]| {
+        let (mut best, mut best_g) = (0, f64::INFINITY);
+        for (j, &h) in hg.iter().enumerate() {
+            if h < best_g {
+                best_g = h;
+                best = j;
+            }
+        }
+        (best, best_g, dot4(hg, x), dot4(x, x))
+    };
+    refresh(&x, &mut ax, &mut gx);
+    fill(&mut hg, &x, &gx);
+    let (mut best, mut best_g, mut hg_x, mut xx) = scan(&hg, &x);
     let threshold = opt.min_decrease * opt.min_decrease;
     let (mut previous, mut current) = (f64::NAN, f64::NAN);
     let mut t = 0;
@@ -137,50 +155,70 @@ pub fn frank_wolfe(y: &Matrix, init: Option<&[f64]>, opt: FwOptions) -> (Vec<f64
         t += 1;
         if t % REFRESH == 0 {
             refresh(&x, &mut ax, &mut gx);
-            xx = dot(&x, &x);
-        }
-        // half gradient = A'(Ax - b) + eta x
-        let mut best = 0;
-        let mut best_g = f64::INFINITY;
-        let mut hg_dot_x = 0.0;
-        for j in 0..k {
-            let hg = gx[j] - atb[j] + eta * x[j];
-            hg_dot_x += hg * x[j];
-            if hg < best_g {
-                best_g = hg;
-                best = j;
-            }
+            fill(&mut hg, &x, &gx);
+            (best, best_g, hg_x, xx) = scan(&hg, &x);
         }
         let i = best;
+        // At the vertex e_i the direction is 0 and x stays (R's `all(d.x == 0)`).
         let at_vertex = x[i] == 1.0 && x.iter().enumerate().all(|(j, &v)| j == i || v == 0.0);
-        if !at_vertex {
+        let err;
+        if at_vertex {
+            err = sq_dist4(&ax, &b);
+        } else {
             // d = e_i - x; step = -hg.d / (||A d||^2 + eta ||d||^2)
-            let numerator = -(best_g - hg_dot_x);
+            let numerator = -(best_g - hg_x);
             let ci = col(i);
-            let derr: f64 = ci.iter().zip(&ax).map(|(c, v)| (c - v) * (c - v)).sum();
+            let derr = sq_dist4(ci, &ax);
             let dd = xx - 2.0 * x[i] + 1.0;
-            let step = numerator / (derr + eta * dd);
-            let s = step.clamp(0.0, 1.0);
-            if s > 0.0 {
-                // x + s d, written as R writes it (d_j = -x_j, d_i = 1 - x_i).
-                for (j, v) in x.iter_mut().enumerate() {
-                    let d = if j == i { 1.0 - *v } else { -*v };
-                    *v += s * d;
-                }
-                for (v, c) in ax.iter_mut().zip(ci) {
-                    *v += s * (c - *v);
-                }
-                let gi = &gram[i * k..(i + 1) * k];
-                for (g, gc) in gx.iter_mut().zip(gi) {
-                    *g += s * (gc - *g);
-                }
-                xx = dot(&x, &x);
+            let s = (numerator / (derr + eta * dd)).clamp(0.0, 1.0);
+            // x + s d (d_j = -x_j, d_i = 1 - x_i), A'A x by the same step, then the
+            // next half gradient.
+            let gi = &gram[i * k..(i + 1) * k];
+            for j in 0..k {
+                x[j] -= s * x[j];
+                gx[j] += s * (gi[j] - gx[j]);
             }
+            x[i] += s;
+            fill(&mut hg, &x, &gx);
+            (best, best_g, hg_x, xx) = scan(&hg, &x);
+            for (v, c) in ax.iter_mut().zip(ci) {
+                *v += s * (c - *v);
+            }
+            err = sq_dist4(&ax, &b);
         }
         previous = current;
-        current = objective(&ax, xx);
+        current = z2 * xx + err / n as f64;
     }
     (x, t)
+}
+
+/// `p . q` with four partial sums (independent chains the processor can overlap).
+fn dot4(p: &[f64], q: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (pc, qc) = (p.chunks_exact(4), q.chunks_exact(4));
+    let (pr, qr) = (pc.remainder(), qc.remainder());
+    for (a, b) in pc.zip(qc) {
+        for l in 0..4 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    let tail: f64 = pr.iter().zip(qr).map(|(a, b)| a * b).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `||p - q||^2` with four partial sums.
+fn sq_dist4(p: &[f64], q: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (pc, qc) = (p.chunks_exact(4), q.chunks_exact(4));
+    let (pr, qr) = (pc.remainder(), qc.remainder());
+    for (a, b) in pc.zip(qc) {
+        for l in 0..4 {
+            let d = a[l] - b[l];
+            acc[l] += d * d;
+        }
+    }
+    let tail: f64 = pr.iter().zip(qr).map(|(a, b)| (a - b) * (a - b)).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// synthdid's sparsification: weights at most a quarter of the largest become 0, and the

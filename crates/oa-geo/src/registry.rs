@@ -273,6 +273,19 @@ impl Registry {
         Ok(VintageMap { from, to, targets })
     }
 
+    /// Every code valid in any year from `from` to `to` with the `to` code it is summed
+    /// into, for a panel whose years use several vintages (DfE files carry each year's
+    /// codes). Splits are errors (see [`VintageMap::mergers`]).
+    pub fn mergers_onto(&self, from: u16, to: u16) -> Result<BTreeMap<String, String>, GeoError> {
+        let mut out = BTreeMap::new();
+        for year in from.min(to)..=to {
+            for (code, target) in self.map_vintage(year, to)?.mergers()? {
+                out.entry(code).or_insert(target);
+            }
+        }
+        Ok(out)
+    }
+
     /// Checks that `codes` (from `file`) are all codes of `year`. Codes of another year are
     /// listed with the years they belong to; codes that never existed together are reported
     /// as mixed vintages.

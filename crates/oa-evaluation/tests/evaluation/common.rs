@@ -65,3 +65,48 @@ pub fn mpdta() -> (Panel, Treatment) {
         .expect("treatment");
     (panel, treatment)
 }
+
+/// The 13 opportunity-area districts (DfE's list in outcomes/SOURCES.md).
+pub const OPPORTUNITY_AREA_DISTRICTS: [&str; 13] = [
+    "E06000009",
+    "E08000004",
+    "E07000168",
+    "E06000015",
+    "E07000148",
+    "E07000191",
+    "E08000032",
+    "E08000017",
+    "E06000021",
+    "E07000009",
+    "E07000010",
+    "E07000202",
+    "E07000062",
+];
+
+pub fn eyfsp_source() -> PanelSource {
+    let mut s = PanelSource::long(
+        "outcomes/EYFSP_LAD_pr_additional_tables_2014_2019.xlsx",
+        "lad_code_pupil",
+        "time_period",
+        PanelValue::Counts {
+            numerator: vec!["gld_number".into()],
+            denominator: "all_pupils".into(),
+        },
+    );
+    s.filters
+        .insert("geographic_level".into(), "Local Authority District".into());
+    s
+}
+
+/// The 2013/14-2017/18 panel on 2016 boundaries: 326 districts x 5 school years.
+pub fn eyfsp_2016_boundaries() -> Panel {
+    let path = shared_data("outcomes/EYFSP_LAD_pr_additional_tables_2014_2019.xlsx");
+    let rows = read_panel(&path, &eyfsp_source()).expect("the EYFSP file reads");
+    let mut b = PanelBuilder::new("gld").scale(100.0);
+    b.extend(
+        rows.observations
+            .into_iter()
+            .filter(|o| o.period < Period::span_year(2018)),
+    );
+    b.build(Balance::Strict).expect("a balanced panel")
+}

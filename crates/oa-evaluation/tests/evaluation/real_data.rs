@@ -1,6 +1,7 @@
 //! The real outcome panels: DfE early years by district, mapped across the 2019 boundary
 //! changes with the ONS change list, and the opportunity areas evaluated on them.
 
+use crate::common::{OPPORTUNITY_AREA_DISTRICTS, eyfsp_2016_boundaries, eyfsp_source};
 use oa_evaluation::chart::{EventPoint, event_study_chart, placebo_chart, synthetic_chart};
 use oa_evaluation::comparison::ComparisonSpec;
 use oa_evaluation::narrative::{Wording, evaluation_markdown};
@@ -14,38 +15,6 @@ use oa_io::{PanelSource, PanelValue, read_panel};
 use oa_testkit::shared_data;
 use std::collections::BTreeMap;
 
-/// The 13 opportunity-area districts (DfE's list in outcomes/SOURCES.md).
-pub const OPPORTUNITY_AREA_DISTRICTS: [&str; 13] = [
-    "E06000009",
-    "E08000004",
-    "E07000168",
-    "E06000015",
-    "E07000148",
-    "E07000191",
-    "E08000032",
-    "E08000017",
-    "E06000021",
-    "E07000009",
-    "E07000010",
-    "E07000202",
-    "E07000062",
-];
-
-pub fn eyfsp_source() -> PanelSource {
-    let mut s = PanelSource::long(
-        "outcomes/EYFSP_LAD_pr_additional_tables_2014_2019.xlsx",
-        "lad_code_pupil",
-        "time_period",
-        PanelValue::Counts {
-            numerator: vec!["gld_number".into()],
-            denominator: "all_pupils".into(),
-        },
-    );
-    s.filters
-        .insert("geographic_level".into(), "Local Authority District".into());
-    s
-}
-
 /// Early years good level of development (%), from counts, with codes mapped by `map`.
 pub fn eyfsp(map: BTreeMap<String, String>) -> Panel {
     let path = shared_data("outcomes/EYFSP_LAD_pr_additional_tables_2014_2019.xlsx");
@@ -53,19 +22,6 @@ pub fn eyfsp(map: BTreeMap<String, String>) -> Panel {
     assert_eq!(rows.rows_read, 1947);
     let mut b = PanelBuilder::new("gld").scale(100.0).map_codes(map);
     b.extend(rows.observations);
-    b.build(Balance::Strict).expect("a balanced panel")
-}
-
-/// The 2013/14-2017/18 panel on 2016 boundaries: 326 districts x 5 school years.
-pub fn eyfsp_2016_boundaries() -> Panel {
-    let path = shared_data("outcomes/EYFSP_LAD_pr_additional_tables_2014_2019.xlsx");
-    let rows = read_panel(&path, &eyfsp_source()).expect("the EYFSP file reads");
-    let mut b = PanelBuilder::new("gld").scale(100.0);
-    b.extend(
-        rows.observations
-            .into_iter()
-            .filter(|o| o.period < Period::span_year(2018)),
-    );
     b.build(Balance::Strict).expect("a balanced panel")
 }
 
@@ -339,4 +295,55 @@ fn opportunity_areas_on_early_years() {
             .count(),
         326
     );
+}
+
+/// Key stage 4 destinations, 2015/16-2022/23, over three boundary vintages: the
+/// sustained destination rate `(education + appren + all_work) / cohort` from counts,
+/// every code mapped onto 2021 boundaries (mergers summed), balanced.
+#[test]
+fn key_stage_4_destinations_across_three_vintages() {
+    let path = shared_data("outcomes/data-key-stage-4-destination-measures.csv");
+    let mut source = PanelSource::long(
+        "outcomes/data-key-stage-4-destination-measures.csv",
+        "lad_code",
+        "time_period",
+        PanelValue::Counts {
+            numerator: vec!["education".into(), "appren".into(), "all_work".into()],
+            denominator: "cohort".into(),
+        },
+    );
+    source
+        .filters
+        .insert("geographic_level".into(), "Local authority district".into());
+    let rows = read_panel(&path, &source).unwrap();
+    assert_eq!(rows.rows_read, 2548);
+    let map = registry().mergers_onto(2016, 2021).unwrap();
+    let mut b = PanelBuilder::new("sustained").scale(100.0).map_codes(map);
+    b.extend(rows.observations.clone());
+    let panel = b.build(Balance::Strict).unwrap();
+    assert_eq!(panel.n_periods(), 8);
+    assert_eq!(panel.period_labels()[0], "201516");
+    // Somerset West and Taunton (2019) is one unit throughout.
+    let s = panel.unit_index("E07000246").unwrap();
+    assert_eq!(panel.members(s), ["E07000190", "E07000191"]);
+    let first = |code: &str, period: Period| match rows
+        .observations
+        .iter()
+        .find(|o| o.code == code && o.period == period)
+        .map(|o| o.value)
+    {
+        Some(oa_evaluation::Value::Counts {
+            numerator,
+            denominator,
+        }) => (numerator, denominator),
+        other => panic!("{code} {period}: {other:?}"),
+    };
+    let y = Period::span_year(2015);
+    let (n1, d1) = first("E07000190", y);
+    let (n2, d2) = first("E07000191", y);
+    let t = panel.period_index(y).unwrap();
+    assert!((panel.value(s, t) - 100.0 * (n1 + n2) / (d1 + d2)).abs() < 1e-12);
+    // Every rate is a share.
+    assert!(panel.values().iter().all(|v| (0.0..=100.0).contains(v)));
+    assert_eq!(panel.n_units(), 308);
 }

@@ -99,6 +99,10 @@ fn mergers_map_each_code_to_the_one_it_is_summed_into() {
         backward.contains("evaluate on the 2016 boundaries"),
         "{backward}"
     );
+    // Over several vintages, a 2019 code that merged again in 2023 goes to its 2023 area.
+    let onto = r.mergers_onto(2016, 2023).unwrap();
+    assert_eq!(onto["E07000191"], "E06000066");
+    assert_eq!(onto["E07000246"], "E06000066");
 }
 
 #[test]
