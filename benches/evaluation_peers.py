@@ -3,7 +3,9 @@
     python3 -m venv benches/.venv
     benches/.venv/bin/pip install csdid pysyncon "pandas<3" openpyxl
     benches/.venv/bin/pip install --no-deps synthdid==0.10.0   # its pins conflict
-    benches/.venv/bin/python benches/evaluation_peers.py sdid|sc|cs DATA_DIR
+    benches/.venv/bin/python benches/evaluation_peers.py sdid DATA_DIR [REPLICATIONS]
+    benches/.venv/bin/python benches/evaluation_peers.py sc DATA_DIR [FITS]
+    benches/.venv/bin/python benches/evaluation_peers.py cs DATA_DIR
 
 - sdid: Python `synthdid` on Proposition 99, the estimate and its placebo standard
   error (`synthdid.vcov.placebo_se`, 200 replications: its own default of 50 is
@@ -11,12 +13,15 @@
 - sc: `pysyncon` on early years by district 2013/14-2017/18: Blackpool against the 313
   districts outside the opportunity areas, `PlaceboTest` over every donor, with the
   pre-period outcomes as predictors and `custom_V` = equal weights (no outer search,
-  the peer's fastest setting; `oa` needs none either on the outcome path).
+  the peer's fastest setting; `oa` needs none either on the outcome path). Each fit
+  takes seconds (scipy's SLSQP over 313 weights), so `FITS` times only the first fits
+  and projects the 314.
 - cs: `csdid` on `mpdta`, never-treated controls, 999 multiplier-bootstrap draws for
   the cells and each of the four aggregations.
 
 Prints one line: `<peer> <seconds> <what>`.
 """
+import copy
 import sys
 import time
 import warnings
@@ -33,7 +38,7 @@ OPPORTUNITY_AREAS = [
 ]
 
 
-def sdid(data):
+def sdid(data, replications=200):
     from synthdid.synthdid import Synthdid
     from synthdid.vcov import placebo_se
 
@@ -41,12 +46,13 @@ def sdid(data):
     start = time.perf_counter()
     model = Synthdid(df, unit="State", time="Year", treatment="treated",
                      outcome="PacksPerCapita").fit()
-    se = placebo_se(model.data_ref, n_reps=200)
+    se = placebo_se(model.data_ref, n_reps=replications)
     seconds = time.perf_counter() - start
-    print(f"synthdid {seconds:.3f} estimate {model.att} placebo se {se:.3f} (200 replications)")
+    print(f"synthdid {seconds:.3f} estimate {model.att} placebo se {se:.3f} "
+          f"({replications} replications)")
 
 
-def sc(data):
+def sc(data, fits=None):
     from pysyncon import Dataprep, Synth
     from pysyncon.utils import PlaceboTest
 
@@ -68,13 +74,27 @@ def sc(data):
         controls_identifier=controls,
         time_optimize_ssr=pre,
     )
+    options = {"custom_V": np.full(4, 0.25)}
+    if fits is None:
+        start = time.perf_counter()
+        placebo = PlaceboTest()
+        placebo.fit(dataprep=prep, scm=Synth(), scm_options=options, verbose=False)
+        seconds = time.perf_counter() - start
+        print(f"pysyncon {seconds:.3f} all {placebo.gaps.shape[1]} placebos and the treated fit")
+        return
+    # The first `fits` of the 314 fits (the treated unit, then placebos), one process:
+    # the whole run is projected from their mean.
     start = time.perf_counter()
-    placebo = PlaceboTest()
-    placebo.fit(dataprep=prep, scm=Synth(), scm_options={"custom_V": np.full(4, 0.25)},
-                verbose=False)
+    PlaceboTest._single_placebo(dataprep=prep, scm=Synth(), scm_options=options)
+    for treated, others in list(PlaceboTest.placebo_iter(controls))[: fits - 1]:
+        p = copy.copy(prep)
+        p.treatment_identifier, p.controls_identifier = treated, others
+        PlaceboTest._single_placebo(dataprep=p, scm=Synth(), scm_options=options)
     seconds = time.perf_counter() - start
-    print(f"pysyncon {seconds:.3f} placebos {placebo.gaps.shape[1]} "
-          f"treated 2017 gap {placebo.treated_gap.loc[2017]:.4f}")
+    per_fit = seconds / fits
+    print(f"pysyncon {seconds:.3f} for {fits} of {len(controls) + 1} fits "
+          f"({per_fit:.3f} s each; projected {per_fit * (len(controls) + 1):.0f} s on one "
+          f"process, {per_fit * (len(controls) + 1) / 2:.0f} s on two)")
 
 
 def cs(data):
@@ -100,9 +120,10 @@ if __name__ == "__main__":
     import io
 
     peer, data = sys.argv[1], sys.argv[2]
+    extra = [int(a) for a in sys.argv[3:]]
     # The peers print progress and summaries; keep only our line.
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured):
-        {"sdid": sdid, "sc": sc, "cs": cs}[peer](data)
+        {"sdid": sdid, "sc": sc, "cs": cs}[peer](data, *extra)
     print([line for line in captured.getvalue().splitlines()
            if line.split(" ")[0] in ("synthdid", "pysyncon", "csdid")][-1])

@@ -268,6 +268,10 @@ pub struct Outcome {
     /// The window of periods evaluated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub periods: Option<PeriodWindow>,
+    /// The first period of this outcome treatment could affect, when it differs from the
+    /// section's (key stage 4 destinations are measured the year after the exams).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_treated: Option<String>,
     /// Map the file's codes onto one boundary vintage through the ONS change list
     /// (counts summed over mergers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,7 +379,8 @@ pub struct Comparison {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PermuteOver {
-    /// The selection's long list.
+    /// The selection's long list, with the selected areas not on it (a study may declare
+    /// areas its rule would not list).
     #[default]
     LongList,
     /// The treated units and each comparison set.
@@ -607,6 +612,9 @@ impl EvaluationSection {
                         format!("`from` ({a}) must come before `to` ({b})"),
                     );
                 }
+            }
+            if let Some(p) = &o.first_treated {
+                check_period(&key("first_treated"), p)?;
             }
             if let Some(b) = &o.boundaries
                 && b.from >= b.to
@@ -894,6 +902,101 @@ kind = "never_treated"
             assert!(e.contains(want), "{e}\nwanted: {want}");
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    /// The opportunity areas evaluated on early years and key stage 4 destinations, on
+    /// the shipped selection study (waves, long list, measures).
+    pub const OPPORTUNITY_AREAS: &str = r#"
+[evaluation]
+methods = ["did", "cs", "sc", "sdid", "ri", "rd"]
+treatment = "selection"
+wave_first_treated = { "1" = "2017/18", "2" = "2017/18" }
+units = "districts"
+partly_treated = "exclude"
+placebos = 1000
+bootstrap = 999
+seed = 2016
+
+[[evaluation.outcomes]]
+id = "gld"
+name = "the share of children reaching a good level of development at age 5"
+units = "percentage points"
+path = "outcomes/EYFSP_LAD_pr_additional_tables_2014_2019.xlsx"
+unit_column = "lad_code_pupil"
+period_column = "time_period"
+numerator = "gld_number"
+denominator = "all_pupils"
+scale = 100
+filters = { geographic_level = "Local Authority District" }
+periods = { from = "2013/14", to = "2018/19" }
+boundaries = { from = 2016, to = 2019 }
+
+[[evaluation.outcomes]]
+id = "ks4_sustained"
+name = "the share of pupils in a sustained destination after key stage 4"
+units = "percentage points"
+path = "outcomes/data-key-stage-4-destination-measures.csv"
+unit_column = "lad_code"
+period_column = "time_period"
+numerator = ["education", "appren", "all_work"]
+denominator = "cohort"
+scale = 100
+filters = { geographic_level = "Local authority district" }
+periods = { from = "2015/16", to = "2019/20" }
+first_treated = "2018/19"
+boundaries = { from = 2016, to = 2021 }
+
+[[evaluation.outcomes.breaks]]
+at = "2020/21"
+reason = "the 2019/20 cohort's grades were assessed by teachers and its destinations fell in the pandemic"
+
+[[evaluation.comparisons]]
+id = "never_treated"
+kind = "never_treated"
+
+[[evaluation.comparisons]]
+id = "near_misses"
+kind = "near_misses"
+from = "long_list"
+
+[[evaluation.comparisons]]
+id = "nearest"
+kind = "nearest_neighbours"
+k = 5
+covariates = ["children", "education"]
+
+[evaluation.randomisation]
+over = "long_list"
+by_region = true
+draws = 10000
+
+[evaluation.discontinuity]
+running = "children"
+cut = 54
+"#;
+
+    #[test]
+    fn the_opportunity_areas_example_validates_against_the_shipped_selection() {
+        let shipped = include_str!("../../../../studies/opportunity-areas-2016.toml");
+        let s = Study::from_toml_str(&format!("{shipped}{OPPORTUNITY_AREAS}"), "oa.toml")
+            .map_err(|e| e.to_string())
+            .unwrap();
+        let e = s.evaluation.unwrap();
+        assert_eq!(e.outcomes.len(), 2);
+        assert_eq!(
+            e.outcomes[1].numerator.as_ref().unwrap().names(),
+            ["education", "appren", "all_work"]
+        );
+        assert_eq!(e.comparisons[2].k, Some(5));
+        // A wave the selection does not have is named.
+        let bad = OPPORTUNITY_AREAS.replace("\"2\" = ", "\"3\" = ");
+        let err = Study::from_toml_str(&format!("{shipped}{bad}"), "oa.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`evaluation.wave_first_treated.3`: unknown wave `3`"),
+            "{err}"
+        );
     }
 
     #[test]
