@@ -734,7 +734,8 @@ fn push_ri(
 }
 
 /// Rows of a regression discontinuity: the main estimate (`att`) and the bandwidth table
-/// (`att` rows whose `period` is `h=<bandwidth>`).
+/// (`att` rows whose `period` is `h=<bandwidth>`); `n_treated`/`n_control` count the
+/// observations within the bandwidth on the selected and the other side.
 pub fn rd_rows(r: &RdResult, outcome: &str, comparison: &str) -> Vec<EstimateRow> {
     let mut rows = vec![row(
         Method::Rd,
@@ -751,7 +752,7 @@ pub fn rd_rows(r: &RdResult, outcome: &str, comparison: &str) -> Vec<EstimateRow
         outcome,
         String::new(),
         comparison,
-        (r.main.n_below, r.main.n_above),
+        r.main.counts(r.selected),
         format!(
             "local linear, triangular kernel, bandwidth {:.4} (Imbens-Kalyanaraman {:.4}), robust standard error",
             r.main.bandwidth, r.ik_bandwidth
@@ -768,10 +769,40 @@ pub fn rd_rows(r: &RdResult, outcome: &str, comparison: &str) -> Vec<EstimateRow
             outcome,
             String::new(),
             comparison,
-            (t.n_below, t.n_above),
+            t.counts(r.selected),
             "bandwidth sensitivity".into(),
             false,
         ));
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rd::{RdOptions, SelectedSide, regression_discontinuity};
+
+    #[test]
+    fn discontinuity_rows_count_the_selected_side_first() {
+        // 30 ranks selected (1..=30), 70 not: more data on the unselected side.
+        let x: Vec<f64> = (1..=100).map(f64::from).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .map(|&r| if r <= 30.0 { 5.0 + 0.01 * r } else { 0.01 * r })
+            .collect();
+        let mut o = RdOptions::new(30.5, SelectedSide::Below);
+        o.bandwidth = Some(40.0);
+        let r = regression_discontinuity(&x, &y, &o).unwrap();
+        let rows = rd_rows(&r, "gld", "cut");
+        assert_eq!(rows.len(), 6);
+        assert_eq!(rows[0].method, Method::Rd);
+        assert!((rows[0].estimate - 5.0).abs() < 1e-9);
+        assert_eq!((rows[0].n_treated, rows[0].n_control), (30, 40));
+        assert_eq!(rows[1].period, "h=20.0000");
+        o.selected = SelectedSide::Above;
+        let r = regression_discontinuity(&x, &y, &o).unwrap();
+        let rows = rd_rows(&r, "gld", "cut");
+        assert!((rows[0].estimate + 5.0).abs() < 1e-9);
+        assert_eq!((rows[0].n_treated, rows[0].n_control), (40, 30));
+    }
 }

@@ -119,11 +119,10 @@ pub fn evaluation_markdown(ev: &Evaluation, w: &Wording) -> String {
             found.push(distinguishable(r));
             let sentence = match m {
                 Method::Ri => format!(
-                    "Randomisation inference against `{}`: the treated areas' change was {} {} than the other areas' ({}); among {} other assignments of treatment, a difference at least this large came up with probability {}.",
+                    "Randomisation inference against `{}`: the treated areas' change was {} {} than the other areas'; reassigning treatment ({}), a difference at least this large came up with probability {}.",
                     c.id,
                     w.amount(r.estimate),
                     w.direction(r.estimate),
-                    w.signed(r.estimate),
                     r.inference,
                     p_words(r.p_value).trim_start_matches("p = ")
                 ),

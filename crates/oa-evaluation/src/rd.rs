@@ -72,9 +72,20 @@ pub struct RdEstimate {
     pub n_above: usize,
 }
 
+impl RdEstimate {
+    /// (selected side, other side) observation counts.
+    pub fn counts(&self, selected: SelectedSide) -> (usize, usize) {
+        match selected {
+            SelectedSide::Below => (self.n_below, self.n_above),
+            SelectedSide::Above => (self.n_above, self.n_below),
+        }
+    }
+}
+
 /// The effect at the chosen bandwidth and the table over bandwidths.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RdResult {
+    pub selected: SelectedSide,
     /// Imbens-Kalyanaraman's bandwidth (also when another was used for `main`).
     pub ik_bandwidth: f64,
     pub main: RdEstimate,
@@ -131,6 +142,7 @@ pub fn regression_discontinuity(
         .map(|m| local_linear(x, y, options, m * h))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(RdResult {
+        selected: options.selected,
         ik_bandwidth: ik,
         main,
         table,
