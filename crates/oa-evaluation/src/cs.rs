@@ -23,7 +23,9 @@
 
 use crate::error::EvalError;
 use crate::panel::Panel;
-use crate::stats::{self, normal_interval, normal_p_value, normal_quantile, quantile_type1};
+use crate::stats::{
+    self, normal_interval, normal_p_value, normal_quantile, quantile_type1, quantile_type1_sorted,
+};
 use crate::treatment::Treatment;
 use rayon::prelude::*;
 
@@ -136,9 +138,40 @@ pub struct CsResult {
 }
 
 /// One column of the influence-function matrix with its estimate.
+///
+/// Every column's influence function is also kept in a compact form: `coef` over the
+/// cells' influence functions plus `by_label`, a term that depends only on the unit's
+/// group (the influence of estimated group shares does). The bootstrap then needs per
+/// draw only the cells' statistics and the multiplier sums of each group.
 struct Column {
     estimate: f64,
     influence: Vec<f64>,
+    coef: Vec<f64>,
+    by_label: Vec<f64>,
+}
+
+impl Column {
+    fn zero(estimate: f64, n: usize, cells: usize, labels: usize) -> Column {
+        Column {
+            estimate,
+            influence: vec![0.0; n],
+            coef: vec![0.0; cells],
+            by_label: vec![0.0; labels],
+        }
+    }
+
+    /// `self += w * other` (estimates apart).
+    fn add_scaled(&mut self, w: f64, other: &Column) {
+        for (a, b) in self.influence.iter_mut().zip(&other.influence) {
+            *a += w * b;
+        }
+        for (a, b) in self.coef.iter_mut().zip(&other.coef) {
+            *a += w * b;
+        }
+        for (a, b) in self.by_label.iter_mut().zip(&other.by_label) {
+            *a += w * b;
+        }
+    }
 }
 
 /// Estimates every `ATT(g,t)` and the four aggregations. `pool` lists the units allowed
@@ -202,10 +235,7 @@ pub fn callaway_santanna(
                     n_control: 0,
                     value: Estimate::reference(),
                 });
-                columns.push(Column {
-                    estimate: 0.0,
-                    influence: vec![0.0; n],
-                });
+                columns.push(Column::zero(0.0, n, 0, 0));
                 continue;
             }
             let control_at = |gi: Option<usize>| match (options.control, gi) {
@@ -272,8 +302,26 @@ pub fn callaway_santanna(
             columns.push(Column {
                 estimate: att,
                 influence,
+                coef: Vec::new(),
+                by_label: Vec::new(),
             });
         }
+    }
+    // Compact form of the cells: unit vectors over cells, no group term. A unit's label
+    // is the index of its group, or `groups.len()` when untreated.
+    let labels = groups.len() + 1;
+    let label_of: Vec<usize> = group_of
+        .iter()
+        .map(|g| {
+            g.and_then(|g| groups.iter().position(|&x| x == g))
+                .unwrap_or(groups.len())
+        })
+        .collect();
+    let n_cells = columns.len();
+    for (k, c) in columns.iter_mut().enumerate() {
+        c.coef = vec![0.0; n_cells];
+        c.coef[k] = 1.0;
+        c.by_label = vec![0.0; labels];
     }
     // Group shares pg = n_g / n, per group and per cell.
     let share = |g: usize| group_of.iter().filter(|x| **x == Some(g)).count() as f64 / n as f64;
@@ -287,7 +335,8 @@ pub fn callaway_santanna(
             which,
             &pg_cell,
             &cell_group,
-            &group_of,
+            &groups,
+            &label_of,
             weighted,
         )
     };
@@ -317,6 +366,8 @@ pub fn callaway_santanna(
             .map(|(_, c)| c)
             .collect::<Vec<_>>(),
         n,
+        n_cells,
+        labels,
     );
     // Groups: equal weights over each group's post cells; overall weighted by size.
     let group_parts: Vec<(i64, Column)> = groups
@@ -326,7 +377,7 @@ pub fn callaway_santanna(
                 .filter(|&k| cells[k].group == g && cells[k].post)
                 .collect();
             let cols: Vec<&Column> = which.iter().map(|&k| &columns[k]).collect();
-            (g as i64, equal_average(&cols, n))
+            (g as i64, equal_average(&cols, n, n_cells, labels))
         })
         .collect();
     let group_overall = {
@@ -338,10 +389,14 @@ pub fn callaway_santanna(
             .map(|c| Column {
                 estimate: c.estimate,
                 influence: c.influence.clone(),
+                coef: c.coef.clone(),
+                by_label: c.by_label.clone(),
             })
             .collect();
         let which: Vec<usize> = (0..groups.len()).collect();
-        weighted_combination(&pseudo, &estimates, &which, &pgg, &groups, &group_of, true)
+        weighted_combination(
+            &pseudo, &estimates, &which, &pgg, &groups, &groups, &label_of, true,
+        )
     };
     // Calendar: periods from the first group on, cells already treated.
     let first_group = groups.first().copied().unwrap_or(0);
@@ -356,32 +411,54 @@ pub fn callaway_santanna(
     let calendar_overall = equal_average(
         &calendar_parts.iter().map(|(_, c)| c).collect::<Vec<_>>(),
         n,
+        n_cells,
+        labels,
     );
-    // Standard errors and bands.
-    let boot = options
+    // Standard errors and bands: one bootstrap pass over every influence function (the
+    // cells, then each aggregation's parts and overall numbers), tables summarised apart.
+    let mut groups_of_columns: Vec<Vec<&Column>> = vec![columns.iter().collect(), vec![&simple]];
+    for (parts, overall) in [
+        (&event_parts, &event_overall),
+        (&group_parts, &group_overall),
+        (&calendar_parts, &calendar_overall),
+    ] {
+        groups_of_columns.push(vec![overall]);
+        groups_of_columns.push(parts.iter().map(|(_, c)| c).collect());
+    }
+    let mut all: Vec<&Column> = Vec::new();
+    let mut tables: Vec<std::ops::Range<usize>> = Vec::new();
+    for g in groups_of_columns {
+        let start = all.len();
+        all.extend(g);
+        tables.push(start..all.len());
+    }
+    let stats = options
         .bootstrap
-        .map(|draws| Bootstrap::new(n, draws, options.seed));
-    let summarise = |cols: &[&Column]| -> (Vec<Estimate>, f64) {
-        summarise_table(cols, n, boot.as_ref(), options.level)
-    };
-    let (cell_estimates, critical_value) = summarise(&columns.iter().collect::<Vec<_>>());
+        .map(|draws| bootstrap_statistics(&all, &label_of, n_cells, labels, draws, options.seed));
+    let mut summaries = tables
+        .iter()
+        .map(|range| summarise_table(&all, range.clone(), n, stats.as_ref(), options.level));
+    let mut next = || summaries.next().expect("one summary per table");
+    let (cell_estimates, critical_value) = next();
     for (c, e) in cells.iter_mut().zip(cell_estimates) {
         c.value = e;
     }
-    let single = |c: &Column| summarise(&[c]).0[0];
-    let table = |parts: &[(i64, Column)], overall: &Column| Aggregate {
-        overall: single(overall),
-        parts: parts
-            .iter()
-            .map(|(k, _)| *k)
-            .zip(summarise(&parts.iter().map(|(_, c)| c).collect::<Vec<_>>()).0)
-            .collect(),
+    let simple = next().0[0];
+    let mut table = |parts: &[(i64, Column)]| {
+        let overall = next().0[0];
+        Aggregate {
+            overall,
+            parts: parts.iter().map(|(k, _)| *k).zip(next().0).collect(),
+        }
     };
+    let event = table(&event_parts);
+    let group = table(&group_parts);
+    let calendar = table(&calendar_parts);
     Ok(CsResult {
-        simple: single(&simple),
-        event: table(&event_parts, &event_overall),
-        group: table(&group_parts, &group_overall),
-        calendar: table(&calendar_parts, &calendar_overall),
+        simple,
+        event,
+        group,
+        calendar,
         cells,
         n_units: n,
         n_treated,
@@ -408,22 +485,23 @@ impl Estimate {
 }
 
 /// `did::aggte`'s weighted aggregation over columns `which` with weights proportional to
-/// `pg` (or equal), adding the influence of the estimated weights when `weighted`.
+/// `pg` (or equal), adding the influence of the estimated weights when `weighted`
+/// (`wif`, which depends only on the unit's group: it goes into `by_label`).
+#[allow(clippy::too_many_arguments)]
 fn weighted_combination(
     columns: &[Column],
     att: &[f64],
     which: &[usize],
     pg: &[f64],
     group_of_column: &[usize],
-    group_of_unit: &[Option<usize>],
+    groups: &[usize],
+    label_of: &[usize],
     weighted: bool,
 ) -> Column {
-    let n = group_of_unit.len();
+    let n = label_of.len();
+    let (cells, labels) = (columns[0].coef.len(), groups.len() + 1);
     if which.is_empty() {
-        return Column {
-            estimate: f64::NAN,
-            influence: vec![0.0; n],
-        };
+        return Column::zero(f64::NAN, n, cells, labels);
     }
     let total: f64 = which.iter().map(|&k| pg[k]).sum();
     let w: Vec<f64> = which
@@ -436,110 +514,133 @@ fn weighted_combination(
             }
         })
         .collect();
-    let estimate: f64 = which.iter().zip(&w).map(|(&k, wk)| wk * att[k]).sum();
-    let mut influence = vec![0.0; n];
+    let mut out = Column::zero(
+        which.iter().zip(&w).map(|(&k, wk)| wk * att[k]).sum(),
+        n,
+        cells,
+        labels,
+    );
     for (&k, wk) in which.iter().zip(&w) {
-        for (f, v) in influence.iter_mut().zip(&columns[k].influence) {
-            *f += wk * v;
-        }
+        out.add_scaled(*wk, &columns[k]);
     }
     if weighted {
-        // wif: (1{G = g_k} - pg_k) / total - sum_k'(1{G = g_k'} - pg_k') pg_k / total^2
-        for (i, f) in influence.iter_mut().enumerate() {
-            let gi = group_of_unit[i];
-            let mut common = 0.0;
-            for &k in which {
-                common += f64::from(u8::from(gi == Some(group_of_column[k]))) - pg[k];
-            }
-            let mut add = 0.0;
-            for &k in which {
-                let own = f64::from(u8::from(gi == Some(group_of_column[k]))) - pg[k];
-                let wif = own / total - common * pg[k] / (total * total);
-                add += wif * att[k];
-            }
-            *f += add;
+        // wif: (1{G = g_k} - pg_k) / total - sum_k'(1{G = g_k'} - pg_k') pg_k / total^2,
+        // times ATT_k, for a unit of each label.
+        let wif: Vec<f64> = (0..labels)
+            .map(|l| {
+                let g = groups.get(l).copied();
+                let own = |k: usize| f64::from(u8::from(g == Some(group_of_column[k]))) - pg[k];
+                let common: f64 = which.iter().map(|&k| own(k)).sum();
+                which
+                    .iter()
+                    .map(|&k| (own(k) / total - common * pg[k] / (total * total)) * att[k])
+                    .sum()
+            })
+            .collect();
+        for (f, &l) in out.influence.iter_mut().zip(label_of) {
+            *f += wif[l];
+        }
+        for (b, x) in out.by_label.iter_mut().zip(&wif) {
+            *b += x;
         }
     }
-    Column {
-        estimate,
-        influence,
-    }
+    out
 }
 
 /// Equal-weight average of columns (no weight estimation): a group's cells, and the
 /// overall event-time and calendar effects.
-fn equal_average(cols: &[&Column], n: usize) -> Column {
+fn equal_average(cols: &[&Column], n: usize, cells: usize, labels: usize) -> Column {
     if cols.is_empty() {
-        return Column {
-            estimate: f64::NAN,
-            influence: vec![0.0; n],
-        };
+        return Column::zero(f64::NAN, n, cells, labels);
     }
     let w = 1.0 / cols.len() as f64;
-    let mut influence = vec![0.0; n];
+    let mut out = Column::zero(
+        cols.iter().map(|c| c.estimate).sum::<f64>() * w,
+        n,
+        cells,
+        labels,
+    );
     for c in cols {
-        for (f, v) in influence.iter_mut().zip(&c.influence) {
-            *f += w * v;
-        }
+        out.add_scaled(w, c);
     }
-    Column {
-        estimate: cols.iter().map(|c| c.estimate).sum::<f64>() * w,
-        influence,
-    }
+    out
 }
 
-/// Rademacher multiplier draws, one seeded generator per draw.
-struct Bootstrap {
-    n: usize,
+/// `sqrt(n) mean(IF_k v)` for every column `k` and draw, with Rademacher multipliers `v`
+/// (the bits of one seeded generator per draw); draw-major. Per draw only the cells'
+/// statistics and each group's multiplier sum are accumulated; every column is then its
+/// compact form (`coef`, `by_label`) applied to them.
+fn bootstrap_statistics(
+    cols: &[&Column],
+    label_of: &[usize],
+    cells: usize,
+    labels: usize,
     draws: usize,
     seed: u64,
-}
-
-impl Bootstrap {
-    fn new(n: usize, draws: usize, seed: u64) -> Bootstrap {
-        Bootstrap { n, draws, seed }
+) -> Vec<Vec<f64>> {
+    let n = label_of.len();
+    // Unit-major rows: the cells' influence functions.
+    let mut rows = vec![0.0; n * cells];
+    for (k, col) in cols[..cells].iter().enumerate() {
+        for (i, v) in col.influence.iter().enumerate() {
+            rows[i * cells + k] = *v;
+        }
     }
-
-    /// `sqrt(n) mean(IF_k v)` for every column and draw (draw-major).
-    fn statistics(&self, cols: &[&Column]) -> Vec<Vec<f64>> {
-        let n = self.n;
-        let root = (n as f64).sqrt();
-        (0..self.draws)
-            .into_par_iter()
-            .map(|b| {
-                let mut rng = stats::generator(self.seed, stats::stream::CS_BOOTSTRAP, b as u64);
-                let signs: Vec<f64> = (0..n)
-                    .map(|_| {
-                        if stats::uniform(&mut rng) < 0.5 {
-                            -1.0
-                        } else {
-                            1.0
-                        }
-                    })
-                    .collect();
-                cols.iter()
-                    .map(|c| {
-                        root * c
-                            .influence
+    // The compact form is exact (checked in debug builds, so by every test).
+    if cfg!(debug_assertions) {
+        for c in cols {
+            for (i, row) in rows.chunks_exact(cells).enumerate() {
+                let compact: f64 = c.coef.iter().zip(row).map(|(w, x)| w * x).sum::<f64>()
+                    + c.by_label[label_of[i]];
+                let scale = 1.0 + c.influence[i].abs();
+                debug_assert!((compact - c.influence[i]).abs() < 1e-9 * scale, "unit {i}");
+            }
+        }
+    }
+    let scale = (n as f64).sqrt() / n as f64;
+    (0..draws)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = stats::generator(seed, stats::stream::CS_BOOTSTRAP, b as u64);
+            let mut cell = vec![0.0; cells];
+            let mut group = vec![0.0; labels];
+            let mut bits = 0u64;
+            for (i, row) in rows.chunks_exact(cells).enumerate() {
+                if i % 64 == 0 {
+                    bits = stats::bits(&mut rng);
+                }
+                // +1 or -1 without a branch (the bits are random: a branch would miss half
+                // the time).
+                let sign = 1.0 - 2.0 * ((bits >> (i % 64)) & 1) as f64;
+                for (a, v) in cell.iter_mut().zip(row) {
+                    *a += sign * v;
+                }
+                group[label_of[i]] += sign;
+            }
+            cols.iter()
+                .map(|c| {
+                    let s: f64 = c.coef.iter().zip(&cell).map(|(w, x)| w * x).sum::<f64>()
+                        + c.by_label
                             .iter()
-                            .zip(&signs)
-                            .map(|(f, s)| f * s)
-                            .sum::<f64>()
-                            / n as f64
-                    })
-                    .collect()
-            })
-            .collect()
-    }
+                            .zip(&group)
+                            .map(|(w, x)| w * x)
+                            .sum::<f64>();
+                    s * scale
+                })
+                .collect()
+        })
+        .collect()
 }
 
-/// Standard errors, intervals and the uniform band of one table of estimates.
+/// Standard errors, intervals and the uniform band of the table `range` of `all`.
 fn summarise_table(
-    cols: &[&Column],
+    all: &[&Column],
+    range: std::ops::Range<usize>,
     n: usize,
-    boot: Option<&Bootstrap>,
+    stats: Option<&Vec<Vec<f64>>>,
     level: f64,
 ) -> (Vec<Estimate>, f64) {
+    let cols = &all[range.clone()];
     let nf = n as f64;
     let analytic: Vec<f64> = cols
         .iter()
@@ -549,19 +650,22 @@ fn summarise_table(
         })
         .collect();
     let z = normal_quantile(0.5 + level / 2.0);
-    let (se, crit) = match boot {
+    let (se, crit) = match stats {
         None => (analytic.clone(), z),
-        Some(b) => {
-            let stats = b.statistics(cols);
+        Some(stats) => {
             let q = normal_quantile(0.75) - normal_quantile(0.25);
-            let sigma: Vec<f64> = (0..cols.len())
+            let sigma: Vec<f64> = range
+                .clone()
                 .map(|k| {
-                    let column: Vec<f64> = stats.iter().map(|s| s[k]).collect();
+                    let mut column: Vec<f64> = stats.iter().map(|s| s[k]).collect();
                     let degenerate = column.iter().all(|v| *v == 0.0 || !v.is_finite());
                     if degenerate {
                         return f64::NAN;
                     }
-                    let s = (quantile_type1(&column, 0.75) - quantile_type1(&column, 0.25)) / q;
+                    column.sort_by(f64::total_cmp);
+                    let s = (quantile_type1_sorted(&column, 0.75)
+                        - quantile_type1_sorted(&column, 0.25))
+                        / q;
                     if s > 0.0 && s.is_finite() {
                         s
                     } else {
@@ -572,7 +676,8 @@ fn summarise_table(
             let max_t: Vec<f64> = stats
                 .iter()
                 .map(|s| {
-                    s.iter()
+                    s[range.clone()]
+                        .iter()
                         .zip(&sigma)
                         .filter(|(_, sg)| sg.is_finite())
                         .map(|(v, sg)| (v / sg).abs())
@@ -601,5 +706,5 @@ fn summarise_table(
             }
         })
         .collect();
-    (estimates, if boot.is_some() { crit } else { f64::NAN })
+    (estimates, if stats.is_some() { crit } else { f64::NAN })
 }

@@ -58,10 +58,15 @@ pub fn normal_interval(estimate: f64, se: f64, level: f64) -> (f64, f64) {
 /// (the smallest value with at least `p` of the sample at or below it). `NaN`s are skipped.
 pub fn quantile_type1(x: &[f64], p: f64) -> f64 {
     let mut v: Vec<f64> = x.iter().copied().filter(|v| !v.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    quantile_type1_sorted(&v, p)
+}
+
+/// [`quantile_type1`] of values already sorted ascending (no `NaN`).
+pub fn quantile_type1_sorted(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
-    v.sort_by(f64::total_cmp);
     let n = v.len() as f64;
     // R: j = floor(n p + m) with m = 0; g = n p - j; x[j] if g == 0 else x[j + 1] (1-based)
     let np = n * p;
@@ -102,6 +107,11 @@ pub fn shuffle<T>(v: &mut [T], rng: &mut Xoshiro256PlusPlus) {
 /// A uniform index below `n`.
 pub fn index_below(n: usize, rng: &mut Xoshiro256PlusPlus) -> usize {
     rng.random_range(0..n)
+}
+
+/// 64 random bits.
+pub fn bits(rng: &mut Xoshiro256PlusPlus) -> u64 {
+    rng.next_u64()
 }
 
 /// A uniform number in [0, 1).
