@@ -133,6 +133,13 @@ pub fn evaluate(
             if *gaps == 1 { " has" } else { "s have" }
         ));
     }
+    for u in (0..panel.n_units()).filter(|&u| treatment.is_excluded(u)) {
+        ev.notes.push(format!(
+            "Area {} ({}) was left out: a treated district is only a part of it on these boundaries.",
+            panel.units()[u],
+            panel.members(u).join(" + ")
+        ));
+    }
     for (unit, p) in treatment.after_window() {
         ev.notes.push(format!(
             "Area {unit} is first treated in {p}, after the last period, so it counts as untreated here."
@@ -187,8 +194,9 @@ pub fn evaluate(
                     push_cs(&mut ev, panel, &set, &r);
                 }
                 Method::Ri => {
-                    let r = randomisation(panel, treatment, &set, &spec.randomisation, spec.seed)?;
-                    push_ri(&mut ev, panel, &set, &r, treated.len());
+                    let (r, universe) =
+                        randomisation(panel, treatment, &set, &spec.randomisation, spec.seed)?;
+                    push_ri(&mut ev, &set, &r, (treated.len(), universe - treated.len()));
                 }
                 Method::Rd => {
                     return Err(EvalError::invalid(
@@ -641,7 +649,7 @@ fn randomisation(
     set: &ComparisonSet,
     spec: &Randomisation,
     seed: u64,
-) -> Result<RiResult, EvalError> {
+) -> Result<(RiResult, usize), EvalError> {
     let groups = treatment.groups();
     if groups.len() != 1 {
         return Err(EvalError::invalid(
@@ -703,16 +711,11 @@ fn randomisation(
         spec.draws,
         seed,
     )?;
-    ri::permutation_test(&treated, |s| stat.value(s), assignments)
+    let r = ri::permutation_test(&treated, |s| stat.value(s), assignments)?;
+    Ok((r, universe.len()))
 }
 
-fn push_ri(
-    ev: &mut Evaluation,
-    _panel: &Panel,
-    set: &ComparisonSet,
-    r: &RiResult,
-    n_treated: usize,
-) {
+fn push_ri(ev: &mut Evaluation, set: &ComparisonSet, r: &RiResult, counts: (usize, usize)) {
     let out = ev.outcome.clone();
     ev.rows.push(row(
         Method::Ri,
@@ -723,7 +726,7 @@ fn push_ri(
         &out,
         String::new(),
         &set.id,
-        (n_treated, set.units.len()),
+        counts,
         if r.exact {
             format!("exact, all {} assignments", r.evaluated)
         } else {
