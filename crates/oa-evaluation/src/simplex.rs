@@ -170,7 +170,14 @@ pub fn frank_wolfe(y: &Matrix, init: Option<&[f64]>, opt: FwOptions) -> (Vec<f64
             let ci = col(i);
             let derr = sq_dist4(ci, &ax);
             let dd = xx - 2.0 * x[i] + 1.0;
-            let s = (numerator / (derr + eta * dd)).clamp(0.0, 1.0);
+            // 0/0 (every direction flat, e.g. identical centred columns and no ridge) is
+            // no step, where R would carry NaN into the weights.
+            let step = numerator / (derr + eta * dd);
+            let s = if step.is_nan() {
+                0.0
+            } else {
+                step.clamp(0.0, 1.0)
+            };
             // x + s d (d_j = -x_j, d_i = 1 - x_i), A'A x by the same step, then the
             // next half gradient.
             let gi = &gram[i * k..(i + 1) * k];
