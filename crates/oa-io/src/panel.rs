@@ -261,12 +261,25 @@ pub fn read_panel(path: &Path, source: &PanelSource) -> Result<PanelRows, PanelR
         }
         PanelLayout::Wide { periods } => {
             let columns: Vec<(usize, Period)> = if periods.is_empty() {
-                text.headers
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != unit)
-                    .filter_map(|(i, h)| Period::parse(h).ok().map(|p| (i, p)))
-                    .collect()
+                // Every header that reads as a period; one that starts like a year but
+                // does not read (`2015/17`) is an error, not a column silently left out.
+                let mut out = Vec::new();
+                for (i, h) in text.headers.iter().enumerate().filter(|(i, _)| *i != unit) {
+                    match Period::parse(h) {
+                        Ok(p) => out.push((i, p)),
+                        Err(e)
+                            if h.len() >= 4 && h.as_bytes()[..4].iter().all(u8::is_ascii_digit) =>
+                        {
+                            return Err(PanelReadError::Period {
+                                path: text.path.clone(),
+                                cell: format!("the header of column {}", i + 1),
+                                source: e,
+                            });
+                        }
+                        Err(_) => {}
+                    }
+                }
+                out
             } else {
                 let mut out = Vec::new();
                 for name in periods {
@@ -529,6 +542,12 @@ mod tests {
         );
         let r = read_panel(&p, &s).unwrap();
         assert_eq!(r.observations.len(), 4);
+        let p = write(&dir, "w.csv", "code;2015/16;2016/18\nA;1;2\n");
+        let e = read_panel(&p, &s).unwrap_err().to_string();
+        assert!(
+            e.contains("the header of column 3: `2016/18` is not a period"),
+            "{e}"
+        );
         assert_eq!(r.observations[1].value, Value::Missing);
         assert!(
             r.observations[1]
