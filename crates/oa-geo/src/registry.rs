@@ -120,6 +120,30 @@ pub struct VintageMap {
 }
 
 impl VintageMap {
+    /// Each `from` code with the one `to` code it is summed into, for a panel whose
+    /// counts are added over mergers (`oa_evaluation::PanelBuilder::map_codes`). Splits
+    /// cannot be summed: a code that becomes several is an error naming them.
+    pub fn mergers(&self) -> Result<BTreeMap<String, String>, GeoError> {
+        let mut out = BTreeMap::new();
+        for (code, targets) in &self.targets {
+            match targets.as_slice() {
+                [one] => {
+                    out.insert(code.clone(), one.clone());
+                }
+                many => {
+                    return Err(GeoError::Vintage(format!(
+                        "{code} ({}) is split into {} by {}; counts cannot be shared out without weights, so evaluate on the {} boundaries",
+                        self.from,
+                        join(many.iter().map(String::as_str)),
+                        self.to,
+                        self.from.min(self.to)
+                    )));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// For each `to` code, the `from` codes that make it up.
     pub fn sources(&self) -> BTreeMap<String, Vec<String>> {
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -376,6 +400,19 @@ impl Registry {
             .sources()
         };
         Ok(VintageMap { from, to, targets })
+    }
+
+    /// Every code valid in any year from `from` to `to` with the `to` code it is summed
+    /// into, for a panel whose years use several vintages (DfE files carry each year's
+    /// codes). Splits are errors (see [`VintageMap::mergers`]).
+    pub fn mergers_onto(&self, from: u16, to: u16) -> Result<BTreeMap<String, String>, GeoError> {
+        let mut out = BTreeMap::new();
+        for year in from.min(to)..=to {
+            for (code, target) in self.map_vintage(year, to)?.mergers()? {
+                out.entry(code).or_insert(target);
+            }
+        }
+        Ok(out)
     }
 
     /// Checks that `codes` (from `file`) are all codes of `year`. Codes of another year are

@@ -5,7 +5,7 @@
 //!   DfE tidy layout), joins them on area code, applies the geography filters and returns
 //!   indicator columns in study order with missing-marker counts and input digests.
 //! - [`read_table`] reads any source's columns as text for other needs (populations,
-//!   regions).
+//!   regions); [`read_panel`] reads an outcome panel (long or wide) for evaluation.
 //! - [`Table`] writes results as CSV (and Parquet, XLSX); [`write_file_atomic`] writes a
 //!   whole file or nothing. The results bundle itself (layout, manifest, reading it back)
 //!   is the `oa-bundle` crate's.
@@ -17,6 +17,7 @@ pub mod atomic;
 pub mod digest;
 pub mod error;
 pub mod number;
+pub mod panel;
 mod read;
 pub mod source;
 pub mod study_data;
@@ -25,6 +26,7 @@ pub mod table;
 pub use atomic::write_file_atomic;
 pub use digest::FileDigest;
 pub use error::{Location, ReadError, WriteError};
+pub use panel::{PanelLayout, PanelReadError, PanelRows, PanelSource, PanelValue, read_panel};
 pub use read::source_format;
 pub use source::{SourceTable, read_columns, read_table};
 pub use study_data::{JoinReport, StudyData, load_study_data};

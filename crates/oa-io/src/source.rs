@@ -174,7 +174,13 @@ pub(crate) fn cell_number(
     }
 }
 
-fn number_error(e: NumberError, path: String, cell: String, text: &str, source: &str) -> ReadError {
+pub(crate) fn number_error(
+    e: NumberError,
+    path: String,
+    cell: String,
+    text: &str,
+    source: &str,
+) -> ReadError {
     match e {
         NumberError::NotANumber => ReadError::NonNumeric {
             path,

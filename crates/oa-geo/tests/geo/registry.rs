@@ -79,6 +79,32 @@ fn west_somerset_reaches_somerset() {
     assert_eq!(back.targets["E07000246"], ["E07000190", "E07000191"]);
 }
 
+/// A panel on 2015-18 codes with a 2019 year sums West Somerset and Taunton Deane into
+/// Somerset West and Taunton; backwards, the merger is a split and is refused.
+#[test]
+fn mergers_map_each_code_to_the_one_it_is_summed_into() {
+    let r = registry();
+    let forward = r.map_vintage(2016, 2019).unwrap().mergers().unwrap();
+    assert_eq!(forward["E07000191"], "E07000246");
+    assert_eq!(forward["E07000190"], "E07000246");
+    assert_eq!(forward["E06000009"], "E06000009");
+    let backward = r
+        .map_vintage(2019, 2016)
+        .unwrap()
+        .mergers()
+        .unwrap_err()
+        .to_string();
+    assert!(backward.contains(" (2019) is split into E0"), "{backward}");
+    assert!(
+        backward.contains("evaluate on the 2016 boundaries"),
+        "{backward}"
+    );
+    // Over several vintages, a 2019 code that merged again in 2023 goes to its 2023 area.
+    let onto = r.mergers_onto(2016, 2023).unwrap();
+    assert_eq!(onto["E07000191"], "E06000066");
+    assert_eq!(onto["E07000246"], "E06000066");
+}
+
 #[test]
 fn combined_authority_membership_is_not_a_succession() {
     let r = registry();

@@ -4,14 +4,16 @@
 //! (each with a direction, a group and a weight), a hierarchy of groups, the method
 //! (missing data, outliers, normalisation, weights, aggregation), how the score runs and
 //! ranks, and its bands. Optional sections add small-area roll-ups and maps
-//! ([`rollup`]), selection rules ([`selection`]), funds ([`funding`]) and Monte Carlo
-//! uncertainty ([`uncertainty`]) and the statistical audit of the index ([`audit`]).
+//! ([`rollup`]), selection rules ([`selection`]), funds ([`funding`]), Monte Carlo
+//! uncertainty ([`uncertainty`]), the statistical audit of the index ([`audit`]) and the
+//! evaluation of outcomes ([`evaluation`]).
 //!
 //! Unknown keys are errors (a typo must never be silently ignored), and
 //! [`Study::validate`] checks what serde cannot: references between sections, weights,
 //! band shares. Errors name the key path (`indicators[3].weight`) so the user can fix it.
 
 pub mod audit;
+pub mod evaluation;
 pub mod funding;
 pub mod method;
 pub mod rollup;
@@ -68,6 +70,9 @@ pub struct Study {
     /// The JRC/OECD statistical audit of the index (and optimised weights).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<audit::Audit>,
+    /// Evaluation of the chosen areas' outcomes against comparable areas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<evaluation::EvaluationSection>,
 }
 
 /// Identity and description of a study.
@@ -689,6 +694,10 @@ impl Study {
         if let Some(a) = &self.audit {
             a.validate(self)
                 .map_err(|(k, m)| invalid(format!("audit.{k}"), m))?;
+        }
+        if let Some(e) = &self.evaluation {
+            e.validate(self)
+                .map_err(|(k, m)| invalid(format!("evaluation.{k}"), m))?;
         }
         Ok(())
     }
