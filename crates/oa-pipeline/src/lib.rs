@@ -173,6 +173,14 @@ fn check_stopped(progress: &dyn Progress) -> Result<(), Error> {
 
 /// Results holding the index section and a manifest of the run's inputs.
 fn new_results(plan: &Plan, data: &StudyData, index: Index) -> Result<Results, Error> {
+    let mut results = results_without_inputs(plan, data, index);
+    results.manifest.add_inputs(&data::other_inputs(plan)?);
+    Ok(results)
+}
+
+/// [`new_results`] without hashing the files the optional sections name (`oa validate`
+/// reports a missing one on its own).
+fn results_without_inputs(plan: &Plan, data: &StudyData, index: Index) -> Results {
     let mut manifest = Manifest::new(
         VERSION,
         &plan.study,
@@ -199,11 +207,10 @@ fn new_results(plan: &Plan, data: &StudyData, index: Index) -> Result<Results, E
             .insert("uncertainty.seed".into(), s.into());
     }
     manifest.add_inputs(&data.inputs);
-    manifest.add_inputs(&data::other_inputs(plan)?);
     manifest.build = Some(record::build());
     manifest.sources = record::sources(data);
     manifest.notes.extend(record::data_notes(data));
-    Ok(Results {
+    Results {
         manifest,
         study: plan.study.clone(),
         study_toml: plan.study_toml.clone(),
@@ -215,7 +222,7 @@ fn new_results(plan: &Plan, data: &StudyData, index: Index) -> Result<Results, E
         uncertainty: None,
         maps: None,
         audit: None,
-    })
+    }
 }
 
 /// The study's own index per area, as the selection takes it: the index's scores, or

@@ -112,13 +112,20 @@ pub fn study_boundaries(
         },
     };
     let Some(path) = resolve_boundaries(&given, data_dir) else {
+        let (given, data_dir) = (given.display(), data_dir.display());
         return Err(Error::new(
             Code::DataMissing,
-            format!(
-                "{}: not found (from {key}, relative to the data directory {}); check the path, or give --data-dir or --boundaries",
-                given.display(),
-                data_dir.display()
-            ),
+            match key {
+                "--boundaries" => format!(
+                    "{given}: file not found; check --boundaries (a file or folder, looked for in the data directory {data_dir} and then the current folder)"
+                ),
+                "maps.boundaries" => format!(
+                    "{given}: file not found (study key `maps.boundaries`, relative to the data directory {data_dir}); check the path, or give --data-dir or --boundaries"
+                ),
+                _ => format!(
+                    "{given}: not found in the data directory {data_dir} (the boundaries `oa` uses for area type `{area_type}`); give --data-dir, `[maps] boundaries` or --boundaries"
+                ),
+            },
         ));
     };
     let layer = request

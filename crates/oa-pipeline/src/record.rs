@@ -81,10 +81,13 @@ pub fn data_notes(data: &StudyData) -> Vec<String> {
             .collect();
         if !recased.is_empty() {
             notes.push(format!(
-                "source `{}` ({}): {} area codes were written in lower case and read upper case: {}",
+                "source `{}` ({}): {} written in lower case and read upper case: {}",
                 r.source,
                 r.path,
-                recased.len(),
+                match recased.len() {
+                    1 => "1 area code was".to_string(),
+                    n => format!("{n} area codes were"),
+                },
                 listed(&recased)
             ));
         }

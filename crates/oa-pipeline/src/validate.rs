@@ -108,15 +108,8 @@ pub fn check(plan: &Plan) -> Validation {
         "index: computed, {ranked} areas ranked ({} dropped for coverage)",
         computed.dropped.len()
     ));
-    let mut results = match crate::new_results(plan, &data, index::tables(study, &data, &computed))
-    {
-        Ok(r) => r,
-        Err(e) => {
-            v.problem(e);
-            v.data = Some(data);
-            return v;
-        }
-    };
+    let mut results =
+        crate::results_without_inputs(plan, &data, index::tables(study, &data, &computed));
     if study.audit.is_some() {
         match audit::run(plan, &data, &computed) {
             Ok(a) => {
@@ -222,7 +215,12 @@ pub fn check(plan: &Plan) -> Validation {
                 .push("not checked: the funds (they need the selection)".into());
         }
     }
-    if study.uncertainty.is_some() {
+    if study.uncertainty.is_some() && (!rollup_ok || lacks("selection.")) {
+        v.checked.push(
+            "not checked: the uncertainty analysis (it redoes the roll-up and the selection, which cannot run)"
+                .into(),
+        );
+    } else if study.uncertainty.is_some() {
         match uncertainty::prepare(plan, &data) {
             Ok(p) => v.checked.push(format!(
                 "uncertainty: settings checked and the analysis prepared over {} areas (no samples drawn)",
