@@ -1,8 +1,9 @@
 //! The clusters section: `clusters.csv`, local Moran's I and Getis-Ord Gi* of the
-//! headline score with their labels.
+//! headline score with their labels, and `spatial_global.csv`, global Moran's I.
 
 use crate::csv_table::CsvTable;
 use crate::error::BundleError;
+use crate::spatial_global::GlobalMoran;
 use oa_io::Table;
 
 /// One row per analysed area, in the order of the headline table.
@@ -24,6 +25,9 @@ pub struct Clusters {
     /// `cold spot cluster`, `hot spot cluster`, `cold spot outlier`, `hot spot outlier`,
     /// `not significant` or `no neighbours`.
     pub cluster: Vec<String>,
+    /// Global Moran's I of the same values (`spatial_global.csv`; `None` only in bundles
+    /// of version 1, which did not report it).
+    pub global: Option<GlobalMoran>,
 }
 
 const COLUMNS: [&str; 10] = [
@@ -68,7 +72,10 @@ impl Clusters {
         t
     }
 
-    pub(crate) fn from_csv(t: &CsvTable) -> Result<Clusters, BundleError> {
+    pub(crate) fn from_csv(
+        t: &CsvTable,
+        global: Option<&CsvTable>,
+    ) -> Result<Clusters, BundleError> {
         t.only(|h| COLUMNS.contains(&h))?;
         Ok(Clusters {
             area_code: t.text("area_code")?,
@@ -81,6 +88,7 @@ impl Clusters {
             gi_star_z: t.floats("gi_star_z")?,
             gi_p: t.floats("gi_p")?,
             cluster: t.text("cluster")?,
+            global: global.map(GlobalMoran::from_csv).transpose()?,
         })
     }
 }

@@ -208,3 +208,12 @@ pub(crate) fn split_list(text: &str) -> Vec<String> {
         text.split(';').map(str::to_string).collect()
     }
 }
+
+/// The option whose label is `text` (cells holding one of a closed set of words).
+pub(crate) fn from_label<T: Copy>(
+    options: &[T],
+    label: impl Fn(T) -> &'static str,
+    text: &str,
+) -> Option<T> {
+    options.iter().copied().find(|o| label(*o) == text)
+}

@@ -1,8 +1,11 @@
 //! The index section: `scores.csv` (or `small_area_scores.csv` under a roll-up),
-//! `indicators.csv` and `coverage.csv`.
+//! `indicators.csv` and `coverage.csv`; with the JRC outlier rule `outliers.csv` and
+//! `outlier_points.csv`, with PCA weights `pca.csv` (module `method`).
 
+use crate::coverage::Coverage;
 use crate::csv_table::CsvTable;
 use crate::error::BundleError;
+use crate::method::{Outliers, PcaLoading};
 use oa_io::Table;
 
 /// The ranked, banded index and what went into it.
@@ -11,6 +14,12 @@ pub struct Index {
     pub scores: Scores,
     pub indicators: Indicators,
     pub coverage: Coverage,
+    /// What the JRC outlier rule did (present when the study's `[method] outliers` is
+    /// `jrc`).
+    pub outliers: Option<Outliers>,
+    /// The principal components behind PCA weights, one row per child of each group
+    /// (present when the study's `[method] weights` is `pca`).
+    pub pca: Option<Vec<PcaLoading>>,
 }
 
 /// Every ranked area (and any left unranked), in rank order (ties and unranked areas by
@@ -49,42 +58,8 @@ pub struct Indicators {
     pub columns: Vec<(String, Vec<f64>)>,
 }
 
-/// Whether an area read from the data took part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AreaStatus {
-    Kept,
-    /// Below the coverage threshold, or no values at all.
-    Dropped,
-}
-
-impl AreaStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            AreaStatus::Kept => "kept",
-            AreaStatus::Dropped => "dropped",
-        }
-    }
-}
-
-/// Per area read, in input order: indicators, values present, coverage share, values
-/// imputed, kept or dropped.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Coverage {
-    pub area_code: Vec<String>,
-    pub area_name: Vec<String>,
-    pub indicators: Vec<u32>,
-    pub present: Vec<u32>,
-    pub coverage: Vec<f64>,
-    pub imputed: Vec<u32>,
-    pub status: Vec<AreaStatus>,
-}
-
 pub(crate) fn ranks_column(ranks: &[Option<u32>]) -> Vec<Option<i64>> {
     ranks.iter().map(|r| r.map(i64::from)).collect()
-}
-
-fn counts_column(v: &[u32]) -> Vec<i64> {
-    v.iter().map(|&x| i64::from(x)).collect()
 }
 
 impl Scores {
@@ -179,63 +154,6 @@ impl Indicators {
                 .iter()
                 .map(|id| Ok((id.clone(), t.floats(id)?)))
                 .collect::<Result<_, BundleError>>()?,
-        })
-    }
-}
-
-impl Coverage {
-    pub const TABLE: &'static str = "coverage";
-
-    pub fn to_table(&self) -> Table {
-        let mut t = Table::new();
-        t.push_text("area_code", self.area_code.clone())
-            .push_text("area_name", self.area_name.clone())
-            .push_int("indicators", counts_column(&self.indicators))
-            .push_int("present", counts_column(&self.present))
-            .push_float("coverage", self.coverage.clone())
-            .push_int("imputed", counts_column(&self.imputed))
-            .push_text(
-                "status",
-                self.status.iter().map(|s| s.label().to_string()).collect(),
-            );
-        t
-    }
-
-    pub(crate) fn from_csv(t: &CsvTable) -> Result<Coverage, BundleError> {
-        const COLUMNS: [&str; 7] = [
-            "area_code",
-            "area_name",
-            "indicators",
-            "present",
-            "coverage",
-            "imputed",
-            "status",
-        ];
-        t.only(|h| COLUMNS.contains(&h))?;
-        let status = t.text("status")?;
-        let status = status
-            .iter()
-            .enumerate()
-            .map(|(i, s)| match s.as_str() {
-                "kept" => Ok(AreaStatus::Kept),
-                "dropped" => Ok(AreaStatus::Dropped),
-                _ => Err(BundleError::BadCell {
-                    path: t.path.clone(),
-                    line: i + 2,
-                    column: "status".into(),
-                    text: s.clone(),
-                    expected: "kept or dropped",
-                }),
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Coverage {
-            area_code: t.text("area_code")?,
-            area_name: t.text("area_name")?,
-            indicators: t.counts("indicators")?,
-            present: t.counts("present")?,
-            coverage: t.required_floats("coverage")?,
-            imputed: t.counts("imputed")?,
-            status,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! oa-bundle: the results bundle, the one place that knows its layout.
 //!
 //! A study run produces [`Results`]: typed, in memory, one optional section per stage
-//! (index, roll-up, clusters, selection, funding, uncertainty, maps). [`write`] turns it
+//! (index, audit, roll-up, clusters, selection, funding, uncertainty, maps). [`write`] turns it
 //! into a folder of files with `manifest.json` (all or nothing); [`read`] loads any
 //! bundle back into the same [`Results`], with errors that name the file, line and
 //! column; [`update`] rewrites some sections inside an existing bundle; [`verify`] checks
@@ -14,9 +14,10 @@
 //!
 //! | file | section |
 //! |---|---|
-//! | `scores.csv` (`small_area_scores.csv` under a roll-up), `indicators.csv`, `coverage.csv`, `study.toml` | [`Index`] |
+//! | `scores.csv` (`small_area_scores.csv` under a roll-up), `indicators.csv`, `coverage.csv`, `study.toml`; `outliers.csv`, `outlier_points.csv` (JRC rule), `pca.csv` (PCA weights) | [`Index`] |
+//! | `audit_*.csv`, `audit_*.svg` | [`Audit`] |
 //! | `scores.csv` (the larger areas) | [`Rollup`] |
-//! | `clusters.csv` | [`Clusters`] |
+//! | `clusters.csv`, `spatial_global.csv` | [`Clusters`] |
 //! | `selection.csv`, `selection.md` | [`Selection`] |
 //! | `funds.csv`, `allocations.csv`, `allocations.md` | [`Funding`] |
 //! | `uncertainty.csv`, `uncertainty.svg`, `selection_stability.csv`, `sensitivity.csv`, `sensitivity.svg` | [`Uncertainty`] |
@@ -25,30 +26,44 @@
 //! Tables are also written as Parquet and XLSX when the manifest's `formats` ask; CSV is
 //! the reference that is read back.
 
+mod audit;
 mod clusters;
+mod coverage;
 mod csv_table;
 mod error;
 mod funding;
 mod index;
 pub mod manifest;
 mod maps;
+mod method;
 mod read;
 mod results;
 mod rollup;
 mod selection;
+mod spatial_global;
 mod uncertainty;
 mod write;
 
+pub use audit::{
+    AUDIT_CHARTS, AUDIT_TABLES, Audit, AuditChart, AuditColumn, AuditTable, AuditValues,
+    ColumnKind, schema as audit_schema, tables_of as audit_tables_of,
+};
 pub use clusters::Clusters;
+pub use coverage::{AreaStatus, Coverage, DropReason, SkipReason, SkippedRow};
 pub use error::BundleError;
 pub use funding::{Allocation, Fund, Funding};
-pub use index::{AreaStatus, Coverage, GroupScores, Index, Indicators, Scores};
-pub use manifest::{BUNDLE_VERSION, Headline, MANIFEST_FILE, Manifest, Section, Timing};
+pub use index::{GroupScores, Index, Indicators, Scores};
+pub use manifest::{
+    BUNDLE_VERSION, Build, Headline, MANIFEST_FILE, Manifest, MethodStep, Section, SourceRecord,
+    Timing,
+};
 pub use maps::{MAP_STEMS, Map, Maps};
+pub use method::{IndicatorTreatment, OutlierPoint, Outliers, PcaLoading, PointEnd, Treatment};
 pub use read::{read, verify, verify_files};
 pub use results::{File, Results, SCORES, SMALL_AREA_SCORES};
 pub use rollup::{ROLLUP_MEASURES, Rollup, Summary};
 pub use selection::{SelectedArea, Selection};
+pub use spatial_global::GlobalMoran;
 pub use uncertainty::{RankIntervals, Sensitivity, Stability, Uncertainty};
 pub use write::{check_out, update, write, write_loose};
 

@@ -29,6 +29,56 @@ pub struct StudyRecord {
     pub sha256: String,
 }
 
+/// One step of the index's method as it ran, with its setting in words (`impute`:
+/// `group_mean of siblings, in the indicators' own units`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodStep {
+    pub step: String,
+    pub detail: String,
+}
+
+/// How one source was read: what a reader of the bundle needs to know to read the file
+/// the same way again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    /// The source's id.
+    pub source: String,
+    /// Its path, relative to the data directory.
+    pub path: String,
+    /// Data rows in the file (before filters).
+    pub rows_read: usize,
+    /// Areas read from it (after filters and rows skipped).
+    pub areas: usize,
+    /// The period kept, when the layout selects one (`period = { select = "latest" }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// The field separator of a CSV file, declared or detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// Rows skipped on purpose (listed in `coverage.csv`).
+    #[serde(default)]
+    pub skipped: usize,
+    /// Area codes written in lower case and read upper case.
+    #[serde(default)]
+    pub recased: usize,
+}
+
+/// Which build of `oa` wrote the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Build {
+    /// The version (`0.1.0`).
+    pub version: String,
+    /// The git commit checked out when it was built, when built in a git checkout
+    /// (changes not committed are not detected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// A build id given at build time (`OA_BUILD_ID`), for builds outside git.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `release` or `debug`.
+    pub profile: String,
+}
+
 /// How long one stage took.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
@@ -47,11 +97,13 @@ pub enum Section {
     Funding,
     Uncertainty,
     Maps,
+    Audit,
 }
 
 impl Section {
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Index,
+        Section::Audit,
         Section::Rollup,
         Section::Clusters,
         Section::Selection,
@@ -69,6 +121,7 @@ impl Section {
             Section::Funding => "funding",
             Section::Uncertainty => "uncertainty",
             Section::Maps => "maps",
+            Section::Audit => "audit",
         }
     }
 }
@@ -118,6 +171,9 @@ pub struct Manifest {
     pub bundle_version: u32,
     /// Version of `oa` that wrote the bundle.
     pub oa_version: String,
+    /// The build that wrote it (git commit or build id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
     pub study: StudyRecord,
     /// The data directory the study's source paths were resolved against (absolute when
     /// it exists), so `oa select OUT` can find the data again.
@@ -139,12 +195,19 @@ pub struct Manifest {
     /// `--samples`, ...), by study key.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub overrides: std::collections::BTreeMap<String, serde_json::Value>,
+    /// How each indicator source was read, in read order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRecord>,
+    /// The index's method as it ran: each step in order with its setting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub method: Vec<MethodStep>,
     /// Files in the bundle (paths relative to it, `/`-separated), except the manifest.
     pub outputs: Vec<FileDigest>,
     /// Timings of the stages, in the order they ran.
     pub timings: Vec<Timing>,
-    /// Things a reader should know that did not stop the run (areas in the data but not
-    /// on the map, ...).
+    /// Things a reader should know that did not stop the run: the engine's warnings
+    /// (PCA weights that summarise their children poorly), codes that did not join,
+    /// codes read upper case, areas in the data but not on the map, ...
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// When the bundle was written (RFC 3339, UTC).
@@ -168,6 +231,7 @@ impl Manifest {
         Manifest {
             bundle_version: BUNDLE_VERSION,
             oa_version: oa_version.to_string(),
+            build: None,
             study: StudyRecord {
                 id: study.study.id.clone(),
                 path: study_path.to_string(),
@@ -180,6 +244,8 @@ impl Manifest {
             inputs: Vec::new(),
             parameters: serde_json::to_value(study).unwrap_or(serde_json::Value::Null),
             overrides: Default::default(),
+            sources: Vec::new(),
+            method: Vec::new(),
             outputs: Vec::new(),
             timings: Vec::new(),
             notes: Vec::new(),

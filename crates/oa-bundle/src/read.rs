@@ -3,18 +3,23 @@
 //! Version 1 bundles (no `bundle_version` in the manifest) have the same files; their
 //! sections are found from the files present and their headline from the study.
 
+use crate::audit::Audit;
 use crate::clusters::Clusters;
+use crate::coverage::Coverage;
 use crate::csv_table::CsvTable;
 use crate::error::BundleError;
 use crate::funding::Funding;
-use crate::index::{Coverage, Index, Indicators, Scores};
+use crate::index::{Index, Indicators, Scores};
 use crate::manifest::{Manifest, Section};
 use crate::maps::{MAP_STEMS, Map, Maps};
+use crate::method::{Outliers, PcaLoading};
 use crate::results::{Results, SCORES, SMALL_AREA_SCORES, headline, map_names};
 use crate::rollup::Rollup;
 use crate::selection::Selection;
+use crate::spatial_global::GlobalMoran;
 use crate::uncertainty::{RankIntervals, Sensitivity, Stability, Uncertainty};
 use oa_model::Study;
+use oa_model::study::{OutlierTreatment, Weighting};
 use std::path::Path;
 
 /// Reads the bundle at `dir`.
@@ -62,11 +67,33 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
             "its areas differ from those of {scores_file}.csv (in the same order); the bundle was changed by hand"
         )));
     }
-    let coverage = Coverage::from_csv(&CsvTable::read(dir, "coverage.csv", Coverage::TABLE)?)?;
+    // Version 1 bundles did not say why areas were dropped, what the method did, or
+    // global Moran's I; version 2 bundles always do when the study asks for it.
+    let v2 = manifest.bundle_version >= 2;
+    let coverage = Coverage::from_csv(&CsvTable::read(dir, "coverage.csv", Coverage::TABLE)?, !v2)?;
+    let outliers = if v2 && study.method.outliers == OutlierTreatment::Jrc {
+        Some(Outliers::from_csv(
+            &CsvTable::read(dir, "outliers.csv", Outliers::TABLE)?,
+            &CsvTable::read(dir, "outlier_points.csv", Outliers::POINTS)?,
+        )?)
+    } else {
+        None
+    };
+    let pca = if v2 && study.method.weights == Weighting::Pca {
+        Some(PcaLoading::from_csv(&CsvTable::read(
+            dir,
+            "pca.csv",
+            PcaLoading::TABLE,
+        )?)?)
+    } else {
+        None
+    };
     let index = Index {
         scores,
         indicators,
         coverage,
+        outliers,
+        pca,
     };
 
     let rollup = if rolled_up {
@@ -79,11 +106,19 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
         None
     };
     let clusters = if has(Section::Clusters) {
-        Some(Clusters::from_csv(&CsvTable::read(
-            dir,
-            "clusters.csv",
-            Clusters::TABLE,
-        )?)?)
+        Some(Clusters::from_csv(
+            &CsvTable::read(dir, "clusters.csv", Clusters::TABLE)?,
+            if v2 {
+                Some(CsvTable::read(
+                    dir,
+                    "spatial_global.csv",
+                    GlobalMoran::TABLE,
+                )?)
+            } else {
+                None
+            }
+            .as_ref(),
+        )?)
     } else {
         None
     };
@@ -164,6 +199,11 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
     } else {
         None
     };
+    let audit = if has(Section::Audit) {
+        Some(Audit::read(dir, &study)?)
+    } else {
+        None
+    };
     if manifest.headline.is_none() {
         manifest.headline = Some(headline(&study, rollup.as_ref(), &index));
     }
@@ -179,6 +219,7 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
         funding,
         uncertainty,
         maps,
+        audit,
     })
 }
 
@@ -195,11 +236,13 @@ fn sections_from_files(dir: &Path, study: &Study) -> Vec<Section> {
             Section::Funding => file("funds.csv"),
             Section::Uncertainty => file("uncertainty.csv"),
             Section::Maps => MAP_STEMS.iter().any(|m| file(&format!("{m}.svg"))),
+            // Version 1 bundles had no audit.
+            Section::Audit => false,
         })
         .collect()
 }
 
-fn read_text(dir: &Path, name: &str, what: &str) -> Result<String, BundleError> {
+pub(crate) fn read_text(dir: &Path, name: &str, what: &str) -> Result<String, BundleError> {
     let path = dir.join(name);
     std::fs::read_to_string(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => BundleError::MissingFile {

@@ -2,11 +2,13 @@
 //! pipeline returns it, [`crate::write`] writes it and [`crate::read`] reads it back; the
 //! list of files each section owns is here, once.
 
+use crate::audit::Audit;
 use crate::clusters::Clusters;
 use crate::funding::Funding;
 use crate::index::Index;
 use crate::manifest::{Headline, Manifest, Section};
 use crate::maps::Maps;
+use crate::method::PcaLoading;
 use crate::rollup::Rollup;
 use crate::selection::Selection;
 use crate::uncertainty::Uncertainty;
@@ -29,6 +31,8 @@ pub struct Results {
     pub funding: Option<Funding>,
     pub uncertainty: Option<Uncertainty>,
     pub maps: Option<Maps>,
+    /// The statistical audit of the index (`[audit]`, or `oa audit`).
+    pub audit: Option<Audit>,
 }
 
 /// One file of a bundle.
@@ -68,6 +72,7 @@ impl Results {
                 Section::Funding => self.funding.is_some(),
                 Section::Uncertainty => self.uncertainty.is_some(),
                 Section::Maps => self.maps.is_some(),
+                Section::Audit => self.audit.is_some(),
             })
             .collect()
     }
@@ -83,12 +88,20 @@ impl Results {
                 } else {
                     SCORES
                 };
-                vec![
+                let mut files = vec![
                     table(scores, self.index.scores.to_table()),
                     table("indicators", self.index.indicators.to_table()),
                     table("coverage", self.index.coverage.to_table()),
                     bytes("study.toml", &self.study_toml[..]),
-                ]
+                ];
+                if let Some(o) = &self.index.outliers {
+                    files.push(table("outliers", o.indicators_table()));
+                    files.push(table("outlier_points", o.points_table()));
+                }
+                if let Some(rows) = &self.index.pca {
+                    files.push(table("pca", PcaLoading::to_table(rows)));
+                }
+                files
             }
             Section::Rollup => self
                 .rollup
@@ -98,7 +111,13 @@ impl Results {
             Section::Clusters => self
                 .clusters
                 .iter()
-                .map(|c| table("clusters", c.to_table()))
+                .flat_map(|c| {
+                    std::iter::once(table("clusters", c.to_table())).chain(
+                        c.global
+                            .iter()
+                            .map(|g| table("spatial_global", g.to_table())),
+                    )
+                })
                 .collect(),
             Section::Selection => self
                 .selection
@@ -140,6 +159,7 @@ impl Results {
                 }
                 files
             }
+            Section::Audit => self.audit.iter().flat_map(Audit::files).collect(),
         }
     }
 

@@ -94,7 +94,8 @@ pub fn update(
     }
     let (headline, sections) = (results.headline(), results.sections());
     let m = &mut results.manifest;
-    m.bundle_version = BUNDLE_VERSION;
+    // The files not rewritten keep the layout of the version that wrote them, and so
+    // does the manifest (a version 1 bundle stays version 1).
     m.sections = sections;
     m.outputs.sort_by(|a, b| a.path.cmp(&b.path));
     m.headline = Some(headline);

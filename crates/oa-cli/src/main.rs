@@ -49,6 +49,8 @@ enum Command {
     Allocate(commands::allocate::Args),
     /// Monte Carlo uncertainty and sensitivity of a study's ranking.
     Uncertainty(commands::uncertainty::Args),
+    /// The statistical audit of a study's index (JRC/OECD handbook), as tables and charts.
+    Audit(commands::audit::Args),
     /// Serve the programme API and dashboard.
     Serve(commands::serve::Args),
     /// Manage users of the programme service.
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Select(a) => commands::select::run(a),
         Command::Allocate(a) => commands::allocate::run(a),
         Command::Uncertainty(a) => commands::uncertainty::run(a),
+        Command::Audit(a) => commands::audit::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::User(c) => commands::user::run(c),
     };

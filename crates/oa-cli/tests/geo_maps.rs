@@ -515,3 +515,96 @@ fn smi2016_band_map() {
     assert_eq!(score.matches("<path ").count(), 326 + 33);
     assert!(score.contains("no data (2)"));
 }
+
+/// The IMD is a neighbourhood index: `oa map` draws its 32,844 LSOAs from the folder of
+/// one boundary file per district (by default, for an LSOA study), one district alone,
+/// and PNG.
+#[test]
+fn neighbourhood_maps_of_the_imd() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("imd2019");
+    let study = oa_testkit::repo_path("studies/imd2019.toml");
+    let (s, b, d) = (study.to_str().unwrap(), bundle.to_str().unwrap(), data());
+    let r = oa(&["run", s, "--data-dir", &d, "--out", b, "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // As the issue writes it: --boundaries relative to the data directory (the bundle's).
+    let svg = tmp.path().join("map.svg");
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "score",
+        "--boundaries",
+        "geo/martinjc-uk-geojson/lsoa_by_lad",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("32844 areas of"), "{}", r.stderr);
+    assert!(!r.stderr.contains("note:"), "no area missing: {}", r.stderr);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    // Quintiles of every LSOA (the legend's counts), in a few grouped paths and a few
+    // megabytes.
+    let counts: usize = text
+        .split("font-size=\"12\">")
+        .skip(1)
+        .filter_map(|t| {
+            let label = t.split("</text>").next()?;
+            label
+                .rsplit_once(" (")?
+                .1
+                .strip_suffix(')')?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(counts, 32_844);
+    assert!(text.matches("<path ").count() <= 10);
+    assert!(text.len() < 9_000_000, "{} bytes", text.len());
+    // The default boundaries of an LSOA study are the same folder.
+    let again = tmp.path().join("again.svg");
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "score",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+
+    // Blackpool alone, as PNG, with the national classes.
+    let png = tmp.path().join("blackpool.png");
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "score",
+        "--within",
+        "E06000009",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("94 areas of"), "{}", r.stderr);
+    assert!(!r.stderr.contains("not on the map"), "{}", r.stderr);
+    assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+    let r = oa(&[
+        "map",
+        b,
+        "--column",
+        "score",
+        "--within",
+        "E06000058",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("oa geo history E06000058"),
+        "{}",
+        r.stderr
+    );
+}

@@ -150,10 +150,139 @@ pub struct LoadOptions {
     pub layer: Option<String>,
     /// Keep only the areas valid in this year (by their `start`/`end` properties).
     pub year: Option<u16>,
+    /// With a folder of boundary files (one per district, named for its code, as
+    /// `topo_E06000009.json`): read only the files named for these codes. Empty: all.
+    pub within: Vec<String>,
 }
 
-/// Reads a boundary file (GeoJSON, TopoJSON or HexJSON, told apart by their content).
+/// File extensions read from a folder of boundary files.
+const BOUNDARY_EXTENSIONS: [&str; 4] = ["json", "geojson", "topojson", "hexjson"];
+
+/// Reads a boundary file (GeoJSON, TopoJSON or HexJSON, told apart by their content), or
+/// a folder of them read as one layer (see [`load_folder`]).
 pub fn load_boundaries(path: &Path, options: &LoadOptions) -> Result<Layer, GeoError> {
+    if path.is_dir() {
+        return load_folder(path, options);
+    }
+    if !options.within.is_empty() {
+        return Err(GeoError::format(
+            &path.display().to_string(),
+            "`within` needs a folder of boundary files, one per district named for its code (e.g. geo/martinjc-uk-geojson/lsoa_by_lad); this is one file",
+        ));
+    }
+    load_file(path, options)
+}
+
+/// Every boundary file of a folder (`.json`, `.geojson`, `.topojson`, `.hexjson`, in name
+/// order; with [`LoadOptions::within`] only those whose name ends with one of its codes)
+/// read as one layer, in parallel. Each file keeps its own quantisation and coordinate
+/// system; all must use the same code property. An area in two files is an error naming
+/// both.
+pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Layer, GeoError> {
+    use rayon::prelude::*;
+    let folder = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|source| GeoError::Io {
+        file: folder.clone(),
+        source,
+    })?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| BOUNDARY_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(GeoError::format(
+            &folder,
+            "no boundary files in the folder (.json, .geojson, .topojson or .hexjson)",
+        ));
+    }
+    if !options.within.is_empty() {
+        let stem = |p: &std::path::PathBuf| {
+            p.file_stem()
+                .map(|s| s.to_string_lossy().to_ascii_uppercase())
+                .unwrap_or_default()
+        };
+        for code in &options.within {
+            let code = code.trim().to_ascii_uppercase();
+            if !files.iter().any(|p| stem(p).ends_with(&code)) {
+                return Err(GeoError::format(
+                    &folder,
+                    format!(
+                        "no boundary file is named for `{code}` (the files are named for the districts of their vintage, e.g. {}); a district made later from others is drawn by naming those (`oa geo history {code}` lists them), comma-separated",
+                        files
+                            .first()
+                            .and_then(|p| p.file_name())
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        files.retain(|p| {
+            let s = stem(p);
+            options
+                .within
+                .iter()
+                .any(|c| s.ends_with(&c.trim().to_ascii_uppercase()))
+        });
+    }
+    let per_file = LoadOptions {
+        within: Vec::new(),
+        ..options.clone()
+    };
+    let layers: Vec<Layer> = files
+        .par_iter()
+        .map(|p| load_file(p, &per_file))
+        .collect::<Result<_, _>>()?;
+    let mut layers = layers.into_iter().zip(&files);
+    let (mut merged, first_file) = layers.next().expect("at least one file");
+    merged.name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| folder.clone());
+    let mut seen: std::collections::HashMap<String, &std::path::PathBuf> = merged
+        .features
+        .iter()
+        .map(|f| (f.code.clone(), first_file))
+        .collect();
+    for (layer, file) in layers {
+        if layer.code_property != merged.code_property {
+            return Err(GeoError::format(
+                &file.display().to_string(),
+                format!(
+                    "its codes are in property `{}` but those of {} are in `{}`; a folder is read as one layer: give `code_property`",
+                    layer.code_property,
+                    first_file.display(),
+                    merged.code_property
+                ),
+            ));
+        }
+        for f in &layer.features {
+            if let Some(other) = seen.insert(f.code.clone(), file) {
+                return Err(GeoError::format(
+                    &folder,
+                    format!(
+                        "area `{}` is in two files, {} and {}; keep it in one",
+                        f.code,
+                        other.display(),
+                        file.display()
+                    ),
+                ));
+            }
+        }
+        merged.features.extend(layer.features);
+        merged.degenerate_rings += layer.degenerate_rings;
+        merged.other_years.extend(layer.other_years);
+    }
+    Ok(merged)
+}
+
+fn load_file(path: &Path, options: &LoadOptions) -> Result<Layer, GeoError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| GeoError::Io {
         file: file.clone(),

@@ -35,6 +35,9 @@ const CATEGORICAL: [&str; 8] = [
     "#D55E00", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
 ];
 
+/// Okabe-Ito colours close to the tones' reds and blues, used last when tones are given.
+const TONE_LIKE: [&str; 3] = ["#D55E00", "#0072B2", "#56B4E9"];
+
 const NO_DATA: &str = "#bdbdbd";
 
 /// Label of the empty category of a text column.
@@ -161,6 +164,49 @@ pub struct MapOptions {
     pub london_inset: bool,
 }
 
+/// What a category means, so that it gets the colour that says so whatever its name or
+/// its place in the alphabet: the worst end (cold spots) in red, which reads as bad, the
+/// best end (hot spots) in blue, outliers in lighter tints of the same (ColorBrewer's
+/// RdBu, safe for the common colour-vision deficiencies; `uncertainty.svg` uses the same
+/// reds for P(cold spot)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// A cold spot, the band at the worst end.
+    Worst,
+    /// A cold-spot outlier, or a second band at the worst end.
+    WorstLight,
+    /// A hot spot, the band at the best end.
+    Best,
+    /// A hot-spot outlier, or a second band at the best end.
+    BestLight,
+}
+
+impl Tone {
+    pub fn colour(self) -> &'static str {
+        match self {
+            Tone::Worst => "#b2182b",
+            Tone::WorstLight => "#ef8a62",
+            Tone::Best => "#2166ac",
+            Tone::BestLight => "#67a9cf",
+        }
+    }
+}
+
+/// How a map is drawn beyond [`MapOptions`].
+#[derive(Debug, Clone, Default)]
+pub struct Style {
+    /// Categories with a meaning and their tone (e.g. `coldspot` -> [`Tone::Worst`]);
+    /// other categories take the Okabe-Ito colours that are neither red nor blue.
+    pub tones: Vec<(String, Tone)>,
+    /// One path per class instead of one per area (no per-area tooltips; much smaller
+    /// with many areas). Default: when more than [`GROUP_OVER`] areas are drawn.
+    pub group_paths: Option<bool>,
+}
+
+/// Above this many areas, paths are grouped by class (a neighbourhood map of England has
+/// 32,844).
+pub const GROUP_OVER: usize = 2000;
+
 /// A drawn map and the mismatches between data and boundaries.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -212,7 +258,11 @@ fn number(v: f64, range: f64) -> String {
     format!("{v:.dp$}")
 }
 
-fn classify(column: &Column, classes: &Classes) -> Result<Classed, GeoError> {
+fn classify(
+    column: &Column,
+    classes: &Classes,
+    tones: &[(String, Tone)],
+) -> Result<Classed, GeoError> {
     let bad = |m: String| GeoError::Format {
         file: format!("column `{}`", column.name),
         message: m,
@@ -248,15 +298,30 @@ fn classify(column: &Column, classes: &Classes) -> Result<Classed, GeoError> {
                 (code.clone(), k)
             })
             .collect();
-        // Neutral categories are drawn in a pale grey so the named ones stand out.
-        let mut palette = CATEGORICAL.iter();
+        // Neutral categories are drawn in a pale grey so the named ones stand out;
+        // categories with a tone take its colour, and then the others none that reads
+        // as one of the tones.
+        let toned: Vec<&str> = CATEGORICAL
+            .iter()
+            .copied()
+            .filter(|c| tones.is_empty() || !TONE_LIKE.contains(c))
+            .chain(
+                CATEGORICAL
+                    .iter()
+                    .copied()
+                    .filter(|c| !tones.is_empty() && TONE_LIKE.contains(c)),
+            )
+            .collect();
+        let mut palette = toned.into_iter();
         let colours = cats
             .iter()
             .map(|c| {
-                if NEUTRAL.contains(&c.to_ascii_lowercase().as_str()) {
+                if let Some((_, tone)) = tones.iter().find(|(name, _)| name == c) {
+                    tone.colour().to_string()
+                } else if NEUTRAL.contains(&c.to_ascii_lowercase().as_str()) {
                     NEUTRAL_COLOUR.to_string()
                 } else {
-                    palette.next().expect("at most 8 categories").to_string()
+                    palette.next().unwrap_or(NEUTRAL_COLOUR).to_string()
                 }
             })
             .collect();
@@ -414,7 +479,18 @@ pub fn choropleth(
     classes: &Classes,
     options: &MapOptions,
 ) -> Result<Rendered, GeoError> {
-    let classed = classify(column, classes)?;
+    choropleth_styled(layer, column, classes, options, &Style::default())
+}
+
+/// [`choropleth`] with colours by meaning and paths grouped by class (see [`Style`]).
+pub fn choropleth_styled(
+    layer: &Layer,
+    column: &Column,
+    classes: &Classes,
+    options: &MapOptions,
+    style: &Style,
+) -> Result<Rendered, GeoError> {
+    let classed = classify(column, classes, &style.tones)?;
     let prefixes: Vec<&str> = {
         let mut p: Vec<&str> = column.codes.iter().filter_map(|c| c.get(..3)).collect();
         p.sort_unstable();
@@ -485,7 +561,24 @@ pub fn choropleth(
         .filter_map(|(c, n)| n.as_deref().map(|n| (c.as_str(), n)))
         .collect();
 
-    let main = Fit::new(bounds_of(features.iter().copied()), MAP_BOX);
+    // A long title or subtitle wraps (never clipped); the map and legend move down.
+    let (title_size, title_lines) = wrap_title(&options.title);
+    let subtitle_lines = options
+        .subtitle
+        .as_deref()
+        .map(|t| wrap(t, WIDTH - 40.0, 13.0 * TEXT_WIDTH))
+        .unwrap_or_default();
+    let title_height = title_size * 1.2 * title_lines.len().max(1) as f64;
+    let header = 20.0 + title_height + 17.0 * subtitle_lines.len() as f64;
+    let offset = (header - 62.0).max(0.0);
+    let map_box = [
+        MAP_BOX[0],
+        MAP_BOX[1] + offset,
+        MAP_BOX[2],
+        MAP_BOX[3] - offset,
+    ];
+    let main = Fit::new(bounds_of(features.iter().copied()), map_box);
+    let grouped = style.group_paths.unwrap_or(features.len() > GROUP_OVER);
     let highlight_set: std::collections::HashSet<&str> =
         options.highlight.iter().map(String::as_str).collect();
     let highlighted = |f: &Feature| highlight_set.contains(f.code.as_str());
@@ -499,19 +592,30 @@ pub fn choropleth(
         svg,
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, Arial, sans-serif"><rect width="100%" height="100%" fill="#fff"/>"##
     );
-    let _ = write!(
-        svg,
-        r#"<text x="20" y="36" font-size="22" font-weight="bold">{}</text>"#,
-        escape(&options.title)
-    );
-    if let Some(sub) = &options.subtitle {
+    let mut y = 14.0;
+    for line in &title_lines {
+        y += title_size * 1.2;
         let _ = write!(
             svg,
-            r##"<text x="20" y="58" font-size="13" fill="#444">{}</text>"##,
-            escape(sub)
+            r#"<text x="20" y="{:.0}" font-size="{title_size}" font-weight="bold">{}</text>"#,
+            y - title_size * 0.2,
+            escape(line)
+        );
+    }
+    y += 4.0;
+    for line in &subtitle_lines {
+        y += 17.0;
+        let _ = write!(
+            svg,
+            r##"<text x="20" y="{y:.0}" font-size="13" fill="#444">{}</text>"##,
+            escape(line)
         );
     }
     let draw_areas = |svg: &mut String, fit: &Fit, subset: &[&Feature], stroke: f64| {
+        if grouped {
+            draw_grouped(svg, fit, subset, &classed, &highlighted, stroke);
+            return;
+        }
         let _ = write!(
             svg,
             r##"<g stroke="#fff" stroke-width="{stroke}" stroke-linejoin="round">"##
@@ -582,7 +686,7 @@ pub fn choropleth(
     }
 
     // Legend.
-    let mut y: f64 = 90.0;
+    let mut y: f64 = 90.0 + offset;
     let _ = write!(
         svg,
         r#"<text x="{PANEL_X}" y="{y}" font-size="14" font-weight="bold">{}</text>"#,
@@ -633,7 +737,7 @@ pub fn choropleth(
         .collect();
     if inset && !london.is_empty() {
         let lb = bounds_of(london.iter().copied());
-        let top = (y + 20.0).max(420.0);
+        let top = (y + 20.0).max(420.0 + offset);
         let inset_box = [PANEL_X + 5.0, top + 25.0, 240.0, 200.0];
         let fit = Fit::new(lb, inset_box);
         let _ = write!(
@@ -685,6 +789,134 @@ pub fn choropleth(
         missing_from_map,
         missing_from_data,
     })
+}
+
+/// Estimated width of a character as a share of the font size (DejaVu Sans, the font
+/// the maps name first, averages about 0.55 em; bold about 0.62).
+const TEXT_WIDTH: f64 = 0.56;
+const BOLD_WIDTH: f64 = 0.63;
+
+/// Words of `text` in lines no wider than `width` pixels at `char_px` per character (a
+/// word longer than a line gets a line of its own).
+fn wrap(text: &str, width: f64, char_px: f64) -> Vec<String> {
+    let per_line = ((width / char_px).floor() as usize).max(10);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > per_line {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The title's font size and lines: 22 px on one or two lines, else 18 px on as many as
+/// it needs.
+fn wrap_title(title: &str) -> (f64, Vec<String>) {
+    let width = WIDTH - 40.0;
+    let lines = wrap(title, width, 22.0 * BOLD_WIDTH);
+    if lines.len() <= 2 {
+        return (22.0, lines);
+    }
+    (18.0, wrap(title, width, 18.0 * BOLD_WIDTH))
+}
+
+/// Writes a number of a compact path: a space before it unless it is negative or follows
+/// a command letter.
+fn push_number(d: &mut String, v: i64) {
+    let after_command = d.as_bytes().last().is_some_and(u8::is_ascii_alphabetic);
+    if v >= 0 && !after_command {
+        d.push(' ');
+    }
+    let _ = write!(d, "{v}");
+}
+
+/// The rings of `feature` appended to a compact path in tenths of a pixel (the group is
+/// scaled by 0.1), with relative moves; `cursor` is the current point, in the same units.
+fn append_compact(d: &mut String, feature: &Feature, fit: &Fit, cursor: &mut (i64, i64)) {
+    for ring in feature.polygons.iter().flat_map(|p| &p.rings) {
+        let mut points: Vec<(i64, i64)> = Vec::with_capacity(ring.len());
+        for p in ring {
+            let (x, y) = fit.px(p);
+            let q = ((x * 10.0).round() as i64, (y * 10.0).round() as i64);
+            if points.last() != Some(&q) {
+                points.push(q);
+            }
+        }
+        while points.len() > 1 && points.first() == points.last() {
+            points.pop();
+        }
+        if points.len() < 3 {
+            continue; // smaller than a pixel at this scale
+        }
+        let first = points[0];
+        d.push('m');
+        push_number(d, first.0 - cursor.0);
+        push_number(d, first.1 - cursor.1);
+        d.push('l');
+        let mut last = first;
+        for &q in &points[1..] {
+            push_number(d, q.0 - last.0);
+            push_number(d, q.1 - last.1);
+            last = q;
+        }
+        d.push('z');
+        // After `z` the current point is the ring's first point.
+        *cursor = first;
+    }
+}
+
+/// Areas drawn as one path per class (and one per class of the highlighted ones,
+/// outlined): a neighbourhood map of England is then a few megabytes, not tens.
+fn draw_grouped(
+    svg: &mut String,
+    fit: &Fit,
+    subset: &[&Feature],
+    classed: &Classed,
+    highlighted: &dyn Fn(&Feature) -> bool,
+    stroke: f64,
+) {
+    let classes = classed.colours.len();
+    // Per class, then no data: the areas in it, ordinary then highlighted.
+    let mut members: Vec<[Vec<&Feature>; 2]> =
+        (0..=classes).map(|_| [Vec::new(), Vec::new()]).collect();
+    for f in subset {
+        let c = classed.class_of.get(&f.code).copied().unwrap_or(classes);
+        members[c][usize::from(highlighted(f))].push(f);
+    }
+    for (kind, outline) in [(0, false), (1, true)] {
+        let _ = if outline {
+            write!(
+                svg,
+                r##"<g transform="scale(0.1)" fill-rule="evenodd" stroke="#000" stroke-width="{}" stroke-linejoin="round">"##,
+                stroke * 20.0
+            )
+        } else {
+            write!(svg, r#"<g transform="scale(0.1)" fill-rule="evenodd">"#)
+        };
+        for (c, m) in members.iter().enumerate() {
+            let list = &m[kind];
+            if list.is_empty() {
+                continue;
+            }
+            let colour = classed.colours.get(c).map_or(NO_DATA, String::as_str);
+            // A path's first `m` is taken as absolute, i.e. relative to (0, 0).
+            let mut d = String::with_capacity(list.len() * 200);
+            let mut cursor = (0, 0);
+            for f in list {
+                append_compact(&mut d, f, fit, &mut cursor);
+            }
+            let _ = write!(svg, r#"<path fill="{colour}" d="{d}"/>"#);
+        }
+        svg.push_str("</g>");
+    }
 }
 
 /// An ONS (GSS) code: a country letter and eight digits, such as `E07000191`.

@@ -12,16 +12,27 @@ use std::collections::{HashMap, HashSet};
 /// Reads the study's data and checks it against the geography's reference list of codes
 /// (when the study gives one). Fills in area names from that list when the data has none.
 pub fn load(plan: &Plan) -> Result<StudyData, Error> {
-    if !plan.data_dir.is_dir() {
-        return Err(Error::new(
-            Code::DataMissing,
-            format!(
-                "{}: data directory not found; give --data-dir (default: the study file's folder)",
-                plan.data_dir.display()
-            ),
-        ));
-    }
+    check_data_dir(plan)?;
     check_referenced_files(plan)?;
+    read(plan)
+}
+
+fn check_data_dir(plan: &Plan) -> Result<(), Error> {
+    if plan.data_dir.is_dir() {
+        return Ok(());
+    }
+    Err(Error::new(
+        Code::DataMissing,
+        format!(
+            "{}: data directory not found; give --data-dir (default: the study file's folder)",
+            plan.data_dir.display()
+        ),
+    ))
+}
+
+/// Reads the sources and checks their codes (not the files of the optional sections).
+pub(crate) fn read(plan: &Plan) -> Result<StudyData, Error> {
+    check_data_dir(plan)?;
     let mut data = oa_io::load_study_data(&plan.study, &plan.data_dir).map_err(|e| {
         let code = match e {
             oa_io::ReadError::MissingFile { .. } => Code::DataMissing,
@@ -77,18 +88,32 @@ pub fn referenced_files(study: &Study) -> Vec<(String, String)> {
 /// Every file the optional sections name must exist before anything is computed; the
 /// error names the study key.
 fn check_referenced_files(plan: &Plan) -> Result<(), Error> {
-    for (key, path) in referenced_files(&plan.study) {
-        if !plan.data_path(&path).is_file() {
-            return Err(Error::new(
+    match missing_files(plan).into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The data directory when it is missing, and every file the optional sections name that
+/// is missing, with the study key naming it.
+pub(crate) fn missing_files(plan: &Plan) -> Vec<(String, Error)> {
+    if let Err(e) = check_data_dir(plan) {
+        return vec![(String::new(), e)];
+    }
+    referenced_files(&plan.study)
+        .into_iter()
+        .filter(|(_, path)| !plan.data_path(path).is_file())
+        .map(|(key, path)| {
+            let e = Error::new(
                 Code::DataMissing,
                 format!(
                     "{}: file not found (study key `{key}`); check the path and --data-dir",
                     plan.data_path(&path).display()
                 ),
-            ));
-        }
-    }
-    Ok(())
+            );
+            (key, e)
+        })
+        .collect()
 }
 
 /// Every area code must be in the geography's reference list; a code that the list

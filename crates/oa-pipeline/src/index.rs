@@ -1,9 +1,13 @@
 //! The index stage: the engine's result as the bundle's index section (scores in rank
-//! order, normalised indicators, coverage per area read).
+//! order, normalised indicators, coverage per area read with why areas were dropped and
+//! which rows were skipped, what the outlier rule did, the PCA behind PCA weights).
 
 use crate::error::{Code, Error};
 use crate::plan::Plan;
-use oa_bundle::{AreaStatus, Coverage, GroupScores, Index, Indicators, Scores};
+use oa_bundle::{
+    AreaStatus, Coverage, DropReason, GroupScores, Index, IndicatorTreatment, Indicators,
+    OutlierPoint, Outliers, PcaLoading, PointEnd, Scores, Treatment,
+};
 use oa_engine::{IndexResult, IndicatorMatrix, Progress};
 use oa_io::StudyData;
 use oa_model::Study;
@@ -14,12 +18,17 @@ pub fn compute(
     data: &StudyData,
     progress: &dyn Progress,
 ) -> Result<IndexResult, Error> {
-    let matrix = IndicatorMatrix::new(data.indicator_ids.clone(), data.columns.clone())
-        .with_area_codes(data.area_codes.clone());
+    let matrix = matrix(data);
     let result = oa_engine::compute_index(&plan.study, &matrix, progress)
         .map_err(|e| Error::new(Code::IndexFailed, format!("{}: {e}", plan.study_path)))?;
     progress.finish();
     Ok(result)
+}
+
+/// The engine's input: the data's indicator columns, with the area codes for messages.
+pub fn matrix(data: &StudyData) -> IndicatorMatrix {
+    IndicatorMatrix::new(data.indicator_ids.clone(), data.columns.clone())
+        .with_area_codes(data.area_codes.clone())
 }
 
 /// The index section of the bundle.
@@ -33,7 +42,76 @@ pub fn tables(study: &Study, data: &StudyData, r: &IndexResult) -> Index {
         scores,
         indicators,
         coverage,
+        outliers: (study.method.outliers == oa_model::study::OutlierTreatment::Jrc)
+            .then(|| outliers(data, r)),
+        pca: (study.method.weights == oa_model::study::Weighting::Pca).then(|| pca(r)),
     }
+}
+
+/// What the JRC rule did to each indicator, and every point it moved.
+fn outliers(data: &StudyData, r: &IndexResult) -> Outliers {
+    let name = |a: usize| data.area_names.get(a).cloned().unwrap_or_default();
+    Outliers {
+        indicators: r
+            .outliers
+            .iter()
+            .map(|o| IndicatorTreatment {
+                indicator: o.indicator.clone(),
+                treatment: match o.treatment() {
+                    "log" => Treatment::Log,
+                    "winsorised" => Treatment::Winsorised,
+                    _ => Treatment::None,
+                },
+                skew_before: o.skew_before,
+                kurtosis_before: o.kurtosis_before,
+                skew_after: o.skew_after,
+                kurtosis_after: o.kurtosis_after,
+                passes: o.passes,
+                winsorised: o.winsorised as u32,
+                log_shift: o.log_shift.unwrap_or(f64::NAN),
+            })
+            .collect(),
+        points: r
+            .outliers
+            .iter()
+            .flat_map(|o| {
+                o.points.iter().map(|p| OutlierPoint {
+                    indicator: o.indicator.clone(),
+                    area_code: data.area_codes[p.area].clone(),
+                    area_name: name(p.area),
+                    end: if p.high {
+                        PointEnd::High
+                    } else {
+                        PointEnd::Low
+                    },
+                    original: p.original,
+                    treated: p.treated,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// One row per child of each node whose weights came from principal components (groups
+/// in study order, then the index).
+fn pca(r: &IndexResult) -> Vec<PcaLoading> {
+    let mut rows = Vec::new();
+    for node in r.groups.iter().chain(std::iter::once(&r.index)) {
+        let Some(p) = &node.pca else { continue };
+        for (j, child) in node.children.iter().enumerate() {
+            rows.push(PcaLoading {
+                group: node.id.clone(),
+                child: child.clone(),
+                loading: p.loadings[j],
+                weight: node.weights[j],
+                component: j as u32 + 1,
+                eigenvalue: p.eigenvalues.get(j).copied().unwrap_or(f64::NAN),
+                explained_variance: p.explained_variance,
+                areas_used: p.areas_used as u32,
+            });
+        }
+    }
+    rows
 }
 
 /// Kept areas (positions into the result's per-area vectors) by rank, ties and unranked
@@ -124,6 +202,13 @@ fn coverage(study: &Study, data: &StudyData, r: &IndexResult) -> Coverage {
     for &a in &r.kept {
         kept[a] = true;
     }
+    let mut reason = vec![None; n];
+    for (&a, why) in r.dropped.iter().zip(&r.dropped_reasons) {
+        reason[a] = Some(match why {
+            oa_engine::DropReason::NoData => DropReason::NoData,
+            oa_engine::DropReason::BelowCoverage => DropReason::BelowCoverage,
+        });
+    }
     Coverage {
         area_code: data.area_codes.clone(),
         area_name: (0..n)
@@ -145,5 +230,7 @@ fn coverage(study: &Study, data: &StudyData, r: &IndexResult) -> Coverage {
                 }
             })
             .collect(),
+        reason,
+        skipped: data.skipped.clone(),
     }
 }

@@ -8,6 +8,7 @@
 //! Plan (study resolved: data dir, formats, overrides)
 //!   -> data::load      read and check the data (oa-io)
 //!   -> index           compute the index (oa-engine)      -> Results.index
+//!   -> audit           the JRC/OECD statistical audit     -> Results.audit
 //!   -> rollup          small areas to larger areas        -> Results.rollup
 //!   -> spatial         cold-spot clusters                 -> Results.clusters
 //!   -> selection       choose areas, explain every one    -> Results.selection
@@ -21,16 +22,19 @@
 //! through [`Progress`], which also carries the caller's request to stop (checked between
 //! stages and inside the Monte Carlo); errors carry a [`Code`] from one table.
 
+mod audit;
 mod data;
 mod error;
 mod funding;
 mod index;
 pub mod maps;
 mod plan;
+pub mod record;
 mod rollup;
 mod selection;
 mod spatial;
 mod uncertainty;
+mod validate;
 
 pub use data::{load as load_data, referenced_files};
 pub use error::{Code, CodeInfo, Error};
@@ -38,6 +42,7 @@ pub use oa_bundle::Results;
 pub use oa_engine::{NoProgress, Progress};
 pub use plan::Plan;
 pub use selection::IndexScores;
+pub use validate::{Validation, check as validate};
 
 use oa_bundle::{Index, Manifest, Rollup};
 use oa_io::StudyData;
@@ -69,9 +74,19 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Results, Error> {
     check_stopped(progress)?;
 
     let mut results = new_results(plan, &data, index)?;
+    results.manifest.method = record::method(&computed);
+    results
+        .manifest
+        .notes
+        .extend(record::engine_notes(&computed));
     let stage = |name: &'static str| {
         move |e: Error| e.context(format!("{} ({name} stage)", plan.study_path))
     };
+    if study.audit.is_some() {
+        results.audit = Some(audit::run(plan, &data, &computed).map_err(stage("audit"))?);
+        mark("audit", &mut timings);
+    }
+    drop(computed);
     if let Some(r) = &study.rollup {
         results.rollup =
             Some(rollup::run(plan, r, &results.index.scores).map_err(stage("rollup"))?);
@@ -126,6 +141,21 @@ pub fn allocate(plan: &Plan, results: &Results) -> Result<oa_bundle::Funding, Er
     funding::run(plan, results.selection.as_ref())
 }
 
+/// Runs only the audit (`oa audit`): reads the data, computes the index and audits it
+/// with the study's `[audit]` settings (the defaults when it has none). Returns the
+/// audit and the notes a run would record (how the data was read, the engine's
+/// warnings).
+pub fn audit(
+    plan: &Plan,
+    progress: &dyn Progress,
+) -> Result<(oa_bundle::Audit, Vec<String>), Error> {
+    let data = data::load(plan)?;
+    let computed = index::compute(plan, &data, progress)?;
+    let mut notes = record::data_notes(&data);
+    notes.extend(record::engine_notes(&computed));
+    Ok((audit::run(plan, &data, &computed)?, notes))
+}
+
 /// Runs only the uncertainty analysis (`oa uncertainty`): reads the data, then the Monte
 /// Carlo of the study's `[uncertainty]` section.
 pub fn uncertainty(plan: &Plan, progress: &dyn Progress) -> Result<oa_bundle::Uncertainty, Error> {
@@ -143,6 +173,14 @@ fn check_stopped(progress: &dyn Progress) -> Result<(), Error> {
 
 /// Results holding the index section and a manifest of the run's inputs.
 fn new_results(plan: &Plan, data: &StudyData, index: Index) -> Result<Results, Error> {
+    let mut results = results_without_inputs(plan, data, index);
+    results.manifest.add_inputs(&data::other_inputs(plan)?);
+    Ok(results)
+}
+
+/// [`new_results`] without hashing the files the optional sections name (`oa validate`
+/// reports a missing one on its own).
+fn results_without_inputs(plan: &Plan, data: &StudyData, index: Index) -> Results {
     let mut manifest = Manifest::new(
         VERSION,
         &plan.study,
@@ -169,8 +207,10 @@ fn new_results(plan: &Plan, data: &StudyData, index: Index) -> Result<Results, E
             .insert("uncertainty.seed".into(), s.into());
     }
     manifest.add_inputs(&data.inputs);
-    manifest.add_inputs(&data::other_inputs(plan)?);
-    Ok(Results {
+    manifest.build = Some(record::build());
+    manifest.sources = record::sources(data);
+    manifest.notes.extend(record::data_notes(data));
+    Results {
         manifest,
         study: plan.study.clone(),
         study_toml: plan.study_toml.clone(),
@@ -181,7 +221,8 @@ fn new_results(plan: &Plan, data: &StudyData, index: Index) -> Result<Results, E
         funding: None,
         uncertainty: None,
         maps: None,
-    })
+        audit: None,
+    }
 }
 
 /// The study's own index per area, as the selection takes it: the index's scores, or

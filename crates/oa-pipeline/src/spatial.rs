@@ -3,7 +3,8 @@
 //! Takes the analysed column from the headline table in memory (the index score, or after
 //! a roll-up the headline summary; `[spatial] column` names another), builds queen or
 //! rook contiguity from the study's boundaries with `oa-geo`, and runs local Moran's I and
-//! Getis-Ord Gi* with seeded conditional permutations (`oa-spatial`).
+//! Getis-Ord Gi* with seeded conditional permutations (`oa-spatial`), and global Moran's
+//! I of the same values with as many permutations (`spatial_global.csv`).
 //!
 //! The `cluster` label comes from local Moran's I at the study's `alpha`: a significant
 //! high-high or low-low area is a `cold spot cluster` when its end of the scale is the
@@ -14,7 +15,7 @@
 
 use crate::error::{Code, Error};
 use crate::plan::Plan;
-use oa_bundle::Clusters;
+use oa_bundle::{Clusters, GlobalMoran};
 use oa_io::Column;
 use oa_model::Study;
 use oa_model::study::Direction;
@@ -91,6 +92,13 @@ pub fn run(plan: &Plan, spatial: &Spatial, areas: Analysed) -> Result<Clusters, 
         spatial.seed,
     )
     .map_err(|e| fail(format!("spatial: {}: {e}", areas.column)))?;
+    let global = oa_spatial::global_moran(
+        &areas.values,
+        &neighbours,
+        spatial.permutations,
+        spatial.seed,
+    )
+    .map_err(|e| fail(format!("spatial: {}: {e}", areas.column)))?;
     let worst_is_high = areas.direction == Direction::HigherIsWorse;
     Ok(Clusters {
         cluster: stats
@@ -107,6 +115,18 @@ pub fn run(plan: &Plan, spatial: &Spatial, areas: Analysed) -> Result<Clusters, 
             .collect(),
         gi_star_z: stats.iter().map(|s| s.gi_star_z).collect(),
         gi_p: stats.iter().map(|s| s.gi_p).collect(),
+        global: Some(GlobalMoran {
+            column: areas.column.clone(),
+            areas: areas.values.len() as u32,
+            islands: neighbours.iter().filter(|n| n.is_empty()).count() as u32,
+            moran_i: global.i,
+            expected: global.expected,
+            variance_normal: global.variance_normal,
+            z_normal: global.z_normal,
+            p_normal: global.p_normal,
+            p_permutation: global.p_permutation,
+            permutations: global.permutations as u32,
+        }),
         area_code: areas.codes,
         area_name: areas.names,
         score: areas.values,
@@ -147,16 +167,21 @@ pub fn cluster_label(
 fn contiguity(plan: &Plan, spatial: &Spatial, codes: &[String]) -> Result<Vec<Vec<usize>>, Error> {
     let study: &Study = &plan.study;
     let maps = study.maps.as_ref();
+    // The study's boundaries, else the shipped ones of the analysed areas' type.
+    let area_type = crate::maps::map_area_type(study);
+    let default = crate::maps::default_boundaries(area_type);
     let boundaries = spatial
         .boundaries
         .clone()
         .or_else(|| maps.and_then(|m| m.boundaries.clone()))
+        .or_else(|| default.map(|d| d.0.to_string()))
         .ok_or_else(|| {
             Error::new(
                 Code::StudyInvalid,
-                "spatial.boundaries: no boundary file; give `[spatial] boundaries = \"geo/...\"` (or `[maps] boundaries`)",
+                format!("spatial.boundaries: `oa` ships no boundaries for area type `{area_type}`; give `[spatial] boundaries = \"geo/...\"` (or `[maps] boundaries`)"),
             )
         })?;
+    let explicit = spatial.boundaries.is_some() || maps.is_some_and(|m| m.boundaries.is_some());
     // The vintage of the analysed areas: the roll-up's when there is one.
     let year = spatial.year.or(Some(
         study
@@ -174,8 +199,14 @@ fn contiguity(plan: &Plan, spatial: &Spatial, codes: &[String]) -> Result<Vec<Ve
         layer: spatial
             .layer
             .clone()
-            .or_else(|| maps.and_then(|m| m.layer.clone())),
+            .or_else(|| maps.and_then(|m| m.layer.clone()))
+            .or_else(|| {
+                (!explicit)
+                    .then(|| default.and_then(|d| d.1).map(str::to_string))
+                    .flatten()
+            }),
         year,
+        within: Vec::new(),
     };
     let layer = oa_geo::load_boundaries(&plan.data_path(&boundaries), &options)
         .map_err(|e| Error::new(Code::DataMalformed, format!("spatial.boundaries: {e}")))?;

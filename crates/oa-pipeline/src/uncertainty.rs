@@ -37,9 +37,28 @@ fn six(x: f64) -> f64 {
     }
 }
 
-/// Runs the analysis of the study's `[uncertainty]` section on `data` (the study's data,
-/// as read for the index). Samples and seed come from the plan when it overrides them.
-pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Uncertainty, Error> {
+/// Everything the Monte Carlo needs, checked and prepared: the settings (samples, seed,
+/// Sobol), the problem (nominal index, choices), the larger areas after a roll-up and the
+/// selection to re-make on every sample.
+pub struct Prepared {
+    problem: Problem,
+    settings: Settings,
+    samples: i64,
+    districts: Option<DistrictRanking>,
+    units: Units,
+    reselection: Option<Reselection>,
+}
+
+impl Prepared {
+    /// The units the analysis is about (areas, or larger areas after a roll-up).
+    pub fn units(&self) -> usize {
+        self.units.codes.len()
+    }
+}
+
+/// Checks the study's `[uncertainty]` settings on `data` and prepares the analysis
+/// (everything [`run`] does but the samples): `oa validate` stops here.
+pub fn prepare(plan: &Plan, data: &StudyData) -> Result<Prepared, Error> {
     let study = &plan.study;
     let Some(u) = &study.uncertainty else {
         return Err(input(
@@ -103,6 +122,29 @@ pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Unc
         Some(_) => Some(Reselection::prepare(plan, &units)?),
         None => None,
     };
+    Ok(Prepared {
+        problem,
+        settings,
+        samples,
+        districts,
+        units,
+        reselection,
+    })
+}
+
+/// Runs the analysis of the study's `[uncertainty]` section on `data` (the study's data,
+/// as read for the index). Samples and seed come from the plan when it overrides them.
+pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Uncertainty, Error> {
+    let study = &plan.study;
+    let Prepared {
+        problem,
+        settings,
+        samples,
+        districts,
+        units,
+        reselection,
+    } = prepare(plan, data)?;
+    let regroup = districts.as_ref().map(|d| d as &dyn Regroup);
     let select = |ranks: &[u32]| reselection.as_ref().and_then(|r| r.select(ranks));
     let outcome = oa_uncertainty::run_grouped(
         &problem,
@@ -144,7 +186,7 @@ pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Unc
                 })
                 .collect()
         }),
-        chart: oa_uncertainty::report::uncertainty_svg(
+        chart: interval_chart(
             &outcome,
             &format!("{title}: rank uncertainty ({samples} samples)"),
         ),
@@ -153,6 +195,74 @@ pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Unc
             &format!("{title}: sensitivity"),
         ),
     })
+}
+
+/// Rank intervals against nominal rank, coloured by the probability of the band at the
+/// worst end (the cold spots) and with that band's threshold marked; without a band at
+/// the worst end, the first band.
+fn interval_chart(o: &Outcome, title: &str) -> String {
+    use oa_model::study::End;
+    let n = o.nominal_ranks.iter().filter(|&&r| r > 0).count();
+    let marked = o
+        .bands
+        .iter()
+        .position(|b| b.end == End::Worst)
+        .or((!o.bands.is_empty()).then_some(0));
+    let intervals: Vec<oa_uncertainty::chart::Interval> = (0..o.units)
+        .map(|i| oa_uncertainty::chart::Interval {
+            nominal: o.nominal_ranks[i],
+            median: o.summary.quantile(i, 0.5),
+            low: o.summary.quantile(i, 0.05),
+            high: o.summary.quantile(i, 0.95),
+            p_band: marked.map(|b| o.summary.band_probability(i, b)),
+        })
+        .collect();
+    // The chart draws the line after rank `t`: the band's last rank at the rank-1 end,
+    // or the rank before its first at the other end.
+    let threshold = marked.map(|b| {
+        let band = &o.bands[b];
+        let size = band.size(n) as u32;
+        let t = if band.end == o.rank_1 {
+            size
+        } else {
+            (n as u32).saturating_sub(size)
+        };
+        (t, band.name.as_str())
+    });
+    let svg = oa_uncertainty::chart::interval_chart(title, o.units, &intervals, threshold);
+    keep_label_inside(svg)
+}
+
+/// The chart writes the threshold's label to the right of its line; a cold-spot band at
+/// the far end puts the line near the right edge, so the label is moved to its left
+/// there (text-anchor `end`) instead of running off the chart.
+fn keep_label_inside(svg: String) -> String {
+    const CHART_WIDTH: f64 = 900.0;
+    let Some(at) = svg.find(r##"fill="#c00">"##) else {
+        return svg;
+    };
+    let Some(start) = svg[..at].rfind("<text x=\"") else {
+        return svg;
+    };
+    let x_from = start + "<text x=\"".len();
+    let Some(x_len) = svg[x_from..].find('"') else {
+        return svg;
+    };
+    let Ok(x) = svg[x_from..x_from + x_len].parse::<f64>() else {
+        return svg;
+    };
+    let label_end = svg[at..].find("</text>").map_or(0, |e| e);
+    let chars = svg[at..at + label_end].chars().count().saturating_sub(12);
+    // 12 px font: about 7 px a character.
+    if x + 7.0 * chars as f64 <= CHART_WIDTH - 10.0 {
+        return svg;
+    }
+    format!(
+        "{}{:.1}\" text-anchor=\"end{}",
+        &svg[..x_from],
+        x - 8.0,
+        &svg[x_from + x_len..]
+    )
 }
 
 /// The units an analysis is about: the kept areas (the engine's order), or the larger

@@ -1,6 +1,9 @@
 //! Small results to write.
 
-use oa_bundle::{AreaStatus, Coverage, GroupScores, Index, Indicators, Manifest, Results, Scores};
+use oa_bundle::{
+    AreaStatus, Coverage, DropReason, GroupScores, Index, Indicators, Manifest, Results, Scores,
+    SkipReason, SkippedRow,
+};
 use oa_model::Study;
 
 pub const STUDY: &str = r#"schema = 1
@@ -71,7 +74,16 @@ pub fn results() -> Results {
                 coverage: vec![1.0, 1.0, 0.0],
                 imputed: vec![0, 0, 0],
                 status: vec![AreaStatus::Kept, AreaStatus::Kept, AreaStatus::Dropped],
+                reason: vec![None, None, Some(DropReason::NoData)],
+                skipped: vec![SkippedRow {
+                    source: "d".into(),
+                    location: "line 5".into(),
+                    code: "Source: a note, with \"quotes\"".into(),
+                    reason: SkipReason::Note,
+                }],
             },
+            outliers: None,
+            pca: None,
         },
         rollup: None,
         clusters: None,
@@ -79,6 +91,7 @@ pub fn results() -> Results {
         funding: None,
         uncertainty: None,
         maps: None,
+        audit: None,
     }
 }
 

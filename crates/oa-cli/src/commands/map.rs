@@ -1,10 +1,14 @@
 //! `oa map OUT --column COLUMN --out map.svg|map.png`: a choropleth of any column of a
-//! results bundle's tables on the study's boundaries (or `--boundaries`). The bundle is
-//! read with `oa_bundle::read`; drawing is `oa_pipeline::maps`.
+//! results bundle's tables on the boundaries of the study's area type (or `--boundaries`,
+//! a file or a folder of files resolved against the data directory as the study's paths
+//! are; `--within` draws some districts of a folder alone). The bundle is read with
+//! `oa_bundle::read`; drawing is `oa_pipeline::maps`.
 
 use crate::exit::user;
-use oa_geo::{LoadOptions, load_boundaries, svg_to_png};
-use oa_pipeline::maps::{Highlight, MapRequest, draw, map_vintage, mismatches, study_boundaries};
+use oa_geo::svg_to_png;
+use oa_pipeline::maps::{
+    BoundaryRequest, Highlight, MapRequest, draw, mismatches, study_boundaries,
+};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `oa map`.
@@ -30,9 +34,15 @@ pub struct Args {
     pub highlight: Option<String>,
     #[arg(long)]
     pub title: Option<String>,
-    /// Boundary file (default: the study's `[maps] boundaries`, else the ONS districts).
+    /// Boundary file, or folder of files read as one layer (e.g.
+    /// `geo/martinjc-uk-geojson/lsoa_by_lad`), relative to the data directory (default:
+    /// the study's `[maps] boundaries`, else the shipped boundaries of its area type).
     #[arg(long)]
     pub boundaries: Option<PathBuf>,
+    /// Only these districts (comma-separated codes) of a folder of one boundary file per
+    /// district, e.g. `E06000009`.
+    #[arg(long, value_delimiter = ',')]
+    pub within: Vec<String>,
     /// Property of the boundaries holding the area code.
     #[arg(long)]
     pub code_property: Option<String>,
@@ -66,40 +76,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .data_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(&results.manifest.data_dir));
-    let layer = match &args.boundaries {
-        Some(path) => {
-            if !path.is_file() {
-                return Err(user(format!(
-                    "{}: file not found; check --boundaries (GeoJSON, TopoJSON or HexJSON)",
-                    path.display()
-                )));
-            }
-            let options = LoadOptions {
-                code_property: args.code_property.clone(),
-                layer: args.layer.clone(),
-                year: Some(map_vintage(study)),
-                ..LoadOptions::default()
-            };
-            load_boundaries(path, &options).map_err(user)?
-        }
-        None => study_boundaries(
-            study,
-            &data_dir,
-            args.code_property.clone(),
-            args.layer.clone(),
-        )?,
+    let request = BoundaryRequest {
+        path: args.boundaries.clone(),
+        code_property: args.code_property.clone(),
+        layer: args.layer.clone(),
+        within: args.within.clone(),
     };
+    let (layer, boundaries) = study_boundaries(study, &data_dir, &request)?;
     let classes = args
         .classes
         .clone()
         .or_else(|| study.maps.as_ref().map(|m| m.classes.clone()))
         .unwrap_or_else(|| "quantiles:5".into());
-    let highlight = args
+    let mut highlight = args
         .highlight
         .clone()
         .or_else(|| study.maps.as_ref().and_then(|m| m.highlight.clone()))
         .map(|h| Highlight::parse(&h))
         .transpose()?;
+    // The study's highlight names a column of its headline table; another table may not
+    // have it (an explicit --highlight still must).
+    if args.highlight.is_none()
+        && let Some(Highlight::Value { column, .. }) = &highlight
+        && let Some((_, table)) = results.tables().into_iter().find(|(n, _)| *n == args.table)
+        && table.column(column).is_none()
+    {
+        eprintln!(
+            "note: the study's highlight ({column}) is not drawn: {} has no column `{column}`",
+            args.table
+        );
+        highlight = None;
+    }
     let request = MapRequest {
         table: &args.table,
         column: &args.column,
@@ -109,9 +116,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .title
             .clone()
             .unwrap_or_else(|| format!("{}: {}", study.study.title, args.column)),
-        london_inset: !args.no_inset,
+        subtitle: (!args.within.is_empty()).then(|| {
+            format!(
+                "{} areas of {}; classes of every area of {}: {classes}",
+                layer.features.len(),
+                args.within.join(", "),
+                args.table
+            )
+        }),
+        // A few districts alone have no London to inset.
+        london_inset: !args.no_inset && args.within.is_empty(),
     };
-    let rendered = draw(&layer, &results, &request)?;
+    let mut rendered = draw(&layer, &results, &request)?;
+    if !args.within.is_empty() {
+        // The rest of the country is left out on purpose.
+        rendered.missing_from_map.clear();
+    }
     for note in mismatches(&rendered) {
         eprintln!("note: {note}");
     }
@@ -121,7 +141,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         rendered.svg.into_bytes()
     };
     write_whole(&args.out, &bytes)?;
-    eprintln!("wrote {}", args.out.display());
+    eprintln!(
+        "wrote {} ({} areas of {})",
+        args.out.display(),
+        layer.features.len(),
+        boundaries.display()
+    );
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand; each has `Args` (clap) and `run(Args)`.
 
 pub mod allocate;
+pub mod audit;
 pub mod demo;
 pub mod geo;
 pub mod init;

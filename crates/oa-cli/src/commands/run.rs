@@ -69,6 +69,21 @@ pub fn execute(args: &Args) -> anyhow::Result<Outcome> {
     })
 }
 
+/// `0 dropped`, or how many were dropped for each reason.
+fn dropped_reasons(coverage: &oa_bundle::Coverage, dropped: usize) -> String {
+    let reasons: Vec<String> = oa_bundle::DropReason::ALL
+        .into_iter()
+        .map(|r| (coverage.dropped(r), r.label()))
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, label)| format!("{n} {label}"))
+        .collect();
+    if reasons.is_empty() {
+        format!("{dropped} dropped for coverage")
+    } else {
+        format!("{dropped} dropped: {}", reasons.join(", "))
+    }
+}
+
 /// Areas, bands, the three areas at each end, the other sections and where the bundle is.
 pub fn summary(r: &Results, out: &Path) -> String {
     use std::fmt::Write as _;
@@ -87,10 +102,14 @@ pub fn summary(r: &Results, out: &Path) -> String {
         .count();
     let _ = writeln!(
         s,
-        "  areas: {} ranked of {} read ({} dropped for coverage), {} indicators, {} values imputed",
+        "  areas: {} ranked of {} read ({}{}), {} indicators, {} values imputed",
         scores.len(),
         coverage.area_code.len(),
-        dropped,
+        dropped_reasons(coverage, dropped),
+        match coverage.skipped.len() {
+            0 => String::new(),
+            n => format!("; {n} rows skipped, listed in coverage.csv"),
+        },
         study.indicators.len(),
         coverage.imputed.iter().map(|&x| x as usize).sum::<usize>()
     );
@@ -108,6 +127,14 @@ pub fn summary(r: &Results, out: &Path) -> String {
     }
     if let Some(q) = study.bands.quantiles {
         let _ = writeln!(s, "  quantiles: {q} (1 = rank-1 end)");
+    }
+    let method = &r.manifest.method;
+    if !method.is_empty() {
+        let _ = writeln!(s, "  method as run:");
+        let width = method.iter().map(|m| m.step.len()).max().unwrap_or(0);
+        for m in method {
+            let _ = writeln!(s, "    {:<width$}  {}", m.step, m.detail);
+        }
     }
     let label = |i: usize| {
         format!(

@@ -287,6 +287,16 @@ fn run_summary_and_error_messages_read_well() {
     Bad input (bad)
       areas: 5 ranked of 5 read (0 dropped for coverage), 2 indicators, 0 values imputed
       quantiles: 2 (1 = rank-1 end)
+      method as run:
+        screen     areas with no value are dropped, then areas with coverage under 0
+        impute     none: aggregation uses the children present
+        outliers   none
+        orient     indicators running against the score are negated
+        normalise  zscore
+        weights    given
+        aggregate  arithmetic
+        rank       ties 'min'; rank 1 = the `[scoring] rank_1` end
+        bands      2 quantiles
       rank 1 = best:
         #1 E06000004 Stockton-on-Tees (0.541)
         #2 E06000003 Redcar and Cleveland (0.473)

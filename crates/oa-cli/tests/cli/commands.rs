@@ -190,6 +190,7 @@ fn validate_reports_what_it_checked() {
     areas: 3 kept of 3 read (lad 2016)
       a 2 of 3 values (missing: 1 `..`)
       b 2 of 3 values (missing: 1 `c`)
+    index: computed, 3 areas ranked (0 dropped for coverage)
     ok: the study and its data are valid
     ");
     // Nothing was written.

@@ -5,5 +5,6 @@
 mod bad_input;
 mod commands;
 mod imd2019;
+mod nothing_silent;
 mod smi2016;
 mod support;

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod contiguity;
+mod folders;
 mod load;
 mod maps;
 mod properties;

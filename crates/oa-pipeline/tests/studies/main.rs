@@ -2,5 +2,6 @@
 //! checked, and its bundle written, read back and written again byte for byte.
 
 mod bundles;
+mod nothing_silent;
 mod shipped;
 mod support;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// Synthland (synthetic) written into `dir` as `oa demo` writes it, with the shipped
 /// demonstration study.
-fn synthland(dir: &std::path::Path) -> Plan {
+pub fn synthland(dir: &std::path::Path) -> Plan {
     let country = oa_synth::generate(oa_synth::DEFAULT_SEED);
     for (name, text) in [
         ("areas.csv", country.areas_csv()),
@@ -33,6 +33,7 @@ fn demo_runs_every_section() {
         r.sections(),
         vec![
             Section::Index,
+            Section::Audit,
             Section::Clusters,
             Section::Selection,
             Section::Funding,
