@@ -379,3 +379,86 @@ fn demo_reports_global_moran_and_draws_cold_spots_as_bad() {
     assert!(chart.contains("coldspot threshold (rank 187)"), "{chart}");
     assert!(!chart.contains("hotspot threshold"));
 }
+
+#[test]
+fn maps_follow_the_study_area_type() {
+    use oa_pipeline::maps::{
+        BoundaryRequest, LSOA_BOUNDARIES, default_boundaries, study_boundaries,
+    };
+    let study = |area_type: &str, vintage: u16, extra: &str| {
+        oa_model::Study::from_toml_str(
+            &format!(
+                "schema = 1\n[study]\nid = \"t\"\ntitle = \"T\"\n[geography]\narea_type = \"{area_type}\"\nvintage = {vintage}\n\
+                 [[sources]]\nid = \"d\"\npath = \"d.csv\"\ncode_column = \"code\"\n\
+                 [[indicators]]\nid = \"a\"\ndirection = \"higher_is_better\"\n[maps]\n{extra}"
+            ),
+            "t.toml",
+        )
+        .unwrap()
+    };
+    let data = oa_testkit::shared_data_dir();
+    let prefixes = |layer: &oa_geo::Layer| -> std::collections::BTreeSet<String> {
+        layer
+            .features
+            .iter()
+            .map(|f| f.code[..3].to_string())
+            .collect()
+    };
+    // A county study is drawn on upper-tier areas, not districts.
+    let (utla, path) =
+        study_boundaries(&study("utla", 2019, ""), &data, &BoundaryRequest::default()).unwrap();
+    assert!(path.ends_with("geo/onsvisual-uk-topojson/topo.json"));
+    assert_eq!(utla.name, "utla");
+    let p = prefixes(&utla);
+    assert!(p.contains("E10") && !p.contains("E07"), "{p:?}");
+    assert!(
+        utla.position("E10000002").is_some(),
+        "Buckinghamshire county in 2019"
+    );
+    let (districts, _) =
+        study_boundaries(&study("lad", 2019, ""), &data, &BoundaryRequest::default()).unwrap();
+    assert_eq!(districts.name, "ltla");
+    assert!(prefixes(&districts).contains("E07"));
+    let (regions, _) = study_boundaries(
+        &study("region", 2019, ""),
+        &data,
+        &BoundaryRequest::default(),
+    )
+    .unwrap();
+    assert!(
+        prefixes(&regions).contains("E12"),
+        "{:?}",
+        prefixes(&regions)
+    );
+    assert_eq!(default_boundaries("lsoa"), Some((LSOA_BOUNDARIES, None)));
+    // A roll-up's maps show its larger areas.
+    let lad = oa_model::Study::from_toml_str(
+        &std::fs::read_to_string(oa_testkit::repo_path("studies/imd2019-lad.toml")).unwrap(),
+        "imd2019-lad.toml",
+    )
+    .unwrap();
+    assert_eq!(oa_pipeline::maps::map_area_type(&lad), "lad");
+    // An area type `oa` has no boundaries for says what to do.
+    let e =
+        study_boundaries(&study("ward", 2019, ""), &data, &BoundaryRequest::default()).unwrap_err();
+    assert!(
+        e.message.contains("`ward`") && e.message.contains("[maps] boundaries"),
+        "{e}"
+    );
+    // --boundaries is resolved against the data directory, as the study's paths are.
+    let request = BoundaryRequest {
+        path: Some("geo/onsvisual-uk-topojson/ltla16-bsc.json".into()),
+        ..BoundaryRequest::default()
+    };
+    let (_, path) = study_boundaries(&study("lad", 2016, ""), &data, &request).unwrap();
+    assert_eq!(path, data.join("geo/onsvisual-uk-topojson/ltla16-bsc.json"));
+    let request = BoundaryRequest {
+        path: Some("geo/nowhere.json".into()),
+        ..BoundaryRequest::default()
+    };
+    let e = study_boundaries(&study("lad", 2016, ""), &data, &request).unwrap_err();
+    assert!(
+        e.message.contains("file not found; check --boundaries"),
+        "{e}"
+    );
+}
