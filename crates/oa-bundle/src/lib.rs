@@ -21,6 +21,7 @@
 //! | `funds.csv`, `allocations.csv`, `allocations.md` | [`Funding`] |
 //! | `uncertainty.csv`, `uncertainty.svg`, `selection_stability.csv`, `sensitivity.csv`, `sensitivity.svg` | [`Uncertainty`] |
 //! | `map_score.svg`, `map_band.svg`, `map_clusters.svg` (and `.png`) | [`Maps`] |
+//! | `report.html`, `report.pdf` | [`Report`] |
 //!
 //! Tables are also written as Parquet and XLSX when the manifest's `formats` ask; CSV is
 //! the reference that is read back.
@@ -33,6 +34,7 @@ mod index;
 pub mod manifest;
 mod maps;
 mod read;
+mod report;
 mod results;
 mod rollup;
 mod selection;
@@ -46,6 +48,7 @@ pub use index::{AreaStatus, Coverage, GroupScores, Index, Indicators, Scores};
 pub use manifest::{BUNDLE_VERSION, Headline, MANIFEST_FILE, Manifest, Section, Timing};
 pub use maps::{MAP_STEMS, Map, Maps};
 pub use read::{read, verify};
+pub use report::{REPORT_HTML, REPORT_PDF, Report};
 pub use results::{File, Results, SCORES, SMALL_AREA_SCORES};
 pub use rollup::{ROLLUP_MEASURES, Rollup, Summary};
 pub use selection::{SelectedArea, Selection};

@@ -47,10 +47,11 @@ pub enum Section {
     Funding,
     Uncertainty,
     Maps,
+    Report,
 }
 
 impl Section {
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Index,
         Section::Rollup,
         Section::Clusters,
@@ -58,6 +59,7 @@ impl Section {
         Section::Funding,
         Section::Uncertainty,
         Section::Maps,
+        Section::Report,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +71,7 @@ impl Section {
             Section::Funding => "funding",
             Section::Uncertainty => "uncertainty",
             Section::Maps => "maps",
+            Section::Report => "report",
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::funding::Funding;
 use crate::index::{Coverage, Index, Indicators, Scores};
 use crate::manifest::{Manifest, Section};
 use crate::maps::{MAP_STEMS, Map, Maps};
+use crate::report::Report;
 use crate::results::{Results, SCORES, SMALL_AREA_SCORES, headline, map_names};
 use crate::rollup::Rollup;
 use crate::selection::Selection;
@@ -164,6 +165,7 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
     } else {
         None
     };
+    let report = has(Section::Report).then(|| Report::read(dir)).transpose()?;
     if manifest.headline.is_none() {
         manifest.headline = Some(headline(&study, rollup.as_ref(), &index));
     }
@@ -179,6 +181,7 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
         funding,
         uncertainty,
         maps,
+        report,
     })
 }
 
@@ -195,6 +198,7 @@ fn sections_from_files(dir: &Path, study: &Study) -> Vec<Section> {
             Section::Funding => file("funds.csv"),
             Section::Uncertainty => file("uncertainty.csv"),
             Section::Maps => MAP_STEMS.iter().any(|m| file(&format!("{m}.svg"))),
+            Section::Report => Report::present(dir),
         })
         .collect()
 }

@@ -7,6 +7,7 @@ use crate::funding::Funding;
 use crate::index::Index;
 use crate::manifest::{Headline, Manifest, Section};
 use crate::maps::Maps;
+use crate::report::Report;
 use crate::rollup::Rollup;
 use crate::selection::Selection;
 use crate::uncertainty::Uncertainty;
@@ -29,6 +30,7 @@ pub struct Results {
     pub funding: Option<Funding>,
     pub uncertainty: Option<Uncertainty>,
     pub maps: Option<Maps>,
+    pub report: Option<Report>,
 }
 
 /// One file of a bundle.
@@ -68,6 +70,7 @@ impl Results {
                 Section::Funding => self.funding.is_some(),
                 Section::Uncertainty => self.uncertainty.is_some(),
                 Section::Maps => self.maps.is_some(),
+                Section::Report => self.report.is_some(),
             })
             .collect()
     }
@@ -140,6 +143,7 @@ impl Results {
                 }
                 files
             }
+            Section::Report => self.report.iter().flat_map(Report::files).collect(),
         }
     }
 

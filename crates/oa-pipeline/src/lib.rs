@@ -14,6 +14,7 @@
 //!   -> funding         allocate funds in pence            -> Results.funding
 //!   -> uncertainty     Monte Carlo, Sobol                 -> Results.uncertainty
 //!   -> maps            choropleths                        -> Results.maps
+//!   -> report          the document (HTML, PDF)           -> Results.report
 //! ```
 //!
 //! Each stage runs when the study declares it and takes what earlier stages produced as
@@ -27,6 +28,7 @@ mod funding;
 mod index;
 pub mod maps;
 mod plan;
+pub mod report;
 mod rollup;
 mod selection;
 mod spatial;
@@ -109,6 +111,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Results, Error> {
     for (name, d) in timings {
         results.manifest.add_timing(name, d);
     }
+    report::run(plan, &mut results).map_err(stage("report"))?;
     results.manifest.add_timing("total", started.elapsed());
     Ok(results)
 }
@@ -181,6 +184,7 @@ fn new_results(plan: &Plan, data: &StudyData, index: Index) -> Result<Results, E
         funding: None,
         uncertainty: None,
         maps: None,
+        report: None,
     })
 }
 

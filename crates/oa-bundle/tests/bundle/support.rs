@@ -79,6 +79,7 @@ pub fn results() -> Results {
         funding: None,
         uncertainty: None,
         maps: None,
+        report: None,
     }
 }
 

@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod funding;
 pub mod method;
+pub mod report;
 pub mod rollup;
 pub mod selection;
 pub mod uncertainty;
@@ -68,6 +69,9 @@ pub struct Study {
     /// The JRC/OECD statistical audit of the index (and optimised weights).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<audit::Audit>,
+    /// The report written into the bundle (`report.html`, `report.pdf`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<report::Report>,
 }
 
 /// Identity and description of a study.
@@ -689,6 +693,10 @@ impl Study {
         if let Some(a) = &self.audit {
             a.validate(self)
                 .map_err(|(k, m)| invalid(format!("audit.{k}"), m))?;
+        }
+        if let Some(r) = &self.report {
+            r.validate()
+                .map_err(|(k, m)| invalid(format!("report.{k}"), m))?;
         }
         Ok(())
     }
