@@ -2,9 +2,10 @@
 # what is missing, so a developer machine that has everything pays nothing.
 
 # Debian packages the build and the tests need: a C toolchain for linking, git and
-# certificates, PostgreSQL, Chromium and fonts for the service and browser tests.
+# certificates, PostgreSQL, Chromium and fonts for the service and browser tests, poppler-utils
+# (pdftoppm, pdfinfo, pdffonts) for the report's PDF tests.
 setup_system_packages() {
-  local want=(build-essential pkg-config ca-certificates git postgresql chromium chromium-driver fonts-dejavu-core)
+  local want=(build-essential pkg-config ca-certificates git postgresql chromium chromium-driver fonts-dejavu-core poppler-utils)
   local missing=()
   for p in "${want[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -22,6 +22,7 @@
 //! | `funds.csv`, `allocations.csv`, `allocations.md` | [`Funding`] |
 //! | `uncertainty.csv`, `uncertainty.svg`, `selection_stability.csv`, `sensitivity.csv`, `sensitivity.svg` | [`Uncertainty`] |
 //! | `map_score.svg`, `map_band.svg`, `map_clusters.svg` (and `.png`) | [`Maps`] |
+//! | `report.html`, `report.pdf` | [`Report`] |
 //!
 //! Tables are also written as Parquet and XLSX when the manifest's `formats` ask; CSV is
 //! the reference that is read back.
@@ -37,6 +38,7 @@ pub mod manifest;
 mod maps;
 mod method;
 mod read;
+mod report;
 mod results;
 mod rollup;
 mod selection;
@@ -60,6 +62,7 @@ pub use manifest::{
 pub use maps::{MAP_STEMS, Map, Maps};
 pub use method::{IndicatorTreatment, OutlierPoint, Outliers, PcaLoading, PointEnd, Treatment};
 pub use read::{read, verify, verify_files};
+pub use report::{REPORT_HTML, REPORT_PDF, Report};
 pub use results::{File, Results, SCORES, SMALL_AREA_SCORES};
 pub use rollup::{ROLLUP_MEASURES, Rollup, Summary};
 pub use selection::{SelectedArea, Selection};

@@ -98,10 +98,11 @@ pub enum Section {
     Uncertainty,
     Maps,
     Audit,
+    Report,
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Index,
         Section::Audit,
         Section::Rollup,
@@ -110,6 +111,7 @@ impl Section {
         Section::Funding,
         Section::Uncertainty,
         Section::Maps,
+        Section::Report,
     ];
 
     pub fn name(self) -> &'static str {
@@ -122,6 +124,7 @@ impl Section {
             Section::Uncertainty => "uncertainty",
             Section::Maps => "maps",
             Section::Audit => "audit",
+            Section::Report => "report",
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::index::{Index, Indicators, Scores};
 use crate::manifest::{Manifest, Section};
 use crate::maps::{MAP_STEMS, Map, Maps};
 use crate::method::{Outliers, PcaLoading};
+use crate::report::Report;
 use crate::results::{Results, SCORES, SMALL_AREA_SCORES, headline, map_names};
 use crate::rollup::Rollup;
 use crate::selection::Selection;
@@ -204,6 +205,9 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
     } else {
         None
     };
+    let report = has(Section::Report)
+        .then(|| Report::read(dir))
+        .transpose()?;
     if manifest.headline.is_none() {
         manifest.headline = Some(headline(&study, rollup.as_ref(), &index));
     }
@@ -220,6 +224,7 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
         uncertainty,
         maps,
         audit,
+        report,
     })
 }
 
@@ -238,6 +243,7 @@ fn sections_from_files(dir: &Path, study: &Study) -> Vec<Section> {
             Section::Maps => MAP_STEMS.iter().any(|m| file(&format!("{m}.svg"))),
             // Version 1 bundles had no audit.
             Section::Audit => false,
+            Section::Report => Report::present(dir),
         })
         .collect()
 }

@@ -9,6 +9,7 @@ use crate::index::Index;
 use crate::manifest::{Headline, Manifest, Section};
 use crate::maps::Maps;
 use crate::method::PcaLoading;
+use crate::report::Report;
 use crate::rollup::Rollup;
 use crate::selection::Selection;
 use crate::uncertainty::Uncertainty;
@@ -33,6 +34,7 @@ pub struct Results {
     pub maps: Option<Maps>,
     /// The statistical audit of the index (`[audit]`, or `oa audit`).
     pub audit: Option<Audit>,
+    pub report: Option<Report>,
 }
 
 /// One file of a bundle.
@@ -73,6 +75,7 @@ impl Results {
                 Section::Uncertainty => self.uncertainty.is_some(),
                 Section::Maps => self.maps.is_some(),
                 Section::Audit => self.audit.is_some(),
+                Section::Report => self.report.is_some(),
             })
             .collect()
     }
@@ -160,6 +163,7 @@ impl Results {
                 files
             }
             Section::Audit => self.audit.iter().flat_map(Audit::files).collect(),
+            Section::Report => self.report.iter().flat_map(Report::files).collect(),
         }
     }
 

@@ -47,6 +47,8 @@ enum Command {
     Select(commands::select::Args),
     /// Allocate the study's funds over a results bundle's selected areas.
     Allocate(commands::allocate::Args),
+    /// Write the report (HTML, PDF) of a results bundle.
+    Report(commands::report::Args),
     /// Monte Carlo uncertainty and sensitivity of a study's ranking.
     Uncertainty(commands::uncertainty::Args),
     /// The statistical audit of a study's index (JRC/OECD handbook), as tables and charts.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Geo(c) => commands::geo::run(c),
         Command::Select(a) => commands::select::run(a),
         Command::Allocate(a) => commands::allocate::run(a),
+        Command::Report(a) => commands::report::run(a),
         Command::Uncertainty(a) => commands::uncertainty::run(a),
         Command::Audit(a) => commands::audit::run(a),
         Command::Serve(a) => commands::serve::run(a),

@@ -15,6 +15,7 @@
 //!   -> funding         allocate funds in pence            -> Results.funding
 //!   -> uncertainty     Monte Carlo, Sobol                 -> Results.uncertainty
 //!   -> maps            choropleths                        -> Results.maps
+//!   -> report          the document (HTML, PDF)           -> Results.report
 //! ```
 //!
 //! Each stage runs when the study declares it and takes what earlier stages produced as
@@ -30,6 +31,7 @@ mod index;
 pub mod maps;
 mod plan;
 pub mod record;
+pub mod report;
 mod rollup;
 mod selection;
 mod spatial;
@@ -124,6 +126,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Results, Error> {
     for (name, d) in timings {
         results.manifest.add_timing(name, d);
     }
+    report::run(plan, &mut results).map_err(stage("report"))?;
     results.manifest.add_timing("total", started.elapsed());
     Ok(results)
 }
@@ -222,6 +225,7 @@ fn results_without_inputs(plan: &Plan, data: &StudyData, index: Index) -> Result
         uncertainty: None,
         maps: None,
         audit: None,
+        report: None,
     }
 }
 

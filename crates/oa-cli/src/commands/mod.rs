@@ -6,6 +6,7 @@ pub mod demo;
 pub mod geo;
 pub mod init;
 pub mod map;
+pub mod report;
 pub mod run;
 pub mod select;
 pub mod serve;

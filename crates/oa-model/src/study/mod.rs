@@ -16,6 +16,7 @@ pub mod audit;
 pub mod evaluation;
 pub mod funding;
 pub mod method;
+pub mod report;
 pub mod rollup;
 pub mod selection;
 pub mod uncertainty;
@@ -73,6 +74,9 @@ pub struct Study {
     /// Evaluation of the chosen areas' outcomes against comparable areas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<evaluation::EvaluationSection>,
+    /// The report written into the bundle (`report.html`, `report.pdf`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<report::Report>,
 }
 
 /// Identity and description of a study.
@@ -698,6 +702,10 @@ impl Study {
         if let Some(e) = &self.evaluation {
             e.validate(self)
                 .map_err(|(k, m)| invalid(format!("evaluation.{k}"), m))?;
+        }
+        if let Some(r) = &self.report {
+            r.validate()
+                .map_err(|(k, m)| invalid(format!("report.{k}"), m))?;
         }
         Ok(())
     }
