@@ -22,13 +22,16 @@ pub fn load(plan: &Plan) -> Result<StudyData, Error> {
         ));
     }
     check_referenced_files(plan)?;
-    let mut data = oa_io::load_study_data(&plan.study, &plan.data_dir).map_err(|e| {
-        let code = match e {
-            oa_io::ReadError::MissingFile { .. } => Code::DataMissing,
-            _ => Code::DataMalformed,
-        };
-        Error::new(code, e.to_string())
-    })?;
+    let mut data = match &plan.frame {
+        Some(frame) => crate::frames::study_data(&plan.study, frame)?,
+        None => oa_io::load_study_data(&plan.study, &plan.data_dir).map_err(|e| {
+            let code = match e {
+                oa_io::ReadError::MissingFile { .. } => Code::DataMissing,
+                _ => Code::DataMalformed,
+            };
+            Error::new(code, e.to_string())
+        })?,
+    };
     if let Some(reference) = &plan.study.geography.areas {
         check_geography(plan, reference, &mut data)?;
     }

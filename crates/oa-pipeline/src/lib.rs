@@ -23,6 +23,7 @@
 
 mod data;
 mod error;
+mod frames;
 mod funding;
 mod index;
 pub mod maps;
@@ -34,6 +35,7 @@ mod uncertainty;
 
 pub use data::{load as load_data, referenced_files};
 pub use error::{Code, CodeInfo, Error};
+pub use frames::{Frame, FrameColumn};
 pub use oa_bundle::Results;
 pub use oa_engine::{NoProgress, Progress};
 pub use plan::Plan;
