@@ -13,6 +13,7 @@ use oa_io::study_data::SourceRead;
 use oa_io::{FileDigest, ReadError, StudyData};
 use oa_model::Study;
 use oa_model::study::{Layout, Source};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
@@ -133,8 +134,7 @@ pub(crate) fn study_data(study: &Study, frame: &Frame) -> Result<StudyData, Erro
         .collect();
     let mut skipped = Vec::new();
     let mut recased = Vec::new();
-    let mut read: Vec<(usize, String)> = Vec::with_capacity(rows);
-    let mut first_row: HashMap<&str, usize> = HashMap::with_capacity(rows);
+    let mut read: Vec<(usize, Cow<'_, str>)> = Vec::with_capacity(rows);
     for (row, code) in codes.iter().enumerate() {
         let written = code.as_deref().map(str::trim).unwrap_or("");
         if written.is_empty() {
@@ -147,7 +147,7 @@ pub(crate) fn study_data(study: &Study, frame: &Frame) -> Result<StudyData, Erro
                 ),
             ));
         }
-        if skip.contains(&written.to_lowercase()) {
+        if !skip.is_empty() && skip.contains(&written.to_lowercase()) {
             skipped.push(SkippedRow {
                 source: source.id.clone(),
                 location: format!("row {row}"),
@@ -156,18 +156,6 @@ pub(crate) fn study_data(study: &Study, frame: &Frame) -> Result<StudyData, Erro
             });
             continue;
         }
-        if let Some(&earlier) = first_row.get(written) {
-            return Err(ReadError::DuplicateCode {
-                path: frame.label.clone(),
-                code: written.to_string(),
-                rows: format!("row {earlier} and row {row}"),
-                advice:
-                    "remove one of the rows (DataFrame.drop_duplicates) or aggregate them first"
-                        .into(),
-            }
-            .into_error());
-        }
-        first_row.insert(written, row);
         let code = match oa_model::gss::upper_cased(written) {
             Some(upper) => {
                 recased.push(RecasedCode {
@@ -176,11 +164,25 @@ pub(crate) fn study_data(study: &Study, frame: &Frame) -> Result<StudyData, Erro
                     written: written.to_string(),
                     code: upper.clone(),
                 });
-                upper
+                Cow::Owned(upper)
             }
-            None => written.to_string(),
+            None => Cow::Borrowed(written),
         };
         read.push((row, code));
+    }
+    let mut first_row: HashMap<&str, usize> = HashMap::with_capacity(read.len());
+    for (row, code) in &read {
+        if let Some(earlier) = first_row.insert(code, *row) {
+            return Err(ReadError::DuplicateCode {
+                path: frame.label.clone(),
+                code: code.to_string(),
+                rows: format!("row {earlier} and row {row}"),
+                advice:
+                    "remove one of the rows (DataFrame.drop_duplicates) or aggregate them first"
+                        .into(),
+            }
+            .into_error());
+        }
     }
     if read.is_empty() {
         return Err(ReadError::EmptyTable {
@@ -344,12 +346,12 @@ fn numbers(
 fn geography_filter<'r>(
     study: &Study,
     label: &str,
-    read: &'r [(usize, String)],
+    read: &'r [(usize, Cow<'_, str>)],
 ) -> Result<Vec<(usize, &'r str)>, Error> {
     let geo = &study.geography;
     let include: HashSet<&str> = geo.include.iter().map(|s| s.trim()).collect();
     if !include.is_empty() {
-        let present: HashSet<&str> = read.iter().map(|(_, c)| c.as_str()).collect();
+        let present: HashSet<&str> = read.iter().map(|(_, c)| c.as_ref()).collect();
         if let Some(code) = geo.include.iter().find(|c| !present.contains(c.trim())) {
             return Err(ReadError::IncludeNotFound {
                 code: code.clone(),
@@ -361,7 +363,7 @@ fn geography_filter<'r>(
     let exclude: HashSet<&str> = geo.exclude.iter().map(|s| s.trim()).collect();
     let kept: Vec<(usize, &str)> = read
         .iter()
-        .map(|(r, c)| (*r, c.as_str()))
+        .map(|(r, c)| (*r, c.as_ref()))
         .filter(|(_, code)| {
             (include.is_empty() || include.contains(code))
                 && !exclude.contains(code)
