@@ -108,3 +108,26 @@ setup_browser() {
   fi
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --prefix "$(dirname "${BASH_SOURCE[0]}")/../../e2e"
 }
+
+# The Python package's test environment: a venv under the repository (.venv-test,
+# git-ignored) with maturin to build the wheel and the test requirements (pinned), from
+# PyPI. Reinstalls only when the requirements file changes.
+setup_python_tests() {
+  local root venv req
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  venv="$root/.venv-test"
+  req="$root/crates/oa-python/tests/requirements.txt"
+  if [ ! -x "$venv/bin/python" ]; then
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+      local sudo=""
+      [ "$(id -u)" = 0 ] || sudo=sudo
+      $sudo apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+      python3 -m venv "$venv"
+    fi
+  fi
+  if ! cmp -s "$req" "$venv/.requirements"; then
+    "$venv/bin/pip" install -q -r "$req"
+    cp "$req" "$venv/.requirements"
+  fi
+}

@@ -33,13 +33,16 @@ fn check_data_dir(plan: &Plan) -> Result<(), Error> {
 /// Reads the sources and checks their codes (not the files of the optional sections).
 pub(crate) fn read(plan: &Plan) -> Result<StudyData, Error> {
     check_data_dir(plan)?;
-    let mut data = oa_io::load_study_data(&plan.study, &plan.data_dir).map_err(|e| {
-        let code = match e {
-            oa_io::ReadError::MissingFile { .. } => Code::DataMissing,
-            _ => Code::DataMalformed,
-        };
-        Error::new(code, e.to_string())
-    })?;
+    let mut data = match &plan.frame {
+        Some(frame) => crate::frames::study_data(&plan.study, frame)?,
+        None => oa_io::load_study_data(&plan.study, &plan.data_dir).map_err(|e| {
+            let code = match e {
+                oa_io::ReadError::MissingFile { .. } => Code::DataMissing,
+                _ => Code::DataMalformed,
+            };
+            Error::new(code, e.to_string())
+        })?,
+    };
     if let Some(reference) = &plan.study.geography.areas {
         check_geography(plan, reference, &mut data)?;
     }

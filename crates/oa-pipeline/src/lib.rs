@@ -26,6 +26,7 @@
 mod audit;
 mod data;
 mod error;
+mod frames;
 mod funding;
 mod index;
 pub mod maps;
@@ -40,6 +41,7 @@ mod validate;
 
 pub use data::{load as load_data, referenced_files};
 pub use error::{Code, CodeInfo, Error};
+pub use frames::{Frame, FrameColumn};
 pub use oa_bundle::Results;
 pub use oa_engine::{NoProgress, Progress};
 pub use plan::Plan;

@@ -26,6 +26,8 @@ pub struct Plan {
     pub seed: Option<u64>,
     /// How long reading and checking the study took (for the manifest's timings).
     pub parsed_in: std::time::Duration,
+    /// The indicator data, when held in memory rather than in the study's source file.
+    pub frame: Option<std::sync::Arc<crate::frames::Frame>>,
 }
 
 impl Plan {
@@ -78,6 +80,7 @@ impl Plan {
             samples: None,
             seed: None,
             parsed_in: started.elapsed(),
+            frame: None,
         })
     }
 

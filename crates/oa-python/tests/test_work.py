@@ -1,0 +1,79 @@
+"""Long work: the GIL is released, progress is reported, Ctrl-C stops the run."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import oa
+from conftest import study_text
+
+
+def uncertainty_study(data, samples):
+    """studies/imd2019-uncertainty.toml with `samples` Monte Carlo runs and no Sobol."""
+    text = study_text("imd2019-uncertainty", [("samples = 10000", f"samples = {samples}")])
+    return oa.Study.from_toml(text.split("\n[uncertainty.sobol]")[0], data)
+
+
+def test_progress_is_reported_and_the_gil_released(data):
+    study = uncertainty_study(data, 400)
+    seen = []
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.005)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    try:
+        r = study.run(progress=lambda phase, done, total: seen.append((phase, done, total)))
+    finally:
+        stop.set()
+        t.join()
+    assert "uncertainty" in r.tables
+    assert any(total > 0 and done <= total for _, done, total in seen), seen
+    phases = {p for p, _, _ in seen}
+    assert phases, "no progress reported"
+    # The other thread ran throughout: no gap near the run's length.
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert len(ticks) > 20 and max(gaps) < 0.5, max(gaps)
+
+
+def test_ctrl_c_stops_the_run(data):
+    study = uncertainty_study(data, 200_000)
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        study.run(progress=False)
+    elapsed = time.perf_counter() - started
+    timer.cancel()
+    assert elapsed < 30, f"took {elapsed:.1f} s to stop"
+
+
+def test_uncertainty_on_results_overrides_samples(imd2019, data):
+    # imd2019.toml declares no [uncertainty]; the uncertainty study does.
+    with pytest.raises(oa.StudyInvalidError):
+        imd2019.uncertainty(samples=10)
+    base = uncertainty_study(data, 20).run(progress=False)
+    more = base.uncertainty(samples=30, seed=7, progress=False)
+    u = more["uncertainty"]
+    assert len(u) == 32_844 and u["p_coldspot"].between(0, 1).all()
+    assert more.manifest["parameters"] == base.manifest["parameters"]
+    assert not more["uncertainty"].equals(base["uncertainty"])
+
+
+@pytest.mark.parametrize("bar", ["tqdm", "text"])
+def test_progress_bars_draw_on_stderr(bar, data, capsys, monkeypatch):
+    from oa import _progress
+
+    if bar == "text":
+        monkeypatch.setattr(_progress, "_bar", _progress._TextBar)
+    uncertainty_study(data, 400).run(progress=True)
+    err = capsys.readouterr().err
+    assert "Monte Carlo" in err, err[-500:]
