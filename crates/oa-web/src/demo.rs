@@ -534,6 +534,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
                     id(&kpi),
                     json!({"period": period, "actual": actual, "national": national}),
                     None,
+                    false,
                 )
                 .await?;
             }

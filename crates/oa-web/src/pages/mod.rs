@@ -17,6 +17,8 @@
 
 pub mod charts;
 pub mod forms;
+pub mod history;
+pub mod input;
 pub mod map;
 pub mod results;
 pub mod views;
@@ -53,6 +55,14 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{id}/money.csv", get(views::area_money_csv))
         .route("/areas/{id}/money.svg", get(views::area_money_svg))
         .route("/areas/{id}/comments.csv", get(views::area_comments_csv))
+        .route(
+            "/areas/{id}/kpi-history.csv",
+            get(views::area_kpi_history_csv),
+        )
+        .route(
+            "/areas/{id}/kpi-drafts/{value}/{decision}",
+            post(forms::kpi_draft_decision),
+        )
         .route(
             "/areas/{id}/comments",
             get(forms::comment_form).post(forms::comment_submit),
@@ -130,6 +140,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             .unwrap_or_else(|e| panic!("template {name} does not compile: {e}"));
     }
     env.add_filter("pounds", |pence: i64| pounds(pence));
+    env.add_filter("thousands", |n: i64| thousands(n));
+    env.add_filter("date", |iso: String| input::long_date(&iso));
+    env.add_filter("month", |iso: String| input::long_month(&iso));
+    env.add_filter("figure", |x: f64| crate::domain::figure(x));
     env
 });
 
@@ -138,19 +152,27 @@ pub fn ser<T: serde::Serialize>(x: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(x))
 }
 
-/// `£1,234,567` (pence rounded to whole pounds; `£12.50` when there are pence).
-pub fn pounds(pence: i64) -> String {
-    let neg = pence < 0;
-    let p = pence.unsigned_abs();
-    let whole = p / 100;
-    let digits = whole.to_string();
+/// `1,234,567`: a whole number with thousands grouped.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
     let mut grouped = String::new();
+    if n < 0 {
+        grouped.push('-');
+    }
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
+    grouped
+}
+
+/// `£1,234,567` (pence rounded to whole pounds; `£12.50` when there are pence).
+pub fn pounds(pence: i64) -> String {
+    let neg = pence < 0;
+    let p = pence.unsigned_abs();
+    let grouped = thousands((p / 100) as i64);
     let cents = p % 100;
     format!(
         "{}£{grouped}{}",
@@ -171,6 +193,8 @@ pub struct Viewer {
     pub csrf: Option<String>,
     /// The session secret (to end it on sign out).
     pub secret: Option<String>,
+    /// The page asked for (path and query), so that signing in can return to it.
+    pub path: String,
 }
 
 impl Viewer {
@@ -194,6 +218,7 @@ impl Viewer {
             role => role,
             area_id => self.principal.area_id(),
             csrf => self.csrf.clone(),
+            path => self.path.clone(),
         }
     }
 }
@@ -208,10 +233,15 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/".to_string(), |p| p.as_str().to_string());
         let anonymous = Viewer {
             principal: Principal::anonymous(),
             csrf: None,
             secret: None,
+            path: path.clone(),
         };
         let Some(secret) = auth::request_secret(parts) else {
             return Ok(anonymous);
@@ -226,6 +256,7 @@ impl FromRequestParts<AppState> for Viewer {
                     csrf: Some(csrf_token(&secret)),
                     secret: Some(secret),
                     principal: Principal::of(user),
+                    path,
                 };
                 if let Some(user) = &viewer.principal.user
                     && let Err(e) = auth::charge_write(state, &parts.method, user)
@@ -257,10 +288,9 @@ where
                 let viewer = Viewer::from_request_parts(parts, state).await?;
                 Err(page_error(
                     &viewer,
-                    ApiError::NotFound(format!(
-                        "there is no page at {}: the address takes a number, as in /areas/3",
-                        parts.uri.path()
-                    )),
+                    ApiError::NotFound(
+                        "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.".into(),
+                    ),
                 ))
             }
         }
@@ -311,7 +341,7 @@ pub fn page_error(viewer: &Viewer, e: ApiError) -> Response {
     let status = e.status();
     let title = match status {
         StatusCode::UNAUTHORIZED => "Sign in to see this page",
-        StatusCode::FORBIDDEN => "You cannot see or change this",
+        StatusCode::FORBIDDEN => "You do not have access to this page",
         StatusCode::NOT_FOUND => "Page not found",
         StatusCode::TOO_MANY_REQUESTS => "Too many requests: wait a moment",
         StatusCode::PRECONDITION_FAILED => "Someone else changed this first",
@@ -325,12 +355,81 @@ pub fn page_error(viewer: &Viewer, e: ApiError) -> Response {
         minijinja::context! {
             title => title,
             status => status.as_u16(),
-            detail => e.detail(),
+            detail => input::sentence(&e.detail()),
             sign_in => status == StatusCode::UNAUTHORIZED,
+            next => viewer.path.clone(),
         },
     );
     e.decorate(&mut resp);
     resp
+}
+
+/// An error on a page of area `area`, said with names rather than ids: whose page it is
+/// and which area the viewer's account is for ("You are the area lead for Blackpool. This
+/// page is Derby's."). An unpublished area is not named to someone who may not see it.
+pub async fn area_error(state: &AppState, viewer: &Viewer, area: i64, e: ApiError) -> Response {
+    let name_of = |id: i64| async move {
+        match state.store.get(oa_store::Kind::Area, id).await {
+            Ok(Some(a)) => Some((
+                a.get("name")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                crate::domain::area_visible(&state.store, &a)
+                    .await
+                    .unwrap_or(false),
+            )),
+            _ => None,
+        }
+    };
+    let not_found = matches!(e, ApiError::NotFound(_));
+    let refused = matches!(e, ApiError::Forbidden(_) | ApiError::Unauthorized(_));
+    let explained = match () {
+        () if not_found && name_of(area).await.is_none() => ApiError::NotFound(
+            "There is no opportunity area at this address. Find the area on the national view."
+                .into(),
+        ),
+        () if refused => {
+            let page = match name_of(area).await {
+                Some((name, visible)) if visible || viewer.principal.role == Role::Admin => {
+                    format!("This page is {name}'s.")
+                }
+                Some(_) => "This area's page is not published yet.".to_string(),
+                None => String::new(),
+            };
+            let mine = match viewer.principal.area_id() {
+                Some(own) => name_of(own).await.map(|(n, _)| n),
+                None => None,
+            };
+            let who = match (viewer.principal.role, mine) {
+                (Role::Anonymous, _) => {
+                    "Sign in with an account for this area to see or change it.".to_string()
+                }
+                (Role::AreaLead, Some(n)) => format!("You are the area lead for {n}."),
+                (Role::BoardMember, Some(n)) => {
+                    format!(
+                        "You are a board member for {n}: board members can read their area's records and add comments."
+                    )
+                }
+                (Role::Viewer, _) => {
+                    "Your account can read published areas but not change them.".to_string()
+                }
+                _ => String::new(),
+            };
+            let ask = if viewer.principal.role == Role::Anonymous {
+                ""
+            } else {
+                " If you need access, ask a national admin."
+            };
+            let text = format!("{who} {page}{ask}").trim().to_string();
+            match e {
+                ApiError::Unauthorized(_) => ApiError::Unauthorized(text),
+                _ => ApiError::Forbidden(text),
+            }
+        }
+        () => e,
+    };
+    page_error(viewer, explained)
 }
 
 /// A download: `body` with its content type, saved under `filename`.

@@ -4,6 +4,7 @@
 
 use super::PagePath;
 use super::charts::{self, BarGroup};
+use super::history;
 use super::map::{self, MapSpec};
 use super::results::{RESULTS, Results};
 use super::{Viewer, download, page_error, render, ser};
@@ -439,6 +440,16 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
     let mut s = summary::area_summary(&state.store, area).await?;
     if let Some(kpis) = s.get_mut("kpis").and_then(Value::as_array_mut) {
         for k in kpis.iter_mut() {
+            // A row holding only a draft is not a published figure: kept apart, so that
+            // charts, tables and downloads show published figures alone.
+            if let Some(values) = k["values"].as_array_mut() {
+                let (draft_only, published): (Vec<Value>, Vec<Value>) =
+                    values.drain(..).partition(|v| {
+                        v["actual"].is_null() && v["national"].is_null() && !v["draft"].is_null()
+                    });
+                *values = published;
+                k["draft_only"] = Value::from(draft_only);
+            }
             let chart = charts::kpi_chart(k);
             k["chart"] = Value::from(chart);
         }
@@ -507,6 +518,103 @@ async fn with_comments(
         s["comments_page"] = json!({"page": shown, "pages": pages, "total": total});
     }
     Ok(())
+}
+
+/// Adds each KPI's history (every change: who, when, old, new, why) and its drafts to the
+/// profile's model. Drafts are shown to the area's own people and national admins only;
+/// a row that holds nothing but a draft is not a published figure, so others do not see it.
+async fn with_kpi_history(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    s: &mut Value,
+) -> Result<(), ApiError> {
+    let insider = access::check_comment_read(&viewer.principal, id).is_ok();
+    let changes = history::area_changes(state, id, insider).await?;
+    s["can_approve"] = Value::from(viewer.principal.role == crate::auth::Role::Admin);
+    s["drafts_held"] = Value::from(state.settings.kpi_drafts);
+    for k in s["kpis"].as_array_mut().into_iter().flatten() {
+        let kid = int(k, "id");
+        let mine: Vec<&history::Change> = changes.iter().filter(|c| c.kpi_id == kid).collect();
+        k["history"] = json!(mine);
+        let mut drafts = Vec::new();
+        let rows = k["values"].as_array().into_iter().flatten();
+        let rows = rows.chain(k["draft_only"].as_array().into_iter().flatten());
+        {
+            for v in rows {
+                if let Some(d) = v.get("draft").filter(|d| !d.is_null()) {
+                    drafts.push(json!({
+                        "value_id": v["id"], "period": v["period"],
+                        "old_actual": v["actual"], "old_national": v["national"],
+                        "actual": d["actual"], "national": d["national"],
+                        "reason": d["reason"], "by": d["by_name"],
+                        "when": history::when(d["at"].as_str().unwrap_or("")),
+                    }));
+                }
+            }
+        }
+        k["drafts"] = if insider {
+            Value::from(drafts)
+        } else {
+            json!([])
+        };
+    }
+    Ok(())
+}
+
+/// `GET /areas/{id}/kpi-history.csv`: every change of every KPI figure of the area.
+pub async fn area_kpi_history_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    let area = match domain::get(&state.store, &viewer.principal, Kind::Area, id).await {
+        Ok(a) => a,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let insider = access::check_comment_read(&viewer.principal, id).is_ok();
+    let changes = match history::area_changes(&state, id, insider).await {
+        Ok(c) => c,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let kpis = match domain::list(
+        &state.store,
+        &viewer.principal,
+        Kind::Kpi,
+        vec![("area_id", json!(id))],
+        PageRequest::ALL,
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let names: HashMap<i64, String> = kpis
+        .iter()
+        .map(|k| {
+            let v = Value::Object(k.clone());
+            (int(&v, "id"), text(&v, "name"))
+        })
+        .collect();
+    let slug = file_slug(area.get("name").and_then(Value::as_str).unwrap_or("area"));
+    csv_response(
+        &format!("{slug}-kpi-history"),
+        to_csv(&history::CSV_COLUMNS, &history::csv_rows(&changes, &names)),
+    )
+}
+
+/// A name as part of a file name: `West Somerset` -> `west-somerset`.
+pub fn file_slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "area".into() } else { out }
 }
 
 /// `2026-11-27T05:30:12Z` as `2026-11-27 05:30 UTC` (other text as it is).
@@ -623,9 +731,12 @@ pub async fn area(
     Query(q): Query<TableQuery>,
 ) -> Response {
     let model = match area_model(&state, &viewer, id).await {
-        Ok(mut s) => with_comments(&state, &viewer, id, q.comments_page, &mut s)
-            .await
-            .map(|()| s),
+        Ok(mut s) => match with_comments(&state, &viewer, id, q.comments_page, &mut s).await {
+            Ok(()) => with_kpi_history(&state, &viewer, id, &mut s)
+                .await
+                .map(|()| s),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match model {
@@ -642,7 +753,7 @@ pub async fn area(
                 },
             )
         }
-        Err(e) => page_error(&viewer, e),
+        Err(e) => super::area_error(&state, &viewer, id, e).await,
     }
 }
 
@@ -773,6 +884,7 @@ fn viewer_clone(v: &Viewer) -> Viewer {
         principal: v.principal.clone(),
         csrf: v.csrf.clone(),
         secret: v.secret.clone(),
+        path: v.path.clone(),
     }
 }
 
