@@ -360,6 +360,14 @@ async fn sign_in_errors_and_sign_out() {
         .post("/sign-in", None, &[("email", ""), ("password", "")])
         .await;
     assert!(r.text.contains("href=\"#email\">Enter your email address"));
+    // Inline as well as in the summary, in the same words.
+    for (id, text) in [
+        ("email", "Enter your email address"),
+        ("password", "Enter your password"),
+    ] {
+        assert!(r.text.contains(&format!("id=\"{id}-error\"")), "{}", r.text);
+        assert_eq!(r.text.matches(text).count(), 2, "{text}");
+    }
     // The return path stays on the site.
     let r = app
         .post(
@@ -474,8 +482,16 @@ async fn area_lead_records_a_kpi_actual_with_validation() {
             .unwrap()
             .starts_with(&format!("/areas/{id}?saved=kpi"))
     );
-    let page = app.get(&format!("/areas/{id}?saved=kpi"), Some(&s)).await;
+    // The success banner is in view, and links on to what changed.
+    let location = r.headers[header::LOCATION].to_str().unwrap();
+    assert!(location.ends_with("#saved"), "{location}");
+    let page = app.get(location, Some(&s)).await;
     assert!(page.text.contains("The figure was saved."));
+    assert!(page.text.contains("id=\"saved\""));
+    assert!(
+        page.text
+            .contains(&format!("href=\"#kpi-{kpi}\">See what changed"))
+    );
     assert!(
         page.text.contains("Actual 2018/19: 64.5 %"),
         "the chart shows the new point"
@@ -823,7 +839,7 @@ async fn board_member_comments_on_their_area_and_sees_it() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(
         r.headers[header::LOCATION],
-        format!("/areas/{blackpool}?saved=comment#comments").as_str()
+        format!("/areas/{blackpool}?saved=comment&at=comments#saved").as_str()
     );
     let stored = app
         .records(Kind::Comment, vec![("area_id", json!(blackpool))])
@@ -1286,4 +1302,64 @@ async fn lead_figures_wait_as_drafts_until_an_admin_approves_them() {
     let r = app.post(&approve, Some(&a), &[("csrf", &a.csrf())]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.text.contains("There is no draft waiting for this figure"));
+}
+
+#[tokio::test]
+async fn the_service_shell_has_its_banner_footer_pages_and_favicon() {
+    let app = App::new().await;
+    let home = app.get("/", None).await;
+    assert!(
+        home.text
+            .contains("href=\"/contact#feedback\">feedback</a>")
+    );
+    for (href, heading) in [
+        ("/accessibility", "Accessibility statement"),
+        ("/privacy", "Privacy notice"),
+        ("/cookies", "Cookies"),
+        ("/contact", "Contact and feedback"),
+    ] {
+        assert!(
+            home.text.contains(&format!("href=\"{href}\"")),
+            "footer links {href}"
+        );
+        let page = app.get(href, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{href}");
+        assert!(
+            page.text
+                .contains(&format!("<h1 class=\"govuk-heading-xl\">{heading}</h1>"))
+        );
+    }
+    assert!(home.text.contains("Open Government Licence v3.0"));
+    assert!(
+        home.text
+            .contains("rel=\"icon\" href=\"/assets/favicon.svg\"")
+    );
+    for url in ["/assets/favicon.svg", "/favicon.ico"] {
+        let icon = app.get(url, None).await;
+        assert_eq!(icon.status, StatusCode::OK);
+        assert_eq!(icon.content_type(), "image/svg+xml");
+        assert!(icon.text.starts_with("<svg"));
+    }
+    let print = app.get("/assets/print.css", None).await;
+    assert!(print.text.contains(".govuk-header") && print.text.contains("display:none"));
+    assert!(
+        home.text
+            .contains("href=\"/assets/print.css\" media=\"print\"")
+    );
+    // Signing in from a page comes back to it.
+    let programme = app.get("/programme", None).await;
+    assert!(programme.text.contains("href=\"/sign-in?next=/programme\""));
+    // No developer instructions on public pages.
+    for url in ["/", "/programme", "/sign-in", "/areas/3"] {
+        let page = app.get(url, None).await;
+        for dev in [
+            "OA_RESULTS_DIR",
+            "OA_DATA_DIR",
+            "oa user add",
+            "oa run",
+            "<code>",
+        ] {
+            assert!(!page.text.contains(dev), "{url} says {dev}");
+        }
+    }
 }

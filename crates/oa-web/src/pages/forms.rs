@@ -242,8 +242,10 @@ fn form_result(viewer: &Viewer, page: FormPage, e: ApiError) -> Response {
     }
 }
 
+/// Back to the area page with the success banner in view (`#saved`); the banner links on
+/// to the part of the page that changed (`anchor`).
 fn saved(area: i64, what: &str, anchor: &str) -> Response {
-    Redirect::to(&format!("/areas/{area}?saved={what}#{anchor}")).into_response()
+    Redirect::to(&format!("/areas/{area}?saved={what}&at={anchor}#saved")).into_response()
 }
 
 /// Only the area's writers get the form (signed-out callers are asked to sign in).

@@ -93,11 +93,44 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sign-out", post(forms::sign_out))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/print.css", get(print_stylesheet))
         .route("/assets/app.js", get(script))
+        .route("/assets/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+        .route("/accessibility", get(info_page))
+        .route("/privacy", get(info_page))
+        .route("/cookies", get(info_page))
+        .route("/contact", get(info_page))
+}
+
+/// The service's own pages (accessibility statement, privacy, cookies, contact).
+async fn info_page(viewer: Viewer, uri: axum::http::Uri) -> Response {
+    let page = uri.path().trim_start_matches('/').to_string();
+    let title = match page.as_str() {
+        "accessibility" => "Accessibility statement",
+        "privacy" => "Privacy notice",
+        "cookies" => "Cookies",
+        _ => "Contact and feedback",
+    };
+    render(
+        &viewer,
+        "info.html",
+        minijinja::context! { title => title, page => page },
+    )
 }
 
 static STYLESHEET: &str = include_str!("../../assets/app.css");
 static SCRIPT: &str = include_str!("../../assets/app.js");
+static PRINT_STYLESHEET: &str = include_str!("../../assets/print.css");
+static FAVICON: &str = include_str!("../../assets/favicon.svg");
+
+async fn print_stylesheet() -> Response {
+    asset(PRINT_STYLESHEET, "text/css; charset=utf-8")
+}
+
+async fn favicon() -> Response {
+    asset(FAVICON, "image/svg+xml")
+}
 
 async fn stylesheet() -> Response {
     asset(STYLESHEET, "text/css; charset=utf-8")
@@ -135,6 +168,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("form.html", include_str!("../../templates/form.html")),
         ("sign_in.html", include_str!("../../templates/sign_in.html")),
         ("error.html", include_str!("../../templates/error.html")),
+        ("info.html", include_str!("../../templates/info.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name} does not compile: {e}"));
@@ -468,6 +502,7 @@ mod tests {
             "form.html",
             "sign_in.html",
             "error.html",
+            "info.html",
         ] {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }

@@ -127,8 +127,9 @@ pub struct TableQuery {
     pub dir: Option<String>,
     /// The results column mapped (`score`, `rank`, `band`).
     pub column: Option<String>,
-    /// After a form: what was saved.
+    /// After a form: what was saved, and the part of the page it changed.
     pub saved: Option<String>,
+    pub at: Option<String>,
     /// The page of an area's comments (1 = the oldest; default the newest).
     pub comments_page: Option<u32>,
 }
@@ -289,7 +290,14 @@ pub async fn national(
     let (drawn, map_column, note) = national_map(&rows, q.column.as_deref());
     let (map_svg, map_note) = match drawn {
         Ok(svg) => (Some(svg), note),
-        Err(e) => (None, Some(e)),
+        Err(e) => {
+            // The cause (a missing boundaries file, say) is for whoever runs the service.
+            crate::log::error(&format!("national map: {e}"));
+            (
+                None,
+                Some("The map is not available on this service at the moment. The same figures are in the tables below.".to_string()),
+            )
+        }
     };
     let total = rows.len();
     filter_sort(&mut rows, &q);
@@ -352,7 +360,6 @@ pub async fn national(
             map_svg => map_svg.as_deref().map(String::as_str),
             map_note => map_note,
             has_results => res.is_some(),
-            results_dir => res.map(|r| r.dir.clone()),
             results_error => res_error,
             p_band_name => res.and_then(|r| r.p_band_name.clone()),
             districts => ser(&districts),
@@ -617,12 +624,9 @@ pub fn file_slug(name: &str) -> String {
     if out.is_empty() { "area".into() } else { out }
 }
 
-/// `2026-11-27T05:30:12Z` as `2026-11-27 05:30 UTC` (other text as it is).
+/// `2026-11-27T05:30:12Z` as `27 November 2026 at 05:30 UTC` (other text as it is).
 fn comment_date(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(day), Some(hm)) if rfc3339.ends_with('Z') => format!("{day} {hm} UTC"),
-        _ => rfc3339.to_string(),
-    }
+    history::when(rfc3339)
 }
 
 /// Comments per page of an area profile (the newest page is shown first).
@@ -750,6 +754,8 @@ pub async fn area(
                     nav => "national",
                     s => ser(&s),
                     saved => q.saved,
+                    // Only a plain fragment name goes back into the page's link.
+                    saved_at => q.at.filter(|a| !a.is_empty() && a.len() < 40 && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')),
                 },
             )
         }
