@@ -1363,3 +1363,244 @@ async fn the_service_shell_has_its_banner_footer_pages_and_favicon() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_area_lead_lands_on_their_area_with_a_task_list() {
+    let app = App::new().await;
+    let r = app
+        .post(
+            "/sign-in",
+            None,
+            &[
+                ("email", &app.creds.lead_email),
+                ("password", &app.creds.lead_password),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    let blackpool = app.area_id("OA03").await;
+    assert_eq!(
+        r.headers[header::LOCATION],
+        format!("/areas/{blackpool}").as_str()
+    );
+    let s = app.lead().await;
+    let page = app.get(&format!("/areas/{blackpool}"), Some(&s)).await;
+    assert!(page.text.contains("Your tasks"));
+    // Years that have ended without a figure; the COVID years are series breaks, not gaps.
+    assert!(
+        page.text
+            .contains("No figure for 2017/18, 2018/19, 2021/22"),
+        "{}",
+        page.text
+    );
+    // Spend returns for the grant's allocation year (2017-18), from its award in November.
+    assert!(
+        page.text.contains(
+            "Due for November 2017, December 2017, January 2018, February 2018, March 2018"
+        ),
+        "{}",
+        page.text
+    );
+    let (_, kpi) = blackpool_ks2(&app).await;
+    let r = app
+        .post(
+            &format!("/areas/{blackpool}/kpis/{kpi}/actual"),
+            Some(&s),
+            &[("csrf", &s.csrf()), ("period", "2017/18"), ("actual", "63")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = app.get(&format!("/areas/{blackpool}"), Some(&s)).await;
+    assert!(page.text.contains("No figure for 2018/19, 2021/22"));
+    // Only those who can act see the list.
+    let public = app.get(&format!("/areas/{blackpool}"), None).await;
+    assert!(!public.text.contains("Your tasks"));
+    let board = app.board_member().await;
+    let page = app.get(&format!("/areas/{blackpool}"), Some(&board)).await;
+    assert!(!page.text.contains("Your tasks"));
+}
+
+#[tokio::test]
+async fn national_admins_manage_users_grants_areas_and_funds() {
+    let app = App::new().await;
+    let lead = app.lead().await;
+    let r = app.get("/admin", Some(&lead)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("These pages are for national admins"));
+    let r = app.get("/admin/users", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("href=\"/sign-in?next=/admin/users\""));
+
+    let a = app.admin().await;
+    let home = app.get("/admin", Some(&a)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.text
+            .contains("href=\"/admin\" aria-current=\"page\">Manage</a>")
+    );
+    // Inviting: every problem in one pass, in words.
+    let r = app
+        .post(
+            "/admin/users/new",
+            Some(&a),
+            &[
+                ("csrf", &a.csrf()),
+                ("name", ""),
+                ("email", "nobody"),
+                ("role", "area_lead"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for msg in [
+        "Enter the user's full name",
+        "Enter an email address in the correct format, like name@example.org",
+        "Choose the area: area leads and board members belong to one area",
+    ] {
+        assert_eq!(r.text.matches(msg).count(), 2, "{msg}: {}", r.text);
+    }
+    let derby = app.area_id("OA05").await;
+    let r = app
+        .post(
+            "/admin/users/new",
+            Some(&a),
+            &[
+                ("csrf", &a.csrf()),
+                ("name", "Dana Lead"),
+                ("email", "dana@example.org"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let start = r.text.find("class=\"oa-password\">").unwrap() + 20;
+    let password = r.text[start..start + 20].to_string();
+    let dana = app.sign_in("dana@example.org", &password).await;
+    let users = app.get("/admin/users", Some(&a)).await;
+    let dana_id = app
+        .state
+        .store
+        .user_by_email("dana@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(users.text.contains("Dana Lead"));
+    // A role and an area, then the account disabled.
+    let r = app
+        .post(
+            &format!("/admin/users/{dana_id}"),
+            Some(&a),
+            &[
+                ("csrf", &a.csrf()),
+                ("role", "area_lead"),
+                ("area", &derby.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = app.get(&format!("/areas/{derby}"), Some(&dana)).await;
+    assert!(
+        page.text.contains("Record a figure"),
+        "Dana now leads Derby"
+    );
+    let r = app
+        .post(
+            &format!("/admin/users/{dana_id}"),
+            Some(&a),
+            &[("csrf", &a.csrf()), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("/areas/{derby}"), Some(&dana)).await;
+    assert!(
+        !page.text.contains("Record a figure"),
+        "signed out once disabled"
+    );
+
+    // "A national admin can raise the grant": a spend over the grant, then the raise.
+    let blackpool = app.area_id("OA03").await;
+    let grant = app
+        .records(Kind::Grant, vec![("area_id", json!(blackpool))])
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let spend = |amount: &'static str| {
+        let (app, lead) = (&app, &lead);
+        async move {
+            app.post(
+                &format!("/areas/{blackpool}/spend"),
+                Some(lead),
+                &[
+                    ("csrf", &lead.csrf()),
+                    ("grant_id", &grant.to_string()),
+                    ("month", "May 2019"),
+                    ("amount", amount),
+                ],
+            )
+            .await
+        }
+    };
+    let r = spend("£1,500,000").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("a national admin can raise the grant"));
+    let grants = app.get("/admin/grants", Some(&a)).await;
+    assert!(
+        grants
+            .text
+            .contains(&format!("action=\"/admin/grants/{grant}\""))
+    );
+    let r = app
+        .post(
+            &format!("/admin/grants/{grant}"),
+            Some(&a),
+            &[("csrf", &a.csrf()), ("amount", "2,000,000")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(spend("£1,400,000").await.status, StatusCode::SEE_OTHER);
+    // Lowering a grant below its spending is refused in words.
+    let r = app
+        .post(
+            &format!("/admin/grants/{grant}"),
+            Some(&a),
+            &[("csrf", &a.csrf()), ("amount", "100")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text
+            .contains("it must cover what is already spent from it")
+    );
+
+    // A fund's total cannot go below what is allocated from it.
+    let fund = app.records(Kind::Fund, vec![]).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/admin/funds/{fund}"),
+            Some(&a),
+            &[("csrf", &a.csrf()), ("total", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text
+            .contains("more than that is already allocated from it")
+    );
+
+    // Unpublishing an area hides it from the public without naming it.
+    let r = app
+        .post(
+            &format!("/admin/areas/{derby}"),
+            Some(&a),
+            &[("csrf", &a.csrf()), ("published", "false")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.get(&format!("/areas/{derby}"), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("This area's page is not published yet."));
+    assert!(!r.text.contains("Derby"), "{}", r.text);
+}

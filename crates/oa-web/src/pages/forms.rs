@@ -17,11 +17,11 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use oa_store::{Kind, Record};
+use oa_store::{Kind, Record, Store};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-type Fields = HashMap<String, String>;
+pub(crate) type Fields = HashMap<String, String>;
 
 /// One input of a form.
 #[derive(serde::Serialize, Clone, Debug)]
@@ -43,7 +43,12 @@ pub struct Field {
     pub max_chars: Option<usize>,
 }
 
-fn field(name: &'static str, label: &'static str, hint: &'static str, kind: &'static str) -> Field {
+pub(crate) fn field(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    kind: &'static str,
+) -> Field {
     Field {
         name,
         label,
@@ -60,21 +65,21 @@ fn field(name: &'static str, label: &'static str, hint: &'static str, kind: &'st
 }
 
 /// A form page's contents.
-struct FormPage {
-    title: String,
-    caption: String,
-    action: String,
-    back: String,
-    submit: &'static str,
-    fields: Vec<Field>,
+pub(crate) struct FormPage {
+    pub title: String,
+    pub caption: String,
+    pub action: String,
+    pub back: String,
+    pub submit: &'static str,
+    pub fields: Vec<Field>,
     /// Hidden inputs besides the CSRF token, e.g. the `version` of the record edited.
-    hidden: Vec<(&'static str, String)>,
+    pub hidden: Vec<(&'static str, String)>,
     /// Paragraphs above the fields (what the form changes, what is recorded already).
-    intro: Vec<String>,
+    pub intro: Vec<String>,
 }
 
 impl FormPage {
-    fn fill(&mut self, values: &Fields) {
+    pub fn fill(&mut self, values: &Fields) {
         for f in &mut self.fields {
             if let Some(v) = values.get(f.name) {
                 f.value = v.clone();
@@ -83,7 +88,7 @@ impl FormPage {
     }
 
     /// Attaches errors to fields (by the domain's names, mapped to the form's) and renders.
-    fn render(mut self, viewer: &Viewer, errors: Vec<FieldError>) -> Response {
+    pub fn render(mut self, viewer: &Viewer, errors: Vec<FieldError>) -> Response {
         // One message per field, in the order of the fields; the summary repeats the
         // inline message word for word (GOV.UK error summary).
         let mut unplaced = Vec::new();
@@ -141,7 +146,7 @@ fn form_name(domain_field: &str) -> &str {
 }
 
 /// Signed in with the session's token, or the reason why not.
-fn check_csrf(viewer: &Viewer, form: &Fields) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(viewer: &Viewer, form: &Fields) -> Result<(), ApiError> {
     if !viewer.signed_in() {
         return Err(ApiError::Unauthorized(
             "You are signed out, so the form was not saved: sign in, then fill in the form again"
@@ -188,7 +193,7 @@ async fn refilled(
     Ok(page)
 }
 
-fn required(f: &Fields, name: &str) -> Option<String> {
+pub(crate) fn required(f: &Fields, name: &str) -> Option<String> {
     f.get(name)
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
@@ -329,7 +334,7 @@ async fn kpi_context(
     })
 }
 
-fn text_of(r: &Record, key: &str) -> String {
+pub(crate) fn text_of(r: &Record, key: &str) -> String {
     r.get(key)
         .and_then(Value::as_str)
         .unwrap_or_default()
@@ -1245,6 +1250,20 @@ pub async fn sign_in_submit(
         let address = state.client_address(&parts.headers, &parts.extensions);
         match auth::sign_in(&state, &email, &password, address).await {
             Ok(session) => {
+                // Leads and board members who asked for no page in particular land on
+                // their own area (a refused return path still goes to the home page).
+                let asked = form.get("next").map_or("/", |n| n.as_str());
+                let next = match (asked, state.store.user_by_email(&email).await) {
+                    ("/" | "", Ok(Some(u)))
+                        if matches!(
+                            Role::parse(&u.role),
+                            Some(Role::AreaLead | Role::BoardMember)
+                        ) =>
+                    {
+                        u.area_id.map_or(next, |a| format!("/areas/{a}"))
+                    }
+                    _ => next,
+                };
                 // `next` is a checked path, so the header cannot fail; the cookie is set
                 // only on a redirect that is built.
                 let Ok(location) = HeaderValue::from_str(&next) else {

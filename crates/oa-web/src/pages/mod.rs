@@ -15,6 +15,7 @@
 //! `OA_DATA_DIR` (the shared data directory holding `geo/onsvisual-uk-topojson/topo.json`)
 //! and `OA_RESULTS_DIR` (a bundle written by `oa run`). Without them the pages say so.
 
+pub mod admin;
 pub mod charts;
 pub mod forms;
 pub mod history;
@@ -97,6 +98,26 @@ pub fn router() -> Router<AppState> {
         .route("/assets/app.js", get(script))
         .route("/assets/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
+        .route("/admin", get(admin::home))
+        .route("/admin/users", get(admin::users))
+        .route(
+            "/admin/users/new",
+            get(admin::invite_form).post(admin::invite_submit),
+        )
+        .route(
+            "/admin/users/{id}",
+            get(admin::user_form).post(admin::user_submit),
+        )
+        .route("/admin/grants", get(admin::grants))
+        .route(
+            "/admin/grants/new",
+            get(admin::grant_form).post(admin::grant_submit),
+        )
+        .route("/admin/grants/{id}", post(admin::grant_amount))
+        .route("/admin/areas", get(admin::areas))
+        .route("/admin/areas/{id}", post(admin::area_publish))
+        .route("/admin/funds", get(admin::funds))
+        .route("/admin/funds/{id}", post(admin::fund_total))
         .route("/accessibility", get(info_page))
         .route("/privacy", get(info_page))
         .route("/cookies", get(info_page))
@@ -169,6 +190,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("sign_in.html", include_str!("../../templates/sign_in.html")),
         ("error.html", include_str!("../../templates/error.html")),
         ("info.html", include_str!("../../templates/info.html")),
+        ("admin.html", include_str!("../../templates/admin.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name} does not compile: {e}"));
@@ -503,6 +525,7 @@ mod tests {
             "sign_in.html",
             "error.html",
             "info.html",
+            "admin.html",
         ] {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }

@@ -569,6 +569,120 @@ async fn with_kpi_history(
     Ok(())
 }
 
+/// The area lead's task list (also shown to national admins): KPI years that have ended
+/// without a figure (series-break years excepted) and spend returns not yet sent for the
+/// months of each grant's allocation year that have passed.
+async fn with_tasks(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    s: &mut Value,
+) -> Result<(), ApiError> {
+    if !s["can_edit"].as_bool().unwrap_or(false) {
+        return Ok(());
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    let this_month = format!("{:04}-{:02}", today.year(), u8::from(today.month()));
+    // An academic year 2019/20 has ended once September 2020 has begun.
+    let academic_done = |start: i32| {
+        today.year() > start + 1 || (today.year() == start + 1 && u8::from(today.month()) >= 9)
+    };
+    let plan_years: HashMap<i64, (i32, i32)> = s["plans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let y = |k: &str| domain::rules::parse_period(&text(p, k)).map_or(0, |x| x.start_year);
+            (int(p, "id"), (y("first_period"), y("last_period")))
+        })
+        .collect();
+    let mut kpi_tasks = Vec::new();
+    for k in s["kpis"].as_array().into_iter().flatten() {
+        let (first, last) = plan_years
+            .get(&int(k, "plan_id"))
+            .copied()
+            .unwrap_or((0, -1));
+        let baseline = domain::rules::parse_period(&text(k, "baseline_period"))
+            .map_or(first, |p| p.start_year + 1);
+        let periods = |key: &str, only_figures: bool| -> Vec<String> {
+            k[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|v| !only_figures || !v["actual"].is_null())
+                .map(|v| text(v, "period"))
+                .collect()
+        };
+        let (recorded, breaks) = (periods("values", true), periods("series_breaks", false));
+        let missing: Vec<String> = (baseline.max(first)..=last)
+            .filter(|y| academic_done(*y))
+            .map(|y| format!("{y}/{:02}", (y + 1) % 100))
+            .filter(|p| !recorded.contains(p) && !breaks.contains(p))
+            .collect();
+        kpi_tasks.push(json!({"kpi_id": k["id"], "name": k["name"], "missing": missing}));
+    }
+    let of_area = |kind: Kind| {
+        domain::list(
+            &state.store,
+            &viewer.principal,
+            kind,
+            vec![("area_id", json!(id))],
+            PageRequest::ALL,
+        )
+    };
+    let allocations = of_area(Kind::Allocation).await?.items;
+    let spend = of_area(Kind::SpendReturn).await?.items;
+    let mut spend_tasks = Vec::new();
+    for g in of_area(Kind::Grant).await?.items {
+        let g = Value::Object(g);
+        let allocation = allocations
+            .iter()
+            .find(|a| a.get("id").and_then(Value::as_i64) == Some(int(&g, "allocation_id")));
+        // The allocation's financial year ends in March.
+        let year_end = allocation
+            .and_then(|a| a.get("period").and_then(Value::as_str))
+            .and_then(domain::rules::parse_period)
+            .map(|p| format!("{:04}-03", p.start_year + 1));
+        let returned: Vec<String> = spend
+            .iter()
+            .filter(|r| r.get("grant_id").and_then(Value::as_i64) == Some(int(&g, "id")))
+            .filter_map(|r| r.get("month").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let mut month = text(&g, "awarded_on").get(..7).unwrap_or("").to_string();
+        let mut missing = Vec::new();
+        while domain::rules::is_month(&month)
+            && month < this_month
+            && year_end.as_ref().is_some_and(|end| &month <= end)
+            && missing.len() < 24
+        {
+            if !returned.contains(&month) {
+                missing.push(super::input::long_month(&month));
+            }
+            month = next_month(&month);
+        }
+        spend_tasks.push(json!({"grant": text(&g, "purpose"), "missing": missing}));
+    }
+    s["tasks"] = json!({"kpis": kpi_tasks, "spend": spend_tasks});
+    Ok(())
+}
+
+/// `2018-12` -> `2019-01`.
+fn next_month(month: &str) -> String {
+    let y = month
+        .get(..4)
+        .and_then(|y| y.parse::<i32>().ok())
+        .unwrap_or(0);
+    let m = month
+        .get(5..7)
+        .and_then(|m| m.parse::<u8>().ok())
+        .unwrap_or(12);
+    if m >= 12 {
+        format!("{:04}-01", y + 1)
+    } else {
+        format!("{y:04}-{:02}", m + 1)
+    }
+}
+
 /// `GET /areas/{id}/kpi-history.csv`: every change of every KPI figure of the area.
 pub async fn area_kpi_history_csv(
     State(state): State<AppState>,
@@ -734,15 +848,14 @@ pub async fn area(
     PagePath(id): PagePath<i64>,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let model = match area_model(&state, &viewer, id).await {
-        Ok(mut s) => match with_comments(&state, &viewer, id, q.comments_page, &mut s).await {
-            Ok(()) => with_kpi_history(&state, &viewer, id, &mut s)
-                .await
-                .map(|()| s),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
+    let model = async {
+        let mut s = area_model(&state, &viewer, id).await?;
+        with_comments(&state, &viewer, id, q.comments_page, &mut s).await?;
+        with_kpi_history(&state, &viewer, id, &mut s).await?;
+        with_tasks(&state, &viewer, id, &mut s).await?;
+        Ok::<_, ApiError>(s)
+    }
+    .await;
     match model {
         Ok(s) => {
             let name = text(&s["area"], "name");
