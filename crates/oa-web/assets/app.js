@@ -39,10 +39,12 @@
     });
   });
   // Filter boxes: filter the named table as you type.
+  // The count is announced (aria-live) as it changes; the district table is searched by
+  // the server when the form is sent, as it is longer than one page.
   document.querySelectorAll("input[data-filter-table]").forEach(function (input) {
     var table = document.getElementById(input.getAttribute("data-filter-table"));
     if (!table) return;
-    var caption = table.querySelector("caption");
+    var count = document.getElementById(input.getAttribute("data-filter-count"));
     var total = table.tBodies[0].rows.length;
     input.addEventListener("input", function () {
       var needle = input.value.trim().toLowerCase();
@@ -52,10 +54,33 @@
         r.hidden = !hit;
         if (hit) shown++;
       });
-      if (caption) caption.textContent = shown + " of " + total + " areas";
+      if (count) {
+        count.textContent = needle
+          ? shown + " of " + total + " opportunity areas match \u201c" + input.value.trim() + "\u201d"
+          : total + " opportunity areas";
+      }
     });
+  });
+  // A character count under each limited text box, announced as it changes.
+  document.querySelectorAll("[data-module=govuk-character-count]").forEach(function (group) {
+    var box = group.querySelector("textarea");
+    var message = group.querySelector(".govuk-character-count__message");
+    var limit = parseInt(group.getAttribute("data-maxlength"), 10);
+    if (!box || !message || !limit) return;
+    var update = function () {
+      var left = limit - box.value.length;
+      message.textContent = left >= 0
+        ? "You have " + left.toLocaleString("en-GB") + " character" + (left === 1 ? "" : "s") + " remaining"
+        : "You have " + (-left).toLocaleString("en-GB") + " character" + (left === -1 ? "" : "s") + " too many";
+      message.classList.toggle("govuk-character-count__message--over", left < 0);
+    };
+    box.addEventListener("input", update);
+    update();
   });
   // Error summaries take focus so screen readers announce them.
   var summary = document.querySelector(".govuk-error-summary");
   if (summary) summary.focus();
+  // After a save, the success banner takes focus (it is scrolled into view by #saved).
+  var banner = document.getElementById("saved");
+  if (!summary && banner && window.location.hash === "#saved") banner.focus();
 })();

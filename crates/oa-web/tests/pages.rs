@@ -220,7 +220,12 @@ async fn national_view_lists_the_areas_for_anyone() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.content_type().starts_with("text/html"));
     assert!(r.text.contains("<html lang=\"en\""));
-    assert!(r.text.contains("12 of 12 areas"), "{}", r.text);
+    assert!(
+        r.text
+            .contains("<p class=\"govuk-body-s\" id=\"areas-count\" aria-live=\"polite\">12 opportunity areas</p>"),
+        "{}",
+        r.text
+    );
     let blackpool = app.area_id("OA03").await;
     assert!(
         r.text
@@ -232,7 +237,12 @@ async fn national_view_lists_the_areas_for_anyone() {
 
     // Server-side filtering and sorting (no JavaScript needed).
     let r = app.get("/?q=fenland", None).await;
-    assert!(r.text.contains("1 of 12 areas"), "{}", r.text);
+    assert!(
+        r.text
+            .contains("1 of 12 opportunity areas match \"fenland\""),
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("Fenland and East Cambridgeshire"));
     assert!(!r.text.contains(">Blackpool</a>"));
     let r = app.get("/?sort=allocated_pence&dir=desc", None).await;
@@ -1603,4 +1613,47 @@ async fn national_admins_manage_users_grants_areas_and_funds() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.text.contains("This area's page is not published yet."));
     assert!(!r.text.contains("Derby"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn areas_are_compared_side_by_side_and_terms_explained() {
+    let app = App::new().await;
+    let (blackpool, derby) = (app.area_id("OA03").await, app.area_id("OA05").await);
+    let home = app.get("/", None).await;
+    assert!(home.text.contains("action=\"/compare\""));
+    assert!(
+        home.text
+            .contains(&format!("name=\"area\" value=\"{blackpool}\""))
+    );
+    let r = app
+        .get(&format!("/compare?area={blackpool}&area={derby}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("Compare Blackpool, Derby"));
+    assert!(r.text.contains("Allocated") && r.text.contains("latest figure"));
+    assert!(
+        r.text
+            .contains("KS2 reading, writing and maths at the expected standard: 62% in 2016/17"),
+        "{}",
+        r.text
+    );
+    for bad in [
+        format!("/compare?area={blackpool}"),
+        "/compare?area=1&area=2&area=3&area=4&area=5".to_string(),
+    ] {
+        let r = app.get(&bad, None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.text.contains("Choose 2, 3 or 4 areas to compare"));
+    }
+    let r = app.get("/compare?area=3&area=9999", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.text
+            .contains("There is no opportunity area at this address")
+    );
+    // Without an index the methodology page says so; the glossary explains the terms.
+    let m = app.get("/methodology", None).await;
+    assert!(m.text.contains("does not show an index yet"));
+    let g = app.get("/glossary", None).await;
+    assert!(g.text.contains("Cold spot") && g.text.contains("Series break"));
 }

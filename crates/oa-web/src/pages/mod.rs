@@ -21,6 +21,7 @@ pub mod forms;
 pub mod history;
 pub mod input;
 pub mod map;
+pub mod method;
 pub mod results;
 pub mod views;
 
@@ -118,6 +119,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/areas/{id}", post(admin::area_publish))
         .route("/admin/funds", get(admin::funds))
         .route("/admin/funds/{id}", post(admin::fund_total))
+        .route("/compare", get(views::compare))
+        .route("/methodology", get(method::methodology))
+        .route("/glossary", get(method::glossary))
         .route("/accessibility", get(info_page))
         .route("/privacy", get(info_page))
         .route("/cookies", get(info_page))
@@ -191,6 +195,15 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("error.html", include_str!("../../templates/error.html")),
         ("info.html", include_str!("../../templates/info.html")),
         ("admin.html", include_str!("../../templates/admin.html")),
+        ("compare.html", include_str!("../../templates/compare.html")),
+        (
+            "methodology.html",
+            include_str!("../../templates/methodology.html"),
+        ),
+        (
+            "glossary.html",
+            include_str!("../../templates/glossary.html"),
+        ),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name} does not compile: {e}"));
@@ -526,6 +539,9 @@ mod tests {
             "error.html",
             "info.html",
             "admin.html",
+            "compare.html",
+            "methodology.html",
+            "glossary.html",
         ] {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }

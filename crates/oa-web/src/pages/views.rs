@@ -46,6 +46,26 @@ fn district_codes(area: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What every page showing index figures says about them: the index's name, the areas
+/// and boundaries it ranks, when its figures were made, and the named band that the
+/// likelihood column is about, in words.
+fn index_facts(res: Option<&Results>) -> Value {
+    let Some(r) = res else {
+        return Value::Null;
+    };
+    let band = r.p_band_name.clone().unwrap_or_default();
+    json!({
+        "title": r.study.as_ref().map(|s| s.study.title.clone()),
+        "vintage": r.vintage(),
+        "areas": r.areas_word(),
+        "count": r.rows.len(),
+        "updated": super::input::long_date(&r.created_at),
+        "band": band,
+        "band_label": super::input::sentence(&band.replace('_', " ")),
+        "band_words": r.band_words.get(&band).cloned().unwrap_or_else(|| format!("the {band} band")),
+    })
+}
+
 /// The areas of `scope` (what the viewer may read), by code.
 async fn readable_areas(state: &AppState, scope: &domain::Scope) -> Result<Vec<Record>, ApiError> {
     let filter = oa_store::Filter {
@@ -132,6 +152,8 @@ pub struct TableQuery {
     pub at: Option<String>,
     /// The page of an area's comments (1 = the oldest; default the newest).
     pub comments_page: Option<u32>,
+    /// The page of the national view's district table (1 = the first).
+    pub page: Option<u32>,
 }
 
 fn filter_sort(rows: &mut Vec<Value>, q: &TableQuery) {
@@ -275,7 +297,8 @@ fn national_map(rows: &[Value], column: Option<&str>) -> (map::Drawn, String, Op
 }
 
 /// How many results rows the national page shows (all are in `/results.csv`).
-const DISTRICT_ROWS: usize = 200;
+/// Districts per page of the national view's index table.
+const DISTRICT_ROWS: usize = 100;
 
 /// `GET /`: the national view.
 pub async fn national(
@@ -308,8 +331,11 @@ pub async fn national(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_lowercase);
+    // Every district matching the search, one page of them shown.
     let mut districts_total = 0;
     let mut districts: Vec<&super::results::ScoreRow> = Vec::new();
+    let page = q.page.unwrap_or(1).max(1) as usize;
+    let skip = (page - 1).saturating_mul(DISTRICT_ROWS);
     if let Some(r) = res {
         for &i in &r.by_rank {
             let d = &r.rows[i];
@@ -317,13 +343,14 @@ pub async fn national(
                 d.name.to_lowercase().contains(n) || d.code.to_lowercase().contains(n)
             });
             if hit {
-                districts_total += 1;
-                if districts.len() < DISTRICT_ROWS {
+                if districts_total >= skip && districts.len() < DISTRICT_ROWS {
                     districts.push(d);
                 }
+                districts_total += 1;
             }
         }
     }
+    let pages = districts_total.div_ceil(DISTRICT_ROWS).max(1);
     let programme_codes: HashMap<String, i64> = rows
         .iter()
         .flat_map(|r| {
@@ -364,6 +391,11 @@ pub async fn national(
             p_band_name => res.and_then(|r| r.p_band_name.clone()),
             districts => ser(&districts),
             districts_total => districts_total,
+            page => page.min(pages),
+            pages => pages,
+            first_shown => skip + 1,
+            last_shown => skip + districts.len(),
+            index => ser(index_facts(res)),
         },
     )
 }
@@ -481,6 +513,22 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
         .map(|c| {
             let row = res.and_then(|r| r.row(c));
             let outcome = res.and_then(|r| r.outcomes.get(c));
+            // Names rather than ids, and a probability as a whole percentage.
+            let groups: Option<Vec<(String, Option<u32>)>> = row.map(|r| {
+                r.group_ranks
+                    .iter()
+                    .map(|(id, rank)| (res.map_or(id.clone(), |x| x.label(id)), *rank))
+                    .collect()
+            });
+            let indicators: Vec<Value> = res
+                .map(|r| r.standing(c))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| {
+                    let name = res.map_or(i.indicator.clone(), |r| r.label(&i.indicator));
+                    json!({"indicator": name, "value": i.value, "percentile": i.percentile})
+                })
+                .collect();
             json!({
                 "code": c,
                 "name": row.map(|r| r.name.clone()),
@@ -489,14 +537,16 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
                 "score": row.and_then(|r| r.score).map(|x| (x * 1000.0).round() / 1000.0),
                 "band": row.map(|r| r.band.clone()),
                 "p_band": row.and_then(|r| r.p_band),
-                "groups": row.map(|r| r.group_ranks.clone()),
-                "indicators": res.map(|r| r.standing(c)).unwrap_or_default(),
+                "p_band_percent": row.and_then(|r| r.p_band).map(|p| format!("{}%", (p * 100.0).round())),
+                "groups": groups,
+                "indicators": indicators,
                 "reason": outcome.map(|o| o.reason.clone()),
                 "area_name": outcome.map(|o| o.area_name.clone()),
             })
         })
         .collect();
     s["ranks"] = Value::from(ranks);
+    s["index"] = index_facts(res);
     s["has_results"] = Value::from(res.is_some());
     s["p_band_name"] = json!(res.and_then(|r| r.p_band_name.clone()));
     s["can_edit"] =
@@ -1294,4 +1344,69 @@ pub async fn results_csv() -> Response {
         }
         None => csv_response("results", String::new()),
     }
+}
+
+/// `GET /compare?area=3&area=5`: two to four opportunity areas side by side (rank, band,
+/// likelihood, money, each KPI's latest figure), each read with the viewer's access.
+pub async fn compare(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: axum::http::Uri,
+) -> Response {
+    let mut ids: Vec<i64> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("area="))
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    ids.dedup();
+    if !(2..=4).contains(&ids.len()) {
+        return page_error(
+            &viewer,
+            ApiError::BadRequest(
+                "Choose 2, 3 or 4 areas to compare: go back to the national view and tick them in the table of opportunity areas.".into(),
+            ),
+        );
+    }
+    let mut areas = Vec::new();
+    for id in ids {
+        let s = match area_model(&state, &viewer, id).await {
+            Ok(s) => s,
+            Err(e) => return super::area_error(&state, &viewer, id, e).await,
+        };
+        let latest: Vec<Value> = s["kpis"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| {
+                let last = k["values"]
+                    .as_array()
+                    .and_then(|v| v.iter().rev().find(|v| !v["actual"].is_null()));
+                json!({
+                    "name": k["name"], "unit": k["unit"],
+                    "actual": last.map(|v| v["actual"].clone()),
+                    "period": last.map(|v| v["period"].clone()),
+                    "target": k["target_value"], "target_period": k["target_period"],
+                })
+            })
+            .collect();
+        areas.push(json!({
+            "id": id, "name": s["area"]["name"], "wave": s["area"]["wave"],
+            "districts": s["area"]["districts"], "ranks": s["ranks"],
+            "money": s["money"], "kpis": latest,
+        }));
+    }
+    let (res, _) = results();
+    render(
+        &viewer,
+        "compare.html",
+        minijinja::context! {
+            title => "Compare areas",
+            nav => "national",
+            areas => ser(&areas),
+            index => ser(index_facts(res)),
+            has_results => res.is_some(),
+        },
+    )
 }
