@@ -1657,3 +1657,50 @@ async fn areas_are_compared_side_by_side_and_terms_explained() {
     let g = app.get("/glossary", None).await;
     assert!(g.text.contains("Cold spot") && g.text.contains("Series break"));
 }
+
+#[tokio::test]
+async fn progress_shows_at_a_glance_with_tags() {
+    let app = App::new().await;
+    let r = app.get("/programme", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("At a glance"));
+    // Every year of the demo's allocations has ended, so all of it is profiled to date.
+    let money = app.get("/api/money", None).await.text;
+    let money: Value = serde_json::from_str(&money).unwrap();
+    let allocated: i64 = money["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["allocated_pence"].as_i64().unwrap())
+        .sum();
+    let shown = format!(
+        "of the {} profiled to date",
+        oa_web::pages::pounds(allocated)
+    );
+    assert!(r.text.contains(&shown), "{shown}: {}", r.text);
+    // Blackpool's 62% in 2016/17 is ahead of the path from 48% (2015/16) to 65% (2020/21).
+    let blackpool = app.area_id("OA03").await;
+    let area = app.get(&format!("/areas/{blackpool}"), None).await;
+    let (_, kpi) = blackpool_ks2(&app).await;
+    assert!(
+        area.text.contains(&format!(
+            "id=\"kpi-{kpi}-title\">KS2 reading, writing and maths at the expected standard <strong class=\"govuk-tag govuk-tag--green\">On track</strong>"
+        )),
+        "{}",
+        area.text
+    );
+    // The employer-encounters KPI of every area is drawn behind Blackpool's, with a key.
+    assert!(area.text.contains("class=\"other-area\""));
+    assert!(
+        area.text.contains("Other areas (Derby")
+            || area.text.contains("Other areas (West Somerset")
+    );
+    // Each priority links to the KPIs that measure it.
+    assert!(
+        area.text
+            .contains("Measured by: <a class=\"govuk-link\" href=\"#kpi-")
+    );
+    for tag in ["On track: ", "Behind: ", "No data: "] {
+        assert!(r.text.contains(tag), "{tag}");
+    }
+}

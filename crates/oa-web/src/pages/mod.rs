@@ -22,6 +22,7 @@ pub mod history;
 pub mod input;
 pub mod map;
 pub mod method;
+pub mod progress;
 pub mod results;
 pub mod views;
 

@@ -6,6 +6,7 @@ use super::PagePath;
 use super::charts::{self, BarGroup};
 use super::history;
 use super::map::{self, MapSpec};
+use super::progress;
 use super::results::{RESULTS, Results};
 use super::{Viewer, download, page_error, render, ser};
 use crate::AppState;
@@ -44,6 +45,27 @@ fn district_codes(area: &Value) -> Vec<String> {
         .and_then(Value::as_array)
         .map(|ds| ds.iter().map(|d| text(d, "code")).collect())
         .unwrap_or_default()
+}
+
+/// A KPI's standing (on track, behind, no data) from its baseline, target, direction
+/// and the latest figure among `values` (rows with `period` and `actual`).
+fn kpi_standing<'a>(k: &Value, values: impl Iterator<Item = &'a Value>) -> progress::Status {
+    let pair = |p: &str, v: &str| k[p].as_str().zip(k[v].as_f64());
+    let latest = values
+        .filter(|v| v["actual"].as_f64().is_some())
+        .max_by(|a, b| text(a, "period").cmp(&text(b, "period")));
+    let latest = latest.and_then(|v| v["period"].as_str().zip(v["actual"].as_f64()));
+    progress::kpi_status(
+        pair("baseline_period", "baseline_value"),
+        pair("target_period", "target_value"),
+        k["direction"].as_str() != Some("lower_is_better"),
+        latest,
+    )
+}
+
+/// The status as the templates show it: its words and its tag's class.
+fn status_json(s: progress::Status) -> Value {
+    json!({"label": s.label(), "tag": s.tag()})
 }
 
 /// What every page showing index figures says about them: the index's name, the areas
@@ -477,8 +499,12 @@ pub async fn map_png(
 pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value, ApiError> {
     let area = domain::get(&state.store, &viewer.principal, Kind::Area, id).await?;
     let mut s = summary::area_summary(&state.store, area).await?;
+    let others = other_areas_figures(state, viewer, id, &s).await?;
     if let Some(kpis) = s.get_mut("kpis").and_then(Value::as_array_mut) {
         for k in kpis.iter_mut() {
+            if let Some(o) = others.get(&text(k, "name")) {
+                k["others"] = Value::from(o.clone());
+            }
             // A row holding only a draft is not a published figure: kept apart, so that
             // charts, tables and downloads show published figures alone.
             if let Some(values) = k["values"].as_array_mut() {
@@ -491,6 +517,8 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
             }
             let chart = charts::kpi_chart(k);
             k["chart"] = Value::from(chart);
+            let standing = kpi_standing(k, k["values"].as_array().into_iter().flatten());
+            k["status"] = status_json(standing);
         }
     }
     let mut by_year: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
@@ -556,6 +584,73 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
             && access::check_write(&viewer.principal, Kind::Comment, Some(id)).is_ok(),
     );
     Ok(s)
+}
+
+/// For each KPI name of area `id`, the published figures of the same KPI in the other
+/// areas the viewer may read (`{"area", "values": [{"period", "actual"}]}`), for the
+/// charts' comparison lines.
+async fn other_areas_figures(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    s: &Value,
+) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+    let names: Vec<String> = s["kpis"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|k| text(k, "name"))
+        .collect();
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = |kind: Kind| {
+        domain::list(
+            &state.store,
+            &viewer.principal,
+            kind,
+            vec![],
+            PageRequest::ALL,
+        )
+    };
+    let area_names: HashMap<i64, String> = list(Kind::Area)
+        .await?
+        .items
+        .into_iter()
+        .map(|a| {
+            let a = Value::Object(a);
+            (int(&a, "id"), text(&a, "name"))
+        })
+        .collect();
+    let kpis: Vec<Value> = list(Kind::Kpi)
+        .await?
+        .items
+        .into_iter()
+        .map(Value::Object)
+        .filter(|k| int(k, "area_id") != id && names.contains(&text(k, "name")))
+        .collect();
+    let values: Vec<Value> = list(Kind::KpiValue)
+        .await?
+        .items
+        .into_iter()
+        .map(Value::Object)
+        .filter(|v| !v["actual"].is_null())
+        .collect();
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    for k in &kpis {
+        let kid = int(k, "id");
+        let pts: Vec<Value> = values
+            .iter()
+            .filter(|v| int(v, "kpi_id") == kid)
+            .map(|v| json!({"period": v["period"], "actual": v["actual"]}))
+            .collect();
+        if let Some(area) = area_names.get(&int(k, "area_id")) {
+            out.entry(text(k, "name"))
+                .or_default()
+                .push(json!({"area": area, "values": pts}));
+        }
+    }
+    Ok(out)
 }
 
 /// Adds a page of the area's comments to the profile's model, when the viewer may read
@@ -1190,9 +1285,12 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
         }
     }
     let mut kpi_groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     for k in kpis {
         let k = Value::Object(k);
         let l = latest.get(&int(&k, "id"));
+        let standing = kpi_standing(&k, l.into_iter());
+        *counts.entry(standing.label()).or_default() += 1;
         kpi_groups.entry(text(&k, "name")).or_default().push(json!({
             "area_id": int(&k, "area_id"), "area": names.get(&int(&k, "area_id")),
             "kpi_id": int(&k, "id"), "unit": text(&k, "unit"),
@@ -1200,15 +1298,36 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
             "target": k["target_value"], "target_period": k["target_period"],
             "latest": l.map(|v| v["actual"].clone()), "latest_period": l.map(|v| text(v, "period")),
             "national": l.map(|v| v["national"].clone()),
+            "status": status_json(standing),
         }));
     }
+    // The headline: money against the profile to date, and the KPIs' standing.
+    let today = time::OffsetDateTime::now_utc().date();
+    let total =
+        |f: fn(&summary::MoneyLine) -> i64| money.iter().map(f).fold(0i64, i64::saturating_add);
+    let profile: Vec<(String, i64)> = money
+        .iter()
+        .map(|m| (m.period.clone(), m.allocated_pence))
+        .collect();
+    let profiled = progress::profiled_to_date(&profile, (today.year(), u8::from(today.month())));
+    let spent = total(|m| m.spent_pence);
+    let headline = json!({
+        "allocated_pence": total(|m| m.allocated_pence),
+        "committed_pence": total(|m| m.committed_pence),
+        "spent_pence": spent,
+        "profiled_pence": profiled,
+        "spent_of_profile": if profiled > 0 { format!("{}%", (spent as f64 * 100.0 / profiled as f64).round()) } else { "none due yet".into() },
+        "on_track": counts.get("On track").copied().unwrap_or(0),
+        "behind": counts.get("Behind").copied().unwrap_or(0),
+        "no_data": counts.get("No data").copied().unwrap_or(0),
+    });
     let kpi_groups: Vec<Value> = kpi_groups
         .into_iter()
         .map(|(name, rows)| json!({"name": name, "rows": rows}))
         .collect();
     Ok(json!({
         "funds": fund_rows, "spend": spend, "schools": school_rows, "kpis": kpi_groups,
-        "money": money,
+        "money": money, "headline": headline,
     }))
 }
 
