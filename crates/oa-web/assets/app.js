@@ -77,6 +77,37 @@
     box.addEventListener("input", update);
     update();
   });
+  // A table too wide for the screen scrolls in its own box; the box can then take focus
+  // (so it can be scrolled from the keyboard) and is named after its table.
+  var scrollers = document.querySelectorAll(".oa-table-scroll");
+  // Its name: the table's caption, else the heading before it; made unique on the page.
+  var nameOf = function (box) {
+    var caption = box.querySelector("caption");
+    if (caption && caption.textContent.trim()) return caption.textContent.trim();
+    var headings = Array.prototype.filter.call(document.querySelectorAll("h1, h2, h3, h4"), function (h) {
+      return h.compareDocumentPosition(box) & Node.DOCUMENT_POSITION_FOLLOWING;
+    });
+    var last = headings[headings.length - 1];
+    return last ? last.textContent.trim() : "Table";
+  };
+  var markScrollers = function () {
+    var used = {};
+    scrollers.forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        var name = nameOf(box);
+        used[name] = (used[name] || 0) + 1;
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", used[name] > 1 ? name + " (table " + used[name] + ")" : name);
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  };
+  markScrollers();
+  window.addEventListener("resize", markScrollers);
   // Error summaries take focus so screen readers announce them.
   var summary = document.querySelector(".govuk-error-summary");
   if (summary) summary.focus();
