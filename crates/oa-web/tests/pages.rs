@@ -690,7 +690,9 @@ async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
                 ("title", ""),
                 ("first_period", "2017/18"),
                 ("last_period", "2016/17"),
-                ("published_on", "31/02/2017"),
+                ("published_on-day", "31"),
+                ("published_on-month", "2"),
+                ("published_on-year", "2017"),
             ],
         )
         .await;
@@ -699,7 +701,7 @@ async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
     let problems = [
         "Enter the plan's title",
         "The last year must be the same as or after the first year",
-        "Enter the date published as a real date, like 20/11/2017",
+        "Date published must be a real date",
     ];
     let mut at = 0;
     for p in problems {
@@ -709,6 +711,10 @@ async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
             .unwrap_or_else(|| panic!("{p} out of order"));
         at += found;
     }
+    assert!(
+        r.text.contains("href=\"#published_on-day\""),
+        "the date's error links to its day box"
+    );
     let summary = &r.text[r.text.find("govuk-error-summary__list").unwrap()..];
     let summary = &summary[..summary.find("</ul>").unwrap()];
     for item in summary.split("\">").skip(1) {
@@ -725,7 +731,9 @@ async fn spend_returns_and_plan_changes_follow_the_money_and_version_rules() {
                 ("title", "Blackpool plan (revised)"),
                 ("first_period", "2017/2018"),
                 ("last_period", "2021/22"),
-                ("published_on", "20/11/2017"),
+                ("published_on-day", "20"),
+                ("published_on-month", "Nov"),
+                ("published_on-year", "2017"),
             ],
         )
         .await;
@@ -1581,6 +1589,61 @@ async fn national_admins_manage_users_grants_areas_and_funds() {
     assert!(
         r.text
             .contains("it must cover what is already spent from it")
+    );
+
+    // A new grant: the date input's three boxes, checked with the other fields in one pass.
+    let allocation = app
+        .records(Kind::Allocation, vec![("area_id", json!(blackpool))])
+        .await
+        .iter()
+        .find(|a| a["period"] == "2018-19")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let grant_form = |year: &'static str, amount: &'static str| {
+        let (app, a, allocation) = (&app, &a, allocation.clone());
+        async move {
+            app.post(
+                "/admin/grants/new",
+                Some(a),
+                &[
+                    ("csrf", &a.csrf()),
+                    ("allocation", &allocation),
+                    ("recipient", "Blackpool Council"),
+                    ("purpose", "Attendance project"),
+                    ("amount", amount),
+                    ("awarded_on-day", "1"),
+                    ("awarded_on-month", "11"),
+                    ("awarded_on-year", year),
+                ],
+            )
+            .await
+        }
+    };
+    let r = grant_form("", "£9,000,000").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("Date awarded must include a year"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text
+            .contains("that is what the allocation has not yet granted")
+    );
+    assert!(r.text.contains("href=\"#awarded_on-day\""));
+    let r = grant_form("2018", "£250,000").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let made = app
+        .records(
+            Kind::Grant,
+            vec![("allocation_id", json!(allocation.parse::<i64>().unwrap()))],
+        )
+        .await;
+    assert!(
+        made.iter()
+            .any(|g| g["awarded_on"] == "2018-11-01" && g["amount_pence"] == json!(25_000_000))
     );
 
     // A fund's total cannot go below what is allocated from it.

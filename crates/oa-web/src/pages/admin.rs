@@ -522,12 +522,7 @@ fn grant_page(rooms: &[(Record, String, i64)]) -> FormPage {
         "number",
     );
     amount.prefix = "£";
-    let awarded = field(
-        "awarded_on",
-        "Date awarded",
-        "For example 1/11/2017",
-        "text",
-    );
+    let awarded = forms::date_field("awarded_on", "Date awarded", "For example, 1 11 2017", "");
     FormPage {
         title: "Add a grant".into(),
         caption: "Grants".into(),
@@ -622,22 +617,19 @@ pub async fn grant_submit(
             ),
         ));
     }
-    let awarded = match required(&form, "awarded_on").map(|d| input::date(&d)) {
-        None => {
+    let awarded = match forms::date_typed(&form, "awarded_on", "Date awarded") {
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
             errors.push(FieldError::new(
                 "awarded_on",
                 "Enter the date the grant was awarded",
             ));
             None
         }
-        Some(None) => {
-            errors.push(FieldError::new(
-                "awarded_on",
-                "Enter the date awarded as a real date, like 1/11/2017",
-            ));
+        Err(m) => {
+            errors.push(FieldError::new("awarded_on", m));
             None
         }
-        Some(d) => d,
     };
     if !errors.is_empty() {
         return page.render(&viewer, errors);

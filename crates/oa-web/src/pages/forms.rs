@@ -41,6 +41,8 @@ pub struct Field {
     pub suffix: String,
     /// A textarea's limit, shown with a character count.
     pub max_chars: Option<usize>,
+    /// A date input's three boxes (day, month, year).
+    pub parts: [String; 3],
 }
 
 pub(crate) fn field(
@@ -61,7 +63,36 @@ pub(crate) fn field(
         prefix: "",
         suffix: String::new(),
         max_chars: None,
+        parts: Default::default(),
     }
+}
+
+/// A GOV.UK date input (three boxes), filled from a stored `YYYY-MM-DD`.
+pub(crate) fn date_field(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    iso: &str,
+) -> Field {
+    let mut f = field(name, label, hint, "date");
+    if rules::is_date(iso) {
+        f.parts = [
+            iso[8..10].trim_start_matches('0').to_string(),
+            iso[5..7].trim_start_matches('0').to_string(),
+            iso[0..4].to_string(),
+        ];
+    }
+    f
+}
+
+/// The date typed into date input `name` of `form`: see [`input::date_parts`].
+pub(crate) fn date_typed(form: &Fields, name: &str, what: &str) -> Result<Option<String>, String> {
+    let part = |p: &str| {
+        form.get(&format!("{name}-{p}"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    input::date_parts(&part("day"), &part("month"), &part("year"), what)
 }
 
 /// A form page's contents.
@@ -83,6 +114,14 @@ impl FormPage {
         for f in &mut self.fields {
             if let Some(v) = values.get(f.name) {
                 f.value = v.clone();
+            }
+            if f.kind == "date" {
+                for (i, p) in ["day", "month", "year"].iter().enumerate() {
+                    f.parts[i] = values
+                        .get(&format!("{}-{p}", f.name))
+                        .cloned()
+                        .unwrap_or_default();
+                }
             }
         }
     }
@@ -109,7 +148,13 @@ impl FormPage {
             .collect();
         for f in &self.fields {
             if let Some(text) = &f.error {
-                summary.push(json!({"href": format!("#{}", f.name), "text": text}));
+                // A date input's error links to its first box.
+                let target = if f.kind == "date" {
+                    format!("#{}-day", f.name)
+                } else {
+                    format!("#{}", f.name)
+                };
+                summary.push(json!({"href": target, "text": text}));
             }
         }
         let status = if summary.is_empty() {
@@ -1010,21 +1055,12 @@ async fn plan_page(
     );
     last.value = get("last_period");
     last.width = "govuk-input--width-5";
-    let mut published = field(
+    let published = date_field(
         "published_on",
         "Date published (optional)",
-        "For example 20/11/2017",
-        "text",
+        "For example, 20 11 2017",
+        &get("published_on"),
     );
-    published.value = {
-        let iso = get("published_on");
-        if rules::is_date(&iso) {
-            let (y, m, d) = (&iso[0..4], &iso[5..7], &iso[8..10]);
-            format!("{d}/{m}/{y}")
-        } else {
-            iso
-        }
-    };
     let version = p.get("version").and_then(Value::as_i64).unwrap_or(1);
     Ok(FormPage {
         title: "Change the delivery plan".into(),
@@ -1110,16 +1146,12 @@ pub async fn plan_submit(
             "The last year must be the same as or after the first year",
         ));
     }
-    if let Some(p) = required(&form, "published_on") {
-        match input::date(&p) {
-            Some(d) => {
-                body.insert("published_on".into(), json!(d));
-            }
-            None => errors.push(FieldError::new(
-                "published_on",
-                "Enter the date published as a real date, like 20/11/2017",
-            )),
+    match date_typed(&form, "published_on", "Date published") {
+        Ok(Some(d)) => {
+            body.insert("published_on".into(), json!(d));
         }
+        Ok(None) => {}
+        Err(m) => errors.push(FieldError::new("published_on", m)),
     }
     if !errors.is_empty() {
         return page.render(&viewer, errors);

@@ -110,6 +110,40 @@ pub fn date(s: &str) -> Option<String> {
     rules::is_date(&iso).then_some(iso)
 }
 
+/// A date from the GOV.UK date input's three boxes (day, month, year): `Ok(None)` when
+/// all are empty, else the date as `YYYY-MM-DD` or what is wrong, in words that start with
+/// `what` ("Date published must include a year"). A month may be a name ("Nov").
+pub fn date_parts(
+    day: &str,
+    month: &str,
+    year: &str,
+    what: &str,
+) -> Result<Option<String>, String> {
+    let (d, m, y) = (day.trim(), month.trim(), year.trim());
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = [("day", d), ("month", m), ("year", y)]
+        .iter()
+        .filter(|(_, v)| v.is_empty())
+        .map(|(n, _)| *n)
+        .collect();
+    match missing.as_slice() {
+        [] => {}
+        [one] => return Err(format!("{what} must include a {one}")),
+        [a, b] => return Err(format!("{what} must include a {a} and {b}")),
+        _ => return Err(format!("Enter the {}", what.to_lowercase())),
+    }
+    if y.len() != 4 {
+        return Err(format!(
+            "{what} must include a year with 4 numbers, like 2017"
+        ));
+    }
+    date(&format!("{d} {m} {y}"))
+        .map(Some)
+        .ok_or_else(|| format!("{what} must be a real date"))
+}
+
 /// A month as typed, as `YYYY-MM`: `2019-03`, `03/2019`, `3/2019`, `March 2019`, `Mar 2019`.
 pub fn month(s: &str) -> Option<String> {
     let t = s.trim();
@@ -230,6 +264,37 @@ mod tests {
         assert_eq!(month("3/2019").as_deref(), Some("2019-03"));
         assert_eq!(month("March 2019").as_deref(), Some("2019-03"));
         assert_eq!(month("13/2019"), None);
+    }
+
+    #[test]
+    fn the_date_input_reads_three_boxes() {
+        let w = "Date published";
+        assert_eq!(
+            date_parts("20", "11", "2017", w),
+            Ok(Some("2017-11-20".into()))
+        );
+        assert_eq!(
+            date_parts(" 4", "Oct", "2016", w),
+            Ok(Some("2016-10-04".into()))
+        );
+        assert_eq!(date_parts("", "", "", w), Ok(None));
+        assert_eq!(
+            date_parts("20", "11", "", w),
+            Err("Date published must include a year".into())
+        );
+        assert_eq!(
+            date_parts("", "", "2017", w),
+            Err("Date published must include a day and month".into())
+        );
+        assert_eq!(
+            date_parts("31", "2", "2017", w),
+            Err("Date published must be a real date".into())
+        );
+        assert!(
+            date_parts("1", "1", "17", w)
+                .unwrap_err()
+                .contains("4 numbers")
+        );
     }
 
     #[test]
