@@ -1450,6 +1450,19 @@ async fn national_admins_manage_users_grants_areas_and_funds() {
     assert!(r.text.contains("href=\"/sign-in?next=/admin/users\""));
 
     let a = app.admin().await;
+    // Without boundaries, national admins are told what to do; the public is not.
+    let national = app.get("/", Some(&a)).await;
+    assert!(
+        national
+            .text
+            .contains("For national admins: the map needs district boundaries")
+    );
+    assert!(
+        !app.get("/", None)
+            .await
+            .text
+            .contains("For national admins")
+    );
     let home = app.get("/admin", Some(&a)).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(

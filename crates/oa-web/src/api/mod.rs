@@ -79,9 +79,10 @@ async fn not_found(
     {
         return crate::pages::page_error(
             &viewer,
-            ApiError::NotFound(format!(
-                "there is no page at {path}: start from the national view at /"
-            )),
+            ApiError::NotFound(
+                "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."
+                    .into(),
+            ),
         );
     }
     ApiError::NotFound("no such API route: see /api/openapi.json for the routes".into())

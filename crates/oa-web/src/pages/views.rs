@@ -68,6 +68,15 @@ fn status_json(s: progress::Status) -> Value {
     json!({"label": s.label(), "tag": s.tag()})
 }
 
+/// What a national admin can do about a map that cannot be drawn.
+fn map_help(cause: &str) -> String {
+    if cause.starts_with("no boundaries") {
+        "the map needs district boundaries. Start the service with the shared data folder (the one holding geo/onsvisual-uk-topojson/topo.json) as its data directory.".into()
+    } else {
+        format!("the map could not be drawn ({cause}).")
+    }
+}
+
 /// What every page showing index figures says about them: the index's name, the areas
 /// and boundaries it ranks, when its figures were made, and the named band that the
 /// likelihood column is about, in words.
@@ -336,12 +345,16 @@ pub async fn national(
     let (map_svg, map_note) = match drawn {
         Ok(svg) => (Some(svg), note),
         Err(e) => {
-            // The cause (a missing boundaries file, say) is for whoever runs the service.
+            // The cause (a missing boundaries file, say) is for whoever runs the service:
+            // logged, and said to national admins, who can act on it.
             crate::log::error(&format!("national map: {e}"));
-            (
-                None,
-                Some("The map is not available on this service at the moment. The same figures are in the tables below.".to_string()),
-            )
+            let public = "The map is not available on this service at the moment. The same figures are in the tables below.";
+            let note = if viewer.principal.role == crate::auth::Role::Admin {
+                format!("{public} For national admins: {}", map_help(&e))
+            } else {
+                public.to_string()
+            };
+            (None, Some(note))
         }
     };
     let total = rows.len();
