@@ -510,8 +510,7 @@ pub async fn map_png(
 
 /// The area summary with the page's additions (KPI charts, money by year, ranks).
 pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value, ApiError> {
-    let area = domain::get(&state.store, &viewer.principal, Kind::Area, id).await?;
-    let mut s = summary::area_summary(&state.store, area).await?;
+    let mut s = cached_summary(state, viewer, id).await?;
     let others = other_areas_figures(state, viewer, id, &s).await?;
     if let Some(kpis) = s.get_mut("kpis").and_then(Value::as_array_mut) {
         for k in kpis.iter_mut() {
@@ -599,6 +598,28 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
     Ok(s)
 }
 
+/// The area's summary, from the read cache the API's `/api/areas/{id}/summary` fills
+/// (dropped by any write), else read and cached; access is checked either way.
+async fn cached_summary(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value, ApiError> {
+    if let Some((published, bytes)) = state.cache.get(id) {
+        access::check_read(&viewer.principal, id, published)?;
+        if let Ok(doc) = serde_json::from_slice::<Value>(&bytes) {
+            return Ok(doc);
+        }
+    }
+    let generation = state.cache.generation();
+    let area = domain::get(&state.store, &viewer.principal, Kind::Area, id).await?;
+    let published = domain::area_visible(&state.store, &area).await?;
+    let doc = summary::area_summary(&state.store, area).await?;
+    state.cache.put(
+        id,
+        generation,
+        published,
+        axum::body::Bytes::from(doc.to_string()),
+    );
+    Ok(doc)
+}
+
 /// For each KPI name of area `id`, the published figures of the same KPI in the other
 /// areas the viewer may read (`{"area", "values": [{"period", "actual"}]}`), for the
 /// charts' comparison lines.
@@ -617,15 +638,14 @@ async fn other_areas_figures(
     if names.is_empty() {
         return Ok(HashMap::new());
     }
-    let list = |kind: Kind| {
-        domain::list(
-            &state.store,
-            &viewer.principal,
-            kind,
-            vec![],
-            PageRequest::ALL,
-        )
+    // One look-up of what the viewer may read, for the three lists.
+    let scope = domain::readable_scope(&state.store, &viewer.principal).await?;
+    let filter = oa_store::Filter {
+        equals: vec![],
+        area_in: scope.areas,
+        programme_in: scope.programmes,
     };
+    let list = |kind: Kind| state.store.list(kind, &filter, PageRequest::ALL);
     let area_names: HashMap<i64, String> = list(Kind::Area)
         .await?
         .items
@@ -730,12 +750,7 @@ async fn with_kpi_history(
 /// The area lead's task list (also shown to national admins): KPI years that have ended
 /// without a figure (series-break years excepted) and spend returns not yet sent for the
 /// months of each grant's allocation year that have passed.
-async fn with_tasks(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-    s: &mut Value,
-) -> Result<(), ApiError> {
+async fn with_tasks(state: &AppState, id: i64, s: &mut Value) -> Result<(), ApiError> {
     if !s["can_edit"].as_bool().unwrap_or(false) {
         return Ok(());
     }
@@ -779,15 +794,12 @@ async fn with_tasks(
             .collect();
         kpi_tasks.push(json!({"kpi_id": k["id"], "name": k["name"], "missing": missing}));
     }
-    let of_area = |kind: Kind| {
-        domain::list(
-            &state.store,
-            &viewer.principal,
-            kind,
-            vec![("area_id", json!(id))],
-            PageRequest::ALL,
-        )
+    // The area's page was readable, so its own money records are: no further look-up.
+    let filter = oa_store::Filter {
+        equals: vec![("area_id", json!(id))],
+        ..Default::default()
     };
+    let of_area = |kind: Kind| state.store.list(kind, &filter, PageRequest::ALL);
     let allocations = of_area(Kind::Allocation).await?.items;
     let spend = of_area(Kind::SpendReturn).await?.items;
     let mut spend_tasks = Vec::new();
@@ -1010,7 +1022,7 @@ pub async fn area(
         let mut s = area_model(&state, &viewer, id).await?;
         with_comments(&state, &viewer, id, q.comments_page, &mut s).await?;
         with_kpi_history(&state, &viewer, id, &mut s).await?;
-        with_tasks(&state, &viewer, id, &mut s).await?;
+        with_tasks(&state, id, &mut s).await?;
         Ok::<_, ApiError>(s)
     }
     .await;
