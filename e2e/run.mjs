@@ -156,6 +156,9 @@ async function narrow(page, name) {
     );
     fail(`${name} at 390 px is ${wide} px wide: it scrolls sideways (${culprits.join("; ")})`);
   }
+  // KPI charts keep their drawn width (text at 14 px) and scroll in their own box.
+  const charts = await page.$$eval(".oa-chart-scroll svg", (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
+  check(charts.every((w) => w >= 640), `${name}: a KPI chart is squeezed to ${Math.min(...charts)} px at 390 px`);
   await accessible(page, `${name}-390`);
   await page.screenshot({ path: path.join(artifacts, `${name}-390.png`), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });

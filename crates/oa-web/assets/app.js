@@ -82,6 +82,8 @@
   var scrollers = document.querySelectorAll(".oa-table-scroll");
   // Its name: the table's caption, else the heading before it; made unique on the page.
   var nameOf = function (box) {
+    var chart = box.querySelector("svg title");
+    if (chart && chart.textContent.trim()) return "Chart: " + chart.textContent.trim();
     var caption = box.querySelector("caption");
     if (caption && caption.textContent.trim()) return caption.textContent.trim();
     var headings = Array.prototype.filter.call(document.querySelectorAll("h1, h2, h3, h4"), function (h) {

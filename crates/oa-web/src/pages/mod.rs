@@ -1,15 +1,24 @@
 //! Server-rendered pages: the dashboard of the programme and the index, in the style of
 //! the GOV.UK Design System (own stylesheet, no fetched assets), usable without
-//! JavaScript (a small script adds table sorting and filtering).
+//! JavaScript (a small script adds table sorting, search counts and character counts).
 //!
-//! - [`views`]: national view (map and areas table), area profile, programme view, and
-//!   every table as CSV and every chart or map as SVG (maps and KPI charts also as PNG);
-//! - [`forms`]: sign in and out, and the area lead's forms (KPI actuals, spend returns,
-//!   plan changes) and the comment form of board members, leads and admins, validated by the same [`crate::domain`] rules as the API, with a
-//!   CSRF token tied to the session;
+//! - [`views`]: national view (map, opportunity areas, every district of the index paged),
+//!   area profile (with the lead's task list, KPI history and drafts), programme view
+//!   (headline at a glance), comparison of 2-4 areas, and every table as CSV and every
+//!   chart or map as SVG (maps and KPI charts also as PNG);
+//! - [`forms`]: sign in and out, and the area lead's forms (KPI figures, spend returns,
+//!   plan changes) and the comment form of board members, leads and admins, each field
+//!   checked in one pass in plain words, then by the same [`crate::domain`] rules as the
+//!   API, with a CSRF token tied to the session;
+//! - [`admin`]: the national admin's users, grants, areas and funds;
+//! - [`history`]: each KPI's history from the audit log;
+//! - [`progress`]: on track / behind / no data, and money profiled to date (pure);
+//! - [`input`]: what people type (`65%`, `£12,500`, `2019/2020`, `20/11/2017`) and dates
+//!   as `4 October 2016`;
+//! - [`method`]: the methodology page from the study, and the glossary;
 //! - [`charts`]: inline SVG charts (KPI series, money bars);
 //! - [`map`]: the national choropleth through `oa_geo`, boundaries loaded once;
-//! - [`results`]: an optional results bundle (ranks, bands, P(cold spot)).
+//! - [`results`]: an optional results bundle (ranks, bands, likelihoods, the study).
 //!
 //! Two environment variables configure what the pages can show beyond the store:
 //! `OA_DATA_DIR` (the shared data directory holding `geo/onsvisual-uk-topojson/topo.json`)
