@@ -1109,6 +1109,16 @@ async fn kpi_figures_are_checked_changes_need_a_reason_and_keep_their_history() 
     // The form shows the unit as a suffix.
     assert!(r.text.contains("govuk-input__suffix"));
 
+    // A figure that cannot be read is the only problem said: no reason is asked for yet.
+    let r = post(vec![
+        ("period", "2016/17".into()),
+        ("actual", "sixty".into()),
+        ("national", "62".into()),
+    ])
+    .await;
+    assert!(r.text.contains("Enter the figure as a number"));
+    assert!(!r.text.contains("Give a reason"), "{}", r.text);
+
     // Changing the published 2016/17 figure (62) shows the old value and asks why.
     let form = app.get(&format!("{url}?period=2016%2F17"), Some(&s)).await;
     assert!(

@@ -584,8 +584,13 @@ pub async fn kpi_actual_submit(
             ));
         }
     }
+    // Whether a reason is needed is judged only on figures that were read.
+    let figures_read = !errors
+        .iter()
+        .any(|e| e.field == "actual" || e.field == "national");
     if let Some(p) = &period
         && reason.is_none()
+        && figures_read
     {
         let before = ctx.value(p);
         let old = |k: &str| before.and_then(|v| v.get(k).and_then(Value::as_f64));
