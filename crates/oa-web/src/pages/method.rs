@@ -187,7 +187,7 @@ pub const GLOSSARY: [(&str, &str); 16] = [
     ),
     (
         "Vintage",
-        "The year of the district boundaries the figures use. Districts merge and split, so counts differ between years (317 districts in 2019, 324 in 2016).",
+        "The year of the district boundaries the figures use. Districts merge and split, so counts differ between years: the 2019 index ranks 317 districts, the 2016 social mobility index ranked 324.",
     ),
     (
         "Key performance indicator (KPI)",
