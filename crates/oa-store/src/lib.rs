@@ -284,6 +284,15 @@ pub trait Store: Send + Sync {
         password_hash: &str,
         actor: &Actor,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Gives a user another role and area (`area_id` for area leads and board members).
+    /// Their sessions stay: each request reads the user's role afresh.
+    fn set_role(
+        &self,
+        user_id: i64,
+        role: &str,
+        area_id: Option<i64>,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<User, StoreError>> + Send;
     /// Disables (ending every session and token) or enables a user.
     fn set_disabled(
         &self,
@@ -454,6 +463,15 @@ impl Store for AnyStore {
         actor: &Actor,
     ) -> Result<User, StoreError> {
         delegate!(self, s => s.set_disabled(user_id, disabled, actor).await)
+    }
+    async fn set_role(
+        &self,
+        user_id: i64,
+        role: &str,
+        area_id: Option<i64>,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        delegate!(self, s => s.set_role(user_id, role, area_id, actor).await)
     }
     async fn create_token(&self, token: NewToken) -> Result<(), StoreError> {
         delegate!(self, s => s.create_token(token).await)

@@ -207,7 +207,7 @@ static TABLES: [Table; 20] = [
     ]),
     table!(KpiValue, "kpi_values", "kpi-values", "KPI value", parent: Some(("kpi_id", Kind::Kpi)), [
         col("area_id", Int), col("kpi_id", Int), col("period", Text), opt("actual", Real),
-        opt("national", Real), opt("note", Text),
+        opt("national", Real), opt("note", Text), opt("reason", Text), opt("draft", Json),
     ]),
     table!(SeriesBreak, "series_breaks", "series-breaks", "series break", parent: Some(("kpi_id", Kind::Kpi)), [
         col("area_id", Int), col("kpi_id", Int), col("period", Text), col("reason", Text),

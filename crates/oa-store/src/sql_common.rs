@@ -822,6 +822,48 @@ impl Store for This {
         .await
     }
 
+    async fn set_role(
+        &self,
+        user_id: i64,
+        role: &str,
+        area_id: Option<i64>,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        let (actor, role) = (actor.clone(), role.to_string());
+        self.write(move |conn| {
+            Box::pin(async move {
+                let at = now_rfc3339();
+                let before = fetch_user(conn, user_id).await?;
+                sqlx::query("UPDATE users SET role = $1, area_id = $2 WHERE id = $3")
+                    .bind(role.clone())
+                    .bind(area_id)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                let record = |role: &str, area: Option<i64>| {
+                    let mut r = Record::new();
+                    r.insert("role".into(), Value::from(role));
+                    r.insert("area_id".into(), Value::from(area));
+                    r
+                };
+                write_audit(
+                    conn,
+                    &at,
+                    &actor,
+                    "update",
+                    "users",
+                    user_id,
+                    area_id.or(before.area_id),
+                    Some(&record(&before.role, before.area_id)),
+                    Some(&record(&role, area_id)),
+                )
+                .await?;
+                fetch_user(conn, user_id).await
+            })
+        })
+        .await
+    }
+
     async fn create_token(&self, token: NewToken) -> Result<(), StoreError> {
         self.write(move |conn| Box::pin(async move { insert_token(conn, token).await }))
             .await

@@ -570,6 +570,33 @@ async fn story<S: Store>(s: S) {
     let on = s.set_disabled(user.id, false, &actor).await.unwrap();
     assert!(!on.disabled);
     assert!(signs_in("a4aaaaaaaaaaaaaaaaaa").await);
+    // Another role and area, audited with both; the user's sessions stay.
+    let moved = s
+        .set_role(user.id, "board_member", None, &actor)
+        .await
+        .unwrap();
+    assert_eq!((moved.role.as_str(), moved.area_id), ("board_member", None));
+    assert!(signs_in("a4aaaaaaaaaaaaaaaaaa").await);
+    let audit = s
+        .audit(
+            &AuditFilter {
+                entity: Some("users".into()),
+                entity_id: Some(user.id),
+                area_in: None,
+            },
+            PageRequest::ALL,
+        )
+        .await
+        .unwrap();
+    let change = &audit.items[0];
+    assert_eq!(change.before.as_ref().unwrap()["role"], "area_lead");
+    assert_eq!(change.before.as_ref().unwrap()["area_id"], id(&a1));
+    assert_eq!(change.after.as_ref().unwrap()["role"], "board_member");
+    assert!(change.after.as_ref().unwrap()["area_id"].is_null());
+    assert!(matches!(
+        s.set_role(user.id + 1000, "viewer", None, &actor).await,
+        Err(StoreError::NotFound { .. })
+    ));
     // Expired sessions and tokens are deleted.
     s.create_token(token("d5dddddddddddddddddd", "api", 400))
         .await

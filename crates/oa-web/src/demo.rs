@@ -205,6 +205,8 @@ struct KpiSeed {
     source: &'static str,
     demo: bool,
     breaks: Vec<(&'static str, &'static str)>,
+    /// The plan priority it measures, by theme (first choice first).
+    themes: &'static [&'static str],
 }
 
 fn kpis(name: &str) -> Vec<KpiSeed> {
@@ -223,6 +225,7 @@ fn kpis(name: &str) -> Vec<KpiSeed> {
             source: "baseline published (35% in 2016, lowest in England); target is a demo value",
             demo: true,
             breaks: vec![("2021/22", "early years foundation stage profile reformed")],
+            themes: &["early_years"],
         }),
         "Blackpool" => out.push(KpiSeed {
             name: "KS2 reading, writing and maths at the expected standard",
@@ -233,6 +236,7 @@ fn kpis(name: &str) -> Vec<KpiSeed> {
             source: "48% in 2016 and 62% in 2017 (national 62%) as published; target is a demo value",
             demo: true,
             breaks: covid.clone(),
+            themes: &["literacy_and_numeracy", "teaching_and_leadership"],
         }),
         "Hastings" => out.push(KpiSeed {
             name: "KS2 maths at the expected standard",
@@ -243,6 +247,7 @@ fn kpis(name: &str) -> Vec<KpiSeed> {
             source: "59% in 2016, 10 points below national, as published; target is a demo value",
             demo: true,
             breaks: covid.clone(),
+            themes: &["literacy_and_numeracy", "teaching_and_leadership"],
         }),
         _ => {}
     }
@@ -255,6 +260,7 @@ fn kpis(name: &str) -> Vec<KpiSeed> {
         source: "target from the Careers and Enterprise Company commitment (4 per pupil); baseline and actuals are demo values",
         demo: true,
         breaks: vec![],
+            themes: &["careers_and_employer_links"],
     });
     out
 }
@@ -505,6 +511,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
         )
         .await?;
         let mut first_priority = 0;
+        let mut by_theme: std::collections::HashMap<&str, i64> = Default::default();
         for (i, (theme, title)) in priorities(name).into_iter().enumerate() {
             let pr = create(
                 s,
@@ -516,6 +523,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
             if i == 0 {
                 first_priority = id(&pr);
             }
+            by_theme.entry(theme).or_insert(id(&pr));
         }
         create(s, sys, Kind::Intervention, json!({
             "priority_id": first_priority, "name": "Evidence-based CPD programme (demo)", "provider": "local teaching school (demo)",
@@ -526,6 +534,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
                 "plan_id": id(&plan), "name": k.name, "unit": k.unit, "period_kind": "academic",
                 "direction": "higher_is_better", "baseline_period": k.baseline.0, "baseline_value": k.baseline.1,
                 "target_period": k.target.0, "target_value": k.target.1, "source": k.source, "demo_values": k.demo,
+                "priority_id": k.themes.iter().find_map(|t| by_theme.get(t)),
             })).await?;
             for (period, actual, national) in k.values {
                 domain::upsert_kpi_actual(
@@ -534,6 +543,7 @@ async fn load_programme(state: &AppState, sys: &Principal) -> Result<i64, ApiErr
                     id(&kpi),
                     json!({"period": period, "actual": actual, "national": national}),
                     None,
+                    false,
                 )
                 .await?;
             }

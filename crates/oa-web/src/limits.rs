@@ -44,6 +44,9 @@ pub struct Settings {
     /// API tokens: default and longest lifetime in days.
     pub token_days: i64,
     pub max_token_days: i64,
+    /// KPI figures recorded by area leads wait as drafts until a national admin approves
+    /// them (admins' own figures are published at once).
+    pub kpi_drafts: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             max_connections_per_address: 128,
             token_days: 90,
             max_token_days: 365,
+            kpi_drafts: false,
         }
     }
 }

@@ -224,7 +224,24 @@ async fn story(store: AnyStore) {
             json!({"period": "2018/19", "actual": 56.0}),
         )
         .await;
+    // A correction of a recorded figure needs its reason (the history keeps it).
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text
+            .contains("already 55.5: give a reason for changing it to 56"),
+        "{}",
+        r.text
+    );
+    let r = app
+        .send(
+            "PUT",
+            &format!("/api/kpis/{}/actuals", f.kpi1),
+            Some(&lead1),
+            json!({"period": "2018/19", "actual": 56.0, "reason": "the 55.5 was a provisional figure"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["reason"], "the 55.5 was a provisional figure");
     assert_eq!(
         id(&r.json()),
         value_id,
@@ -672,7 +689,7 @@ async fn story(store: AnyStore) {
         "PUT",
         &format!("/api/kpis/{}/actuals", f.kpi1),
         Some(&lead1),
-        json!({"period": "2018/19", "actual": 57.0}),
+        json!({"period": "2018/19", "actual": 57.0, "reason": "revised by the department"}),
     )
     .await;
     let s2 = app.get("/api/areas/A1/summary", Some(&viewer)).await.json();

@@ -335,12 +335,18 @@ async fn f04_concurrent_updates_lose_nothing_and_if_match_is_checked() {
         .await
         .expect_status(StatusCode::CREATED);
     let first = r.header("etag").to_string();
-    put(json!({"period": "2017/18", "actual": 61.0}), Some(&first))
-        .await
-        .expect_status(StatusCode::OK);
-    put(json!({"period": "2017/18", "actual": 99.0}), Some(&first))
-        .await
-        .expect_status(StatusCode::PRECONDITION_FAILED);
+    put(
+        json!({"period": "2017/18", "actual": 61.0, "reason": "revised"}),
+        Some(&first),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    put(
+        json!({"period": "2017/18", "actual": 99.0, "reason": "revised"}),
+        Some(&first),
+    )
+    .await
+    .expect_status(StatusCode::PRECONDITION_FAILED);
 }
 
 /// 5. Sign-in: back-off per account and per address (even the right password waits), an

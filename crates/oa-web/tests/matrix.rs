@@ -317,7 +317,7 @@ async fn authorisation_matrix_over_every_write_endpoint_and_role() {
             (
                 "PUT".into(),
                 format!("/api/kpis/{}/actuals", f.kpi_count),
-                json!({"period": format!("{}/{:02}", 2016 + n % 6, (2017 + n % 6) % 100), "actual": 3.0}),
+                json!({"period": format!("{}/{:02}", 2016 + n % 6, (2017 + n % 6) % 100), "actual": 3.0, "reason": "matrix"}),
                 match role {
                     Role::Anonymous => StatusCode::UNAUTHORIZED,
                     // The first actual of a period is created (201), later ones updated
@@ -387,6 +387,8 @@ async fn authorisation_matrix_over_every_write_endpoint_and_role() {
                         format!("{}/{:02}", 2016 + n % 6, (2017 + n % 6) % 100),
                     ),
                     ("actual", "4".into()),
+                    // A change of a recorded figure, or one in a series break, needs a reason.
+                    ("reason", "matrix".into()),
                 ],
                 Kind::KpiValue,
             ),

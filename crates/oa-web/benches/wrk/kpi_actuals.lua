@@ -14,7 +14,8 @@ request = function()
   local start = 2016 + (counter % 6)
   local period = string.format("%d/%02d", start, (start + 1) % 100)
   local kpi = kpis[(counter % #kpis) + 1]
-  local body = string.format('{"period":"%s","actual":%d.5}', period, counter % 100)
+  -- A change of a recorded figure needs its reason (issue 14).
+  local body = string.format('{"period":"%s","actual":%d.5,"reason":"load test"}', period, counter % 100)
   return wrk.format("PUT", "/api/kpis/" .. kpi .. "/actuals", {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. token,

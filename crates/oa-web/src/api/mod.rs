@@ -79,9 +79,10 @@ async fn not_found(
     {
         return crate::pages::page_error(
             &viewer,
-            ApiError::NotFound(format!(
-                "there is no page at {path}: start from the national view at /"
-            )),
+            ApiError::NotFound(
+                "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."
+                    .into(),
+            ),
         );
     }
     ApiError::NotFound("no such API route: see /api/openapi.json for the routes".into())
@@ -419,14 +420,17 @@ async fn put_kpi_actual(
 ) -> Result<Response, ApiError> {
     let id = resolve_id(&state, Kind::Kpi, &raw).await?;
     let tag = if_match(&headers);
-    let (rec, was_created) =
-        domain::upsert_kpi_actual(&state.store, &p, id, body, tag.as_deref()).await?;
-    let status = if was_created {
+    let hold = state.settings.kpi_drafts && p.role == crate::auth::Role::AreaLead;
+    let w = domain::upsert_kpi_actual(&state.store, &p, id, body, tag.as_deref(), hold).await?;
+    // A draft is accepted but not yet published (it waits for a national admin).
+    let status = if w.draft {
+        StatusCode::ACCEPTED
+    } else if w.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok(with_etag(status, rec))
+    Ok(with_etag(status, w.record))
 }
 
 /// The area page's data in one read, cached until the next write.

@@ -223,9 +223,9 @@ pub fn document() -> Value {
         (
             "/api/kpis/{id}/actuals",
             "put",
-            "Record or correct a KPI's actual for a period",
+            "Record or correct a KPI's actual for a period (a change of a recorded figure, or a figure for a series-break period, needs a reason; with KPI drafts on, an area lead's figures answer 202 and wait for an admin)",
             Some(
-                json!({"type": "object", "required": ["period"], "properties": {"period": {"type": "string"}, "actual": {"type": ["number", "null"]}, "national": {"type": ["number", "null"]}, "note": {"type": ["string", "null"]}}}),
+                json!({"type": "object", "required": ["period"], "properties": {"period": {"type": "string"}, "actual": {"type": ["number", "null"]}, "national": {"type": ["number", "null"]}, "note": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"], "maxLength": 2000}}}),
             ),
         ),
         (
@@ -246,6 +246,7 @@ pub fn document() -> Value {
             op["parameters"] = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
         }
         if path == "/api/kpis/{id}/actuals" {
+            op["responses"]["202"] = json!({"description": "held as a draft until a national admin approves it", "content": {"application/json": {"schema": any.clone()}}});
             op["parameters"] = json!([
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
                 {"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}, "description": "the ETag of the period's value this correction was made from"},
@@ -306,6 +307,13 @@ mod tests {
         );
         assert!(doc["paths"]["/api/users"]["post"].is_object());
         assert!(doc["paths"]["/api/kpis/{id}/actuals"]["put"].is_object());
+        let put = &doc["paths"]["/api/kpis/{id}/actuals"]["put"];
+        assert!(put["responses"]["202"].is_object(), "drafts are documented");
+        let schema = &put["requestBody"]["content"]["application/json"]["schema"];
+        assert!(
+            schema["properties"]["reason"].is_object(),
+            "the reason is documented"
+        );
         // The hardened routes and answers are described.
         for (path, method) in [
             ("/api/tokens", "get"),

@@ -443,6 +443,98 @@ async fn cross_checks(
     }
 }
 
+/// The series break recorded for `period` of KPI `kpi`, if any: its reason.
+pub async fn series_break(
+    store: &AnyStore,
+    kpi: i64,
+    period: &str,
+) -> Result<Option<String>, ApiError> {
+    let found = store
+        .list(
+            Kind::SeriesBreak,
+            &Filter {
+                equals: vec![
+                    ("kpi_id", Value::from(kpi)),
+                    ("period", Value::from(period)),
+                ],
+                ..Filter::default()
+            },
+            PageRequest::ALL,
+        )
+        .await?;
+    Ok(found
+        .items
+        .first()
+        .map(|b| text(b, "reason").unwrap_or("").to_string()))
+}
+
+/// A number as people write it: `62`, `62.5` (never `62.0`).
+pub fn figure(x: f64) -> String {
+    let s = format!("{x}");
+    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
+}
+
+/// The rules that make a KPI's figures trustworthy beyond their range: changing a figure
+/// already recorded needs a `reason` (the audit log keeps who, when, before and after;
+/// the row keeps why), and so does a figure for a period marked as a series break (such
+/// as a year without statutory assessments).
+async fn kpi_value_reasons(
+    store: &AnyStore,
+    rec: &Record,
+    existing: Option<&Record>,
+) -> Result<(), ApiError> {
+    let given = text(rec, "reason").is_some_and(|r| !r.trim().is_empty());
+    if given {
+        return Ok(());
+    }
+    let period = text(rec, "period").unwrap_or("");
+    let mut errors = Vec::new();
+    let mut changes_a_figure = existing.is_none();
+    for field in ["actual", "national"] {
+        let after = rec.get(field).and_then(Value::as_f64);
+        let before = existing.and_then(|e| e.get(field).and_then(Value::as_f64));
+        if before != after {
+            changes_a_figure = true;
+        }
+        if let Some(b) = before
+            && after != Some(b)
+        {
+            let what = if field == "actual" {
+                "the figure"
+            } else {
+                "the national figure"
+            };
+            errors.push(FieldError::new(
+                "reason",
+                format!(
+                    "{what} for {period} is already {}: give a reason for changing it to {}",
+                    figure(b),
+                    after.map_or("nothing".to_string(), figure)
+                ),
+            ));
+        }
+    }
+    let sets_a_figure = ["actual", "national"]
+        .iter()
+        .any(|f| rec.get(*f).and_then(Value::as_f64).is_some());
+    if changes_a_figure
+        && sets_a_figure
+        && let Some(why) = series_break(store, int(rec, "kpi_id").unwrap_or(0), period).await?
+    {
+        errors.push(FieldError::new(
+            "reason",
+            format!(
+                "{period} is marked as a break in this KPI's series ({why}): give a reason to record a figure for it anyway"
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
 fn outside_plan(field: &str, period: &str, plan: &Record) -> FieldError {
     FieldError::new(
         field,
@@ -634,6 +726,9 @@ pub async fn create(
     }
     access::check_write(p, kind, area_of(kind, &rec))?;
     cross_checks(store, p, kind, &rec).await?;
+    if kind == Kind::KpiValue {
+        kpi_value_reasons(store, &rec, None).await?;
+    }
     let guards = guards_for(kind, &rec, None);
     let mut out = store
         .apply(vec![Op::Create { kind, record: rec }], guards, &p.actor())
@@ -692,7 +787,12 @@ pub async fn update(
     if_match: Option<&str>,
 ) -> Result<Record, ApiError> {
     coarse_write_check(p, kind)?;
-    let changes = as_object(input, kind)?;
+    let mut changes = as_object(input, kind)?;
+    if kind == Kind::KpiValue {
+        // The reason belongs to this change alone (an earlier change's reason must not
+        // stand for it), and a figure written directly replaces any draft waiting.
+        changes.entry("reason").or_insert(Value::Null);
+    }
     for attempt in 1..=MERGE_ATTEMPTS {
         let existing = must_get(store, kind, id).await?;
         access::check_write(p, kind, area_of(kind, &existing))?;
@@ -717,6 +817,9 @@ pub async fn update(
             return Err(ApiError::Invalid(missing));
         }
         cross_checks(store, p, kind, &rec).await?;
+        if kind == Kind::KpiValue {
+            kpi_value_reasons(store, &rec, Some(&existing)).await?;
+        }
         let mut ops = Vec::new();
         if kind == Kind::Plan {
             let version = int(&existing, "version").unwrap_or(1) + 1;
@@ -728,6 +831,9 @@ pub async fn update(
         let mut set = changes.clone();
         if kind == Kind::Plan {
             set.insert("version".into(), rec["version"].clone());
+        }
+        if kind == Kind::KpiValue {
+            set.insert("draft".into(), Value::Null);
         }
         // A whole-row check only where the change depends on the row as read: the
         // client's named version, or a plan's version number.
@@ -901,16 +1007,29 @@ pub async fn list(
     Ok(store.list(kind, &filter, page).await?)
 }
 
-/// Records (or corrects) a KPI's actual for a period: creates the value, or updates the
-/// one already recorded for that period. Returns the record and whether it was created.
-/// With `if_match`, the period's value must exist with that [`etag`] (else 412).
+/// What recording a KPI figure did.
+#[derive(Debug)]
+pub struct KpiWrite {
+    /// The row as stored.
+    pub record: Record,
+    /// Whether the period's row was new.
+    pub created: bool,
+    /// Whether the figures wait in the row's `draft` for a national admin's approval.
+    pub draft: bool,
+}
+
+/// Records KPI `kpi_id`'s figures for a period (created or changed). With `hold_as_draft`
+/// (the service holds area leads' figures until approved), the figures are checked by the
+/// same rules and then kept in the row's `draft`: the published figures stay until a
+/// national admin approves ([`approve_kpi_draft`]).
 pub async fn upsert_kpi_actual(
     store: &AnyStore,
     p: &Principal,
     kpi_id: i64,
     input: Value,
     if_match: Option<&str>,
-) -> Result<(Record, bool), ApiError> {
+    hold_as_draft: bool,
+) -> Result<KpiWrite, ApiError> {
     let mut body = as_object(input, Kind::KpiValue)?;
     let Some(period) = text(&body, "period").map(str::to_string) else {
         return Err(ApiError::field("period", "is required, e.g. 2019/20"));
@@ -932,22 +1051,28 @@ pub async fn upsert_kpi_actual(
                 PageRequest::ALL,
             )
             .await?;
-        match existing.items.first().and_then(|r| int(r, "id")) {
+        let existing = existing.items.into_iter().next();
+        if hold_as_draft {
+            return hold_kpi_draft(store, p, kpi_id, body, existing, if_match).await;
+        }
+        match existing.as_ref().and_then(|r| int(r, "id")) {
             Some(id) => {
                 let mut changes = body.clone();
                 changes.remove("period");
-                return Ok((
-                    update(
-                        store,
-                        p,
-                        Kind::KpiValue,
-                        id,
-                        Value::Object(changes),
-                        if_match,
-                    )
-                    .await?,
-                    false,
-                ));
+                let record = update(
+                    store,
+                    p,
+                    Kind::KpiValue,
+                    id,
+                    Value::Object(changes),
+                    if_match,
+                )
+                .await?;
+                return Ok(KpiWrite {
+                    record,
+                    created: false,
+                    draft: false,
+                });
             }
             None if if_match.is_some_and(|t| t.trim() != "*") => {
                 return Err(ApiError::PreconditionFailed(format!(
@@ -959,7 +1084,13 @@ pub async fn upsert_kpi_actual(
                 new.insert("kpi_id".into(), Value::from(kpi_id));
                 match create(store, p, Kind::KpiValue, Value::Object(new)).await {
                     Err(ApiError::Conflict(_)) if attempt == 0 => continue,
-                    other => return Ok((other?, true)),
+                    other => {
+                        return Ok(KpiWrite {
+                            record: other?,
+                            created: true,
+                            draft: false,
+                        });
+                    }
                 }
             }
         }
@@ -967,4 +1098,177 @@ pub async fn upsert_kpi_actual(
     Err(ApiError::Conflict(format!(
         "the actual for {period} changed while it was being recorded: send it again"
     )))
+}
+
+/// The figures a draft holds (the fields a client may send for a KPI value).
+const DRAFT_FIELDS: [&str; 4] = ["actual", "national", "note", "reason"];
+
+/// Checks `body` as if it were applied to the period's row, then keeps it as the row's
+/// draft (creating the row, without figures, for a new period).
+async fn hold_kpi_draft(
+    store: &AnyStore,
+    p: &Principal,
+    kpi_id: i64,
+    mut body: Record,
+    existing: Option<Record>,
+    if_match: Option<&str>,
+) -> Result<KpiWrite, ApiError> {
+    coarse_write_check(p, Kind::KpiValue)?;
+    let errors = rules::check_input(Kind::KpiValue, &body, existing.as_ref());
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    body.entry("reason").or_insert(Value::Null);
+    let mut rec = existing.clone().unwrap_or_default();
+    for (k, v) in body.clone() {
+        rec.insert(k, v);
+    }
+    rec.insert("kpi_id".into(), Value::from(kpi_id));
+    inherit(store, Kind::KpiValue, &mut rec).await?;
+    access::check_write(p, Kind::KpiValue, area_of(Kind::KpiValue, &rec))?;
+    if let (Some(tag), Some(e)) = (if_match, &existing)
+        && !matches_etag(tag, e)
+    {
+        return Err(precondition_failed(
+            Kind::KpiValue,
+            int(e, "id").unwrap_or(0),
+        ));
+    }
+    cross_checks(store, p, Kind::KpiValue, &rec).await?;
+    kpi_value_reasons(store, &rec, existing.as_ref()).await?;
+    let mut draft = serde_json::Map::new();
+    for f in DRAFT_FIELDS {
+        draft.insert(f.into(), body.get(f).cloned().unwrap_or(Value::Null));
+    }
+    let user = p.user.as_ref();
+    draft.insert("by".into(), Value::from(user.map(|u| u.id)));
+    draft.insert(
+        "by_name".into(),
+        Value::from(user.map_or("The service".to_string(), access::public_name)),
+    );
+    draft.insert("at".into(), Value::from(oa_store::now_rfc3339()));
+    let draft = Value::Object(draft);
+    let (op, created) = match &existing {
+        Some(e) => {
+            let mut set = Record::new();
+            set.insert("draft".into(), draft);
+            (
+                Op::Update {
+                    kind: Kind::KpiValue,
+                    id: int(e, "id").unwrap_or(0),
+                    record: set,
+                    expect: if_match.map(|_| e.clone()),
+                },
+                false,
+            )
+        }
+        None => {
+            let mut new = Record::new();
+            for f in ["area_id", "kpi_id", "period"] {
+                new.insert(f.into(), rec.get(f).cloned().unwrap_or(Value::Null));
+            }
+            new.insert("draft".into(), draft);
+            (
+                Op::Create {
+                    kind: Kind::KpiValue,
+                    record: new,
+                },
+                true,
+            )
+        }
+    };
+    match store.apply(vec![op], vec![], &p.actor()).await {
+        Ok(mut out) => Ok(KpiWrite {
+            record: out.remove(0),
+            created,
+            draft: true,
+        }),
+        Err(StoreError::Stale { .. }) => Err(precondition_failed(
+            Kind::KpiValue,
+            existing.as_ref().and_then(|e| int(e, "id")).unwrap_or(0),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Publishes the draft waiting on KPI value `id` (national admins): its figures replace
+/// the row's, with the proposer's reason and name kept in the row's reason.
+pub async fn approve_kpi_draft(
+    store: &AnyStore,
+    p: &Principal,
+    id: i64,
+) -> Result<Record, ApiError> {
+    let row = draft_row(store, p, id).await?;
+    let draft = row
+        .get("draft")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut changes = Record::new();
+    for f in ["actual", "national", "note"] {
+        changes.insert(f.into(), draft.get(f).cloned().unwrap_or(Value::Null));
+    }
+    let by = draft
+        .get("by_name")
+        .and_then(Value::as_str)
+        .unwrap_or("the area lead");
+    let why = draft
+        .get("reason")
+        .and_then(Value::as_str)
+        .filter(|r| !r.trim().is_empty());
+    changes.insert(
+        "reason".into(),
+        Value::from(match why {
+            Some(r) => format!("{r} (proposed by {by}, approved by a national admin)"),
+            None => format!("Proposed by {by}, approved by a national admin"),
+        }),
+    );
+    update(store, p, Kind::KpiValue, id, Value::Object(changes), None).await
+}
+
+/// Discards the draft waiting on KPI value `id` (national admins); the published figures
+/// stay as they are.
+pub async fn discard_kpi_draft(
+    store: &AnyStore,
+    p: &Principal,
+    id: i64,
+) -> Result<Record, ApiError> {
+    let row = draft_row(store, p, id).await?;
+    let mut set = Record::new();
+    set.insert("draft".into(), Value::Null);
+    let mut out = store
+        .apply(
+            vec![Op::Update {
+                kind: Kind::KpiValue,
+                id,
+                record: set,
+                expect: Some(row),
+            }],
+            vec![],
+            &p.actor(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Stale { .. } => precondition_failed(Kind::KpiValue, id),
+            e => e.into(),
+        })?;
+    Ok(out.remove(0))
+}
+
+/// KPI value `id` with a draft waiting, for a national admin to decide on.
+async fn draft_row(store: &AnyStore, p: &Principal, id: i64) -> Result<Record, ApiError> {
+    if p.role != Role::Admin {
+        p.require_signed_in()?;
+        return Err(ApiError::Forbidden(
+            "draft figures are approved by a national admin".into(),
+        ));
+    }
+    let row = must_get(store, Kind::KpiValue, id).await?;
+    if row.get("draft").is_none_or(Value::is_null) {
+        return Err(ApiError::Conflict(
+            "there is no draft waiting for this figure: someone may have decided on it already"
+                .into(),
+        ));
+    }
+    Ok(row)
 }

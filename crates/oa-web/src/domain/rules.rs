@@ -219,6 +219,7 @@ pub fn server_managed(kind: Kind, column: &str) -> bool {
         (Kind::Plan, "version")
             | (Kind::PlanVersion, _)
             | (Kind::Comment, "author_id" | "created_at")
+            | (Kind::KpiValue, "draft")
     )
 }
 

@@ -18,6 +18,8 @@ pub fn esc(s: &str) -> String {
 const ACTUAL: &str = "#0072B2";
 const NATIONAL: &str = "#505a5f";
 const TARGET: &str = "#D55E00";
+/// Other areas' lines: grey at 3.4:1 against white (a graphic's minimum is 3:1).
+const OTHER: &str = "#8c8c8c";
 
 fn num(v: &Value, k: &str) -> Option<f64> {
     v.get(k).and_then(Value::as_f64)
@@ -146,6 +148,36 @@ fn r2(x: f64) -> String {
 }
 
 /// A KPI chart from a KPI of the area summary (`values` and `series_breaks` nested).
+/// The charts' fonts: the page's Arial in browsers, and the DejaVu Sans the maps use
+/// when the server draws a PNG (its renderer has no Arial, and without a font it found
+/// it drew no text at all).
+pub const CHART_FONTS: &str = "Arial, Helvetica, DejaVu Sans, sans-serif";
+
+/// Other areas' figures of a KPI of the same name, drawn as thin grey lines for
+/// comparison: `kpi["others"]` is a list of `{"area", "values": [{"period", "actual"}]}`.
+fn others(kpi: &Value) -> Vec<(String, Vec<(i32, f64)>)> {
+    kpi.get("others")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .map(|o| {
+                    let pts = o
+                        .get("values")
+                        .and_then(Value::as_array)
+                        .map(|vs| {
+                            vs.iter()
+                                .filter_map(|v| year_of(txt(v, "period")).zip(num(v, "actual")))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (txt(o, "area").unwrap_or("").to_string(), pts)
+                })
+                .filter(|(_, pts): &(String, Vec<(i32, f64)>)| !pts.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn kpi_chart(kpi: &Value) -> String {
     let (w, h) = (640.0, 300.0);
     let (ml, mr, mt, mb) = (56.0, 44.0, 24.0, 70.0);
@@ -175,6 +207,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
         .iter()
         .filter_map(|v| year_of(txt(v, "period")).zip(num(v, "national")))
         .collect();
+    let others = others(kpi);
     let break_years: Vec<(i32, &str)> = breaks
         .iter()
         .filter_map(|b| year_of(txt(b, "period")).map(|y| (y, txt(b, "reason").unwrap_or(""))))
@@ -185,6 +218,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
         .chain(target.iter())
         .chain(actuals.iter())
         .chain(national.iter())
+        .chain(others.iter().flat_map(|o| o.1.iter()))
         .map(|p| p.0)
         .chain(break_years.iter().map(|b| b.0));
     let (mut y0, mut y1) = (i32::MAX, i32::MIN);
@@ -204,6 +238,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
         .chain(target.iter())
         .chain(actuals.iter())
         .chain(national.iter())
+        .chain(others.iter().flat_map(|o| o.1.iter()))
         .map(|p| p.1);
     let axis = Axis::for_values(nums, crate::domain::rules::is_percentage(unit));
     let (lo, step, ticks) = (axis.lo, axis.step, axis.ticks);
@@ -215,7 +250,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
     let mut s = String::with_capacity(4096);
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{uid}t {uid}d" font-family="Arial, Helvetica, sans-serif" font-size="13"><title id="{uid}t">{}</title><desc id="{uid}d">Baseline, target and actuals{} by {} year{}</desc><rect width="{w}" height="{h}" fill="#fff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{uid}t {uid}d" font-family="{CHART_FONTS}" font-size="14"><title id="{uid}t">{}</title><desc id="{uid}d">Baseline, target and actuals{} by {} year{}</desc><rect width="{w}" height="{h}" fill="#fff"/>"##,
         esc(name),
         if national.is_empty() {
             ""
@@ -343,6 +378,28 @@ pub fn kpi_chart(kpi: &Value) -> String {
             );
         }
     };
+    // Other areas first, thin and grey, so this area's line stays on top.
+    for (area, pts) in &others {
+        let mut pts = pts.clone();
+        pts.sort_by_key(|p| p.0);
+        let d: String = pts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                format!(
+                    "{}{} {}",
+                    if i == 0 { 'M' } else { 'L' },
+                    r2(x(p.0)),
+                    r2(yv(p.1))
+                )
+            })
+            .collect();
+        let _ = write!(
+            s,
+            r##"<path class="other-area" d="{d}" fill="none" stroke="{OTHER}" stroke-width="1.5"><title>{}</title></path>"##,
+            esc(area)
+        );
+    }
     series(
         &mut s,
         &national,
@@ -364,14 +421,18 @@ pub fn kpi_chart(kpi: &Value) -> String {
     }
     // Legend.
     let ly = h - 22.0;
-    let items = [
+    let mut items = vec![
         ("#0b0c0c", "Baseline", ""),
         (TARGET, "Target path", " stroke-dasharray=\"6 4\""),
         (ACTUAL, "Actual", ""),
         (NATIONAL, "National", " stroke-dasharray=\"3 3\""),
     ];
+    if !others.is_empty() {
+        items.push((OTHER, "Other areas", ""));
+    }
+    let step_x = (w - ml) / items.len() as f64;
     for (i, (c, label, dash)) in items.iter().enumerate() {
-        let lx = ml + 140.0 * i as f64;
+        let lx = ml + step_x * i as f64;
         let _ = write!(
             s,
             r##"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{c}" stroke-width="3"{dash}/><text x="{}" y="{}" fill="#0b0c0c">{label}</text>"##,
@@ -460,6 +521,46 @@ pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// The server's PNG of a chart has its text: the chart names a font the renderer finds
+    /// (it once named only Arial, which the server lacks, and the PNG had no words).
+    #[test]
+    fn chart_pngs_have_their_text() {
+        let k = serde_json::json!({
+            "id": 1, "name": "KS2", "unit": "%", "baseline_period": "2015/16", "baseline_value": 48.0,
+            "target_period": "2020/21", "target_value": 65.0,
+            "values": [{"period": "2016/17", "actual": 62.0, "national": 61.0}],
+        });
+        let svg = kpi_chart(&k);
+        let mut bare = String::new();
+        let mut rest = svg.as_str();
+        while let Some(at) = rest.find("<text") {
+            bare.push_str(&rest[..at]);
+            rest = &rest[at..];
+            let end = rest.find("</text>").map_or(rest.len(), |e| e + 7);
+            rest = &rest[end..];
+        }
+        bare.push_str(rest);
+        let with_text = oa_geo::svg_to_png(&svg).unwrap();
+        let without = oa_geo::svg_to_png(&bare).unwrap();
+        assert_ne!(with_text, without, "the PNG shows no text");
+    }
+
+    #[test]
+    fn other_areas_are_grey_lines_with_a_legend() {
+        let k = serde_json::json!({
+            "id": 1, "name": "Encounters", "unit": "per pupil",
+            "values": [{"period": "2016/17", "actual": 1.0}, {"period": "2017/18", "actual": 2.0}],
+            "others": [{"area": "Derby", "values": [{"period": "2016/17", "actual": 1.5}, {"period": "2017/18", "actual": 9.0}]},
+                       {"area": "Empty", "values": []}],
+        });
+        let svg = kpi_chart(&k);
+        assert_eq!(svg.matches("class=\"other-area\"").count(), 1);
+        assert!(svg.contains("<title>Derby</title>") && svg.contains(">Other areas<"));
+        // The other area's figures count for the axis (9 is inside it).
+        assert!(svg.contains(">10<") || svg.contains(">9<"), "{svg}");
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -146,9 +146,66 @@ pub fn draw(layer: &Layer, spec: &MapSpec) -> Result<String, String> {
         highlight_label: Some(spec.highlight_label.clone()),
         london_inset: true,
     };
+    let tips: HashMap<&str, String> = {
+        let names: HashMap<&str, &str> = layer
+            .features
+            .iter()
+            .filter_map(|f| f.name.as_deref().map(|n| (f.code.as_str(), n)))
+            .collect();
+        column
+            .codes
+            .iter()
+            .zip(&column.cells)
+            .map(|(code, cell)| {
+                let name = names.get(code.as_str()).copied().unwrap_or(code.as_str());
+                (code.as_str(), format!("{name}: {}", cell_words(cell)))
+            })
+            .collect()
+    };
     choropleth(layer, &column, &classes, &options)
-        .map(|r| compact(&r.svg))
+        .map(|r| compact(&with_tooltips(&r.svg, &tips)))
         .map_err(|e| format!("the map could not be drawn: {e}"))
+}
+
+/// A map cell in words for a tooltip: numbers to three decimals, band names in sentence
+/// case, an empty cell as "no figure".
+fn cell_words(cell: &str) -> String {
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() && v.fract() != 0.0 => format!("{}", (v * 1000.0).round() / 1000.0),
+        Ok(_) => cell.to_string(),
+        Err(_) if cell.is_empty() => "no figure".into(),
+        Err(_) if cell == "(none)" => "not in a band".into(),
+        Err(_) => super::input::sentence(&cell.replace('_', " ")),
+    }
+}
+
+/// Each district's tooltip (`<title>`), drawn with its code, says its name and value
+/// ("Blackpool: Cold spot"), escaped for the SVG.
+pub fn with_tooltips(svg: &str, tips: &HashMap<&str, String>) -> String {
+    let mut out = String::with_capacity(svg.len() + svg.len() / 8);
+    let mut rest = svg;
+    while let Some(at) = rest.find("<title>") {
+        out.push_str(&rest[..at + 7]);
+        rest = &rest[at + 7..];
+        let end = rest.find("</title>").unwrap_or(rest.len());
+        let inner = &rest[..end];
+        match tips.get(inner) {
+            Some(tip) => {
+                for c in tip.chars() {
+                    match c {
+                        '&' => out.push_str("&amp;"),
+                        '<' => out.push_str("&lt;"),
+                        '>' => out.push_str("&gt;"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            None => out.push_str(inner),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Shrinks the paths of a drawn map for a web page: whole pixels (the map is 900 pixels
@@ -289,6 +346,32 @@ pub async fn png_cached(svg: Arc<String>) -> Result<axum::body::Bytes, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn tooltips_name_the_district_and_its_value() {
+        let svg = r#"<path d="M0 0"><title>E06000009</title></path><path d="M1 1"><title>E09</title></path><text>x</text>"#;
+        let mut tips = HashMap::new();
+        tips.insert(
+            "E06000009",
+            format!("Blackpool: {}", cell_words("coldspot")),
+        );
+        tips.insert(
+            "E09",
+            format!("Barking & Dagenham: {}", cell_words("0.41059294")),
+        );
+        let out = with_tooltips(svg, &tips);
+        assert!(out.contains("<title>Blackpool: Coldspot</title>"), "{out}");
+        assert!(
+            out.contains("<title>Barking &amp; Dagenham: 0.411</title>"),
+            "{out}"
+        );
+        assert!(out.ends_with("<text>x</text>"));
+        assert_eq!(cell_words(""), "no figure");
+        assert_eq!(cell_words("(none)"), "not in a band");
+        assert_eq!(cell_words("wave 1"), "Wave 1");
+        assert_eq!(cell_words("12"), "12");
+    }
+
     use super::*;
 
     #[test]

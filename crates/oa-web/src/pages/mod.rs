@@ -1,23 +1,37 @@
 //! Server-rendered pages: the dashboard of the programme and the index, in the style of
 //! the GOV.UK Design System (own stylesheet, no fetched assets), usable without
-//! JavaScript (a small script adds table sorting and filtering).
+//! JavaScript (a small script adds table sorting, search counts and character counts).
 //!
-//! - [`views`]: national view (map and areas table), area profile, programme view, and
-//!   every table as CSV and every chart or map as SVG (maps and KPI charts also as PNG);
-//! - [`forms`]: sign in and out, and the area lead's forms (KPI actuals, spend returns,
-//!   plan changes) and the comment form of board members, leads and admins, validated by the same [`crate::domain`] rules as the API, with a
-//!   CSRF token tied to the session;
+//! - [`views`]: national view (map, opportunity areas, every district of the index paged),
+//!   area profile (with the lead's task list, KPI history and drafts), programme view
+//!   (headline at a glance), comparison of 2-4 areas, and every table as CSV and every
+//!   chart or map as SVG (maps and KPI charts also as PNG);
+//! - [`forms`]: sign in and out, and the area lead's forms (KPI figures, spend returns,
+//!   plan changes) and the comment form of board members, leads and admins, each field
+//!   checked in one pass in plain words, then by the same [`crate::domain`] rules as the
+//!   API, with a CSRF token tied to the session;
+//! - [`admin`]: the national admin's users, grants, areas and funds;
+//! - [`history`]: each KPI's history from the audit log;
+//! - [`progress`]: on track / behind / no data, and money profiled to date (pure);
+//! - [`input`]: what people type (`65%`, `£12,500`, `2019/2020`, `20/11/2017`) and dates
+//!   as `4 October 2016`;
+//! - [`method`]: the methodology page from the study, and the glossary;
 //! - [`charts`]: inline SVG charts (KPI series, money bars);
 //! - [`map`]: the national choropleth through `oa_geo`, boundaries loaded once;
-//! - [`results`]: an optional results bundle (ranks, bands, P(cold spot)).
+//! - [`results`]: an optional results bundle (ranks, bands, likelihoods, the study).
 //!
 //! Two environment variables configure what the pages can show beyond the store:
 //! `OA_DATA_DIR` (the shared data directory holding `geo/onsvisual-uk-topojson/topo.json`)
 //! and `OA_RESULTS_DIR` (a bundle written by `oa run`). Without them the pages say so.
 
+pub mod admin;
 pub mod charts;
 pub mod forms;
+pub mod history;
+pub mod input;
 pub mod map;
+pub mod method;
+pub mod progress;
 pub mod results;
 pub mod views;
 
@@ -54,6 +68,14 @@ pub fn router() -> Router<AppState> {
         .route("/areas/{id}/money.svg", get(views::area_money_svg))
         .route("/areas/{id}/comments.csv", get(views::area_comments_csv))
         .route(
+            "/areas/{id}/kpi-history.csv",
+            get(views::area_kpi_history_csv),
+        )
+        .route(
+            "/areas/{id}/kpi-drafts/{value}/{decision}",
+            post(forms::kpi_draft_decision),
+        )
+        .route(
             "/areas/{id}/comments",
             get(forms::comment_form).post(forms::comment_submit),
         )
@@ -83,11 +105,67 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sign-out", post(forms::sign_out))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/print.css", get(print_stylesheet))
         .route("/assets/app.js", get(script))
+        .route("/assets/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+        .route("/admin", get(admin::home))
+        .route("/admin/users", get(admin::users))
+        .route(
+            "/admin/users/new",
+            get(admin::invite_form).post(admin::invite_submit),
+        )
+        .route(
+            "/admin/users/{id}",
+            get(admin::user_form).post(admin::user_submit),
+        )
+        .route("/admin/grants", get(admin::grants))
+        .route(
+            "/admin/grants/new",
+            get(admin::grant_form).post(admin::grant_submit),
+        )
+        .route("/admin/grants/{id}", post(admin::grant_amount))
+        .route("/admin/areas", get(admin::areas))
+        .route("/admin/areas/{id}", post(admin::area_publish))
+        .route("/admin/funds", get(admin::funds))
+        .route("/admin/funds/{id}", post(admin::fund_total))
+        .route("/compare", get(views::compare))
+        .route("/methodology", get(method::methodology))
+        .route("/glossary", get(method::glossary))
+        .route("/accessibility", get(info_page))
+        .route("/privacy", get(info_page))
+        .route("/cookies", get(info_page))
+        .route("/contact", get(info_page))
+}
+
+/// The service's own pages (accessibility statement, privacy, cookies, contact).
+async fn info_page(viewer: Viewer, uri: axum::http::Uri) -> Response {
+    let page = uri.path().trim_start_matches('/').to_string();
+    let title = match page.as_str() {
+        "accessibility" => "Accessibility statement",
+        "privacy" => "Privacy notice",
+        "cookies" => "Cookies",
+        _ => "Contact and feedback",
+    };
+    render(
+        &viewer,
+        "info.html",
+        minijinja::context! { title => title, page => page },
+    )
 }
 
 static STYLESHEET: &str = include_str!("../../assets/app.css");
 static SCRIPT: &str = include_str!("../../assets/app.js");
+static PRINT_STYLESHEET: &str = include_str!("../../assets/print.css");
+static FAVICON: &str = include_str!("../../assets/favicon.svg");
+
+async fn print_stylesheet() -> Response {
+    asset(PRINT_STYLESHEET, "text/css; charset=utf-8")
+}
+
+async fn favicon() -> Response {
+    asset(FAVICON, "image/svg+xml")
+}
 
 async fn stylesheet() -> Response {
     asset(STYLESHEET, "text/css; charset=utf-8")
@@ -125,11 +203,26 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("form.html", include_str!("../../templates/form.html")),
         ("sign_in.html", include_str!("../../templates/sign_in.html")),
         ("error.html", include_str!("../../templates/error.html")),
+        ("info.html", include_str!("../../templates/info.html")),
+        ("admin.html", include_str!("../../templates/admin.html")),
+        ("compare.html", include_str!("../../templates/compare.html")),
+        (
+            "methodology.html",
+            include_str!("../../templates/methodology.html"),
+        ),
+        (
+            "glossary.html",
+            include_str!("../../templates/glossary.html"),
+        ),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name} does not compile: {e}"));
     }
     env.add_filter("pounds", |pence: i64| pounds(pence));
+    env.add_filter("thousands", |n: i64| thousands(n));
+    env.add_filter("date", |iso: String| input::long_date(&iso));
+    env.add_filter("month", |iso: String| input::long_month(&iso));
+    env.add_filter("figure", |x: f64| crate::domain::figure(x));
     env
 });
 
@@ -138,19 +231,27 @@ pub fn ser<T: serde::Serialize>(x: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(x))
 }
 
-/// `£1,234,567` (pence rounded to whole pounds; `£12.50` when there are pence).
-pub fn pounds(pence: i64) -> String {
-    let neg = pence < 0;
-    let p = pence.unsigned_abs();
-    let whole = p / 100;
-    let digits = whole.to_string();
+/// `1,234,567`: a whole number with thousands grouped.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
     let mut grouped = String::new();
+    if n < 0 {
+        grouped.push('-');
+    }
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
+    grouped
+}
+
+/// `£1,234,567` (pence rounded to whole pounds; `£12.50` when there are pence).
+pub fn pounds(pence: i64) -> String {
+    let neg = pence < 0;
+    let p = pence.unsigned_abs();
+    let grouped = thousands((p / 100) as i64);
     let cents = p % 100;
     format!(
         "{}£{grouped}{}",
@@ -171,6 +272,8 @@ pub struct Viewer {
     pub csrf: Option<String>,
     /// The session secret (to end it on sign out).
     pub secret: Option<String>,
+    /// The page asked for (path and query), so that signing in can return to it.
+    pub path: String,
 }
 
 impl Viewer {
@@ -194,6 +297,7 @@ impl Viewer {
             role => role,
             area_id => self.principal.area_id(),
             csrf => self.csrf.clone(),
+            path => self.path.clone(),
         }
     }
 }
@@ -208,10 +312,15 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/".to_string(), |p| p.as_str().to_string());
         let anonymous = Viewer {
             principal: Principal::anonymous(),
             csrf: None,
             secret: None,
+            path: path.clone(),
         };
         let Some(secret) = auth::request_secret(parts) else {
             return Ok(anonymous);
@@ -226,6 +335,7 @@ impl FromRequestParts<AppState> for Viewer {
                     csrf: Some(csrf_token(&secret)),
                     secret: Some(secret),
                     principal: Principal::of(user),
+                    path,
                 };
                 if let Some(user) = &viewer.principal.user
                     && let Err(e) = auth::charge_write(state, &parts.method, user)
@@ -257,10 +367,9 @@ where
                 let viewer = Viewer::from_request_parts(parts, state).await?;
                 Err(page_error(
                     &viewer,
-                    ApiError::NotFound(format!(
-                        "there is no page at {}: the address takes a number, as in /areas/3",
-                        parts.uri.path()
-                    )),
+                    ApiError::NotFound(
+                        "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.".into(),
+                    ),
                 ))
             }
         }
@@ -311,7 +420,7 @@ pub fn page_error(viewer: &Viewer, e: ApiError) -> Response {
     let status = e.status();
     let title = match status {
         StatusCode::UNAUTHORIZED => "Sign in to see this page",
-        StatusCode::FORBIDDEN => "You cannot see or change this",
+        StatusCode::FORBIDDEN => "You do not have access to this page",
         StatusCode::NOT_FOUND => "Page not found",
         StatusCode::TOO_MANY_REQUESTS => "Too many requests: wait a moment",
         StatusCode::PRECONDITION_FAILED => "Someone else changed this first",
@@ -325,12 +434,81 @@ pub fn page_error(viewer: &Viewer, e: ApiError) -> Response {
         minijinja::context! {
             title => title,
             status => status.as_u16(),
-            detail => e.detail(),
+            detail => input::sentence(&e.detail()),
             sign_in => status == StatusCode::UNAUTHORIZED,
+            next => viewer.path.clone(),
         },
     );
     e.decorate(&mut resp);
     resp
+}
+
+/// An error on a page of area `area`, said with names rather than ids: whose page it is
+/// and which area the viewer's account is for ("You are the area lead for Blackpool. This
+/// page is Derby's."). An unpublished area is not named to someone who may not see it.
+pub async fn area_error(state: &AppState, viewer: &Viewer, area: i64, e: ApiError) -> Response {
+    let name_of = |id: i64| async move {
+        match state.store.get(oa_store::Kind::Area, id).await {
+            Ok(Some(a)) => Some((
+                a.get("name")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                crate::domain::area_visible(&state.store, &a)
+                    .await
+                    .unwrap_or(false),
+            )),
+            _ => None,
+        }
+    };
+    let not_found = matches!(e, ApiError::NotFound(_));
+    let refused = matches!(e, ApiError::Forbidden(_) | ApiError::Unauthorized(_));
+    let explained = match () {
+        () if not_found && name_of(area).await.is_none() => ApiError::NotFound(
+            "There is no opportunity area at this address. Find the area on the national view."
+                .into(),
+        ),
+        () if refused => {
+            let page = match name_of(area).await {
+                Some((name, visible)) if visible || viewer.principal.role == Role::Admin => {
+                    format!("This page is {name}'s.")
+                }
+                Some(_) => "This area's page is not published yet.".to_string(),
+                None => String::new(),
+            };
+            let mine = match viewer.principal.area_id() {
+                Some(own) => name_of(own).await.map(|(n, _)| n),
+                None => None,
+            };
+            let who = match (viewer.principal.role, mine) {
+                (Role::Anonymous, _) => {
+                    "Sign in with an account for this area to see or change it.".to_string()
+                }
+                (Role::AreaLead, Some(n)) => format!("You are the area lead for {n}."),
+                (Role::BoardMember, Some(n)) => {
+                    format!(
+                        "You are a board member for {n}: board members can read their area's records and add comments."
+                    )
+                }
+                (Role::Viewer, _) => {
+                    "Your account can read published areas but not change them.".to_string()
+                }
+                _ => String::new(),
+            };
+            let ask = if viewer.principal.role == Role::Anonymous {
+                ""
+            } else {
+                " If you need access, ask a national admin."
+            };
+            let text = format!("{who} {page}{ask}").trim().to_string();
+            match e {
+                ApiError::Unauthorized(_) => ApiError::Unauthorized(text),
+                _ => ApiError::Forbidden(text),
+            }
+        }
+        () => e,
+    };
+    page_error(viewer, explained)
 }
 
 /// A download: `body` with its content type, saved under `filename`.
@@ -369,6 +547,11 @@ mod tests {
             "form.html",
             "sign_in.html",
             "error.html",
+            "info.html",
+            "admin.html",
+            "compare.html",
+            "methodology.html",
+            "glossary.html",
         ] {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }

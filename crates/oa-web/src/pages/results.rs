@@ -57,9 +57,46 @@ pub struct Results {
     pub indicator_names: Vec<String>,
     pub indicator_sorted: Vec<Vec<f64>>,
     pub indicator_rows: HashMap<String, Vec<f64>>,
+    /// The study the bundle was run from (for names, the methodology page and vintages).
+    pub study: Option<oa_model::Study>,
+    /// When the bundle was written (RFC 3339).
+    pub created_at: String,
+    /// Plain names of indicators, groups and roll-up measures, by id.
+    pub labels: HashMap<String, String>,
+    /// Each named band in words (`coldspot` -> `the worst 20% of districts`).
+    pub band_words: HashMap<String, String>,
 }
 
 impl Results {
+    /// A plain name for an indicator, group or summary measure id (`average_score` ->
+    /// `Average score` when the study gives no name).
+    pub fn label(&self, id: &str) -> String {
+        self.labels.get(id).cloned().unwrap_or_else(|| {
+            let words = id.replace('_', " ");
+            crate::pages::input::sentence(words.trim())
+        })
+    }
+
+    /// The kind of area ranked, in the plural (`districts`).
+    pub fn areas_word(&self) -> String {
+        let t = self
+            .study
+            .as_ref()
+            .map_or("area", |s| s.geography.area_type.as_str());
+        match t {
+            "lad" | "district" | "ltla" => "districts".into(),
+            "lsoa" => "small areas (LSOAs)".into(),
+            "msoa" => "neighbourhoods (MSOAs)".into(),
+            "utla" => "upper-tier local authorities".into(),
+            other => format!("{other} areas"),
+        }
+    }
+
+    /// The boundaries' year.
+    pub fn vintage(&self) -> Option<u16> {
+        self.study.as_ref().map(|s| s.geography.vintage)
+    }
+
     pub fn row(&self, code: &str) -> Option<&ScoreRow> {
         self.by_code.get(code).map(|&i| &self.rows[i])
     }
@@ -108,8 +145,58 @@ pub fn read(dir: &Path) -> Result<Results, String> {
 pub fn from_bundle(bundle: &oa_bundle::Results, dir: &Path) -> Results {
     let mut out = Results {
         dir: dir.display().to_string(),
+        created_at: bundle.manifest.created_at.clone(),
+        study: Some(bundle.study.clone()),
         ..Results::default()
     };
+    let study = &bundle.study;
+    for (id, name) in [
+        ("average_score", "Average score"),
+        ("average_rank", "Average rank"),
+        (
+            "proportion_most_deprived_10pc",
+            "Share of small areas in the most deprived 10%",
+        ),
+        (
+            "extent",
+            "Extent (share of people in the most deprived areas)",
+        ),
+        ("local_concentration", "Local concentration"),
+        ("score", "Score"),
+    ] {
+        out.labels.insert(id.into(), name.into());
+    }
+    for i in &study.indicators {
+        if !i.name.is_empty() {
+            out.labels.insert(i.id.clone(), i.name.clone());
+        }
+    }
+    for g in &study.groups {
+        if !g.name.is_empty() {
+            out.labels.insert(g.id.clone(), g.name.clone());
+        }
+    }
+    let areas = out.areas_word();
+    let bands = study
+        .bands
+        .named
+        .iter()
+        .chain(study.rollup.iter().flat_map(|r| r.bands.iter()));
+    for b in bands {
+        let end = match b.end {
+            oa_model::study::End::Worst => "worst",
+            oa_model::study::End::Best => "best",
+        };
+        let words = match (b.share, b.count) {
+            (Some(share), _) => format!(
+                "the {end} {}% of {areas}",
+                crate::domain::figure((share * 1000.0).round() / 10.0)
+            ),
+            (None, Some(n)) => format!("the {end} {n} {areas}"),
+            (None, None) => format!("the {end} {areas}"),
+        };
+        out.band_words.insert(b.name.clone(), words);
+    }
     match &bundle.rollup {
         Some(r) => {
             let headline = bundle.headline();
@@ -200,8 +287,31 @@ pub fn from_bundle(bundle: &oa_bundle::Results, dir: &Path) -> Results {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The version 1 bundle kept by oa-bundle's tests.
+    pub fn fixture() -> Results {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../oa-bundle/tests/fixtures/v1");
+        read(&dir).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_study_gives_names_bands_in_words_and_the_vintage() {
+        let r = fixture();
+        assert_eq!(r.vintage(), Some(2016));
+        assert_eq!(r.areas_word(), "districts");
+        assert_eq!(r.band_words["coldspot"], "the worst 2 districts");
+        // An indicator without a name in the study still reads as words, never an id.
+        assert_eq!(r.label("a"), "A");
+        assert_eq!(r.label("average_score"), "Average score");
+        assert_eq!(
+            r.label("proportion_most_deprived_10pc"),
+            "Share of small areas in the most deprived 10%"
+        );
+        assert!(!r.created_at.is_empty());
+        assert_eq!(r.p_band_name.as_deref(), Some("coldspot"));
+    }
 
     #[test]
     fn a_missing_bundle_is_an_error_naming_it() {

@@ -4,7 +4,9 @@
 
 use super::PagePath;
 use super::charts::{self, BarGroup};
+use super::history;
 use super::map::{self, MapSpec};
+use super::progress;
 use super::results::{RESULTS, Results};
 use super::{Viewer, download, page_error, render, ser};
 use crate::AppState;
@@ -43,6 +45,56 @@ fn district_codes(area: &Value) -> Vec<String> {
         .and_then(Value::as_array)
         .map(|ds| ds.iter().map(|d| text(d, "code")).collect())
         .unwrap_or_default()
+}
+
+/// A KPI's standing (on track, behind, no data) from its baseline, target, direction
+/// and the latest figure among `values` (rows with `period` and `actual`).
+fn kpi_standing<'a>(k: &Value, values: impl Iterator<Item = &'a Value>) -> progress::Status {
+    let pair = |p: &str, v: &str| k[p].as_str().zip(k[v].as_f64());
+    let latest = values
+        .filter(|v| v["actual"].as_f64().is_some())
+        .max_by(|a, b| text(a, "period").cmp(&text(b, "period")));
+    let latest = latest.and_then(|v| v["period"].as_str().zip(v["actual"].as_f64()));
+    progress::kpi_status(
+        pair("baseline_period", "baseline_value"),
+        pair("target_period", "target_value"),
+        k["direction"].as_str() != Some("lower_is_better"),
+        latest,
+    )
+}
+
+/// The status as the templates show it: its words and its tag's class.
+fn status_json(s: progress::Status) -> Value {
+    json!({"label": s.label(), "tag": s.tag()})
+}
+
+/// What a national admin can do about a map that cannot be drawn.
+fn map_help(cause: &str) -> String {
+    if cause.starts_with("no boundaries") {
+        "the map needs district boundaries. Start the service with the shared data folder (the one holding geo/onsvisual-uk-topojson/topo.json) as its data directory.".into()
+    } else {
+        format!("the map could not be drawn ({cause}).")
+    }
+}
+
+/// What every page showing index figures says about them: the index's name, the areas
+/// and boundaries it ranks, when its figures were made, and the named band that the
+/// likelihood column is about, in words.
+fn index_facts(res: Option<&Results>) -> Value {
+    let Some(r) = res else {
+        return Value::Null;
+    };
+    let band = r.p_band_name.clone().unwrap_or_default();
+    json!({
+        "title": r.study.as_ref().map(|s| s.study.title.clone()),
+        "vintage": r.vintage(),
+        "areas": r.areas_word(),
+        "count": r.rows.len(),
+        "updated": super::input::long_date(&r.created_at),
+        "band": band,
+        "band_label": super::input::sentence(&band.replace('_', " ")),
+        "band_words": r.band_words.get(&band).cloned().unwrap_or_else(|| format!("the {band} band")),
+    })
 }
 
 /// The areas of `scope` (what the viewer may read), by code.
@@ -126,10 +178,13 @@ pub struct TableQuery {
     pub dir: Option<String>,
     /// The results column mapped (`score`, `rank`, `band`).
     pub column: Option<String>,
-    /// After a form: what was saved.
+    /// After a form: what was saved, and the part of the page it changed.
     pub saved: Option<String>,
+    pub at: Option<String>,
     /// The page of an area's comments (1 = the oldest; default the newest).
     pub comments_page: Option<u32>,
+    /// The page of the national view's district table (1 = the first).
+    pub page: Option<u32>,
 }
 
 fn filter_sort(rows: &mut Vec<Value>, q: &TableQuery) {
@@ -273,7 +328,8 @@ fn national_map(rows: &[Value], column: Option<&str>) -> (map::Drawn, String, Op
 }
 
 /// How many results rows the national page shows (all are in `/results.csv`).
-const DISTRICT_ROWS: usize = 200;
+/// Districts per page of the national view's index table.
+const DISTRICT_ROWS: usize = 100;
 
 /// `GET /`: the national view.
 pub async fn national(
@@ -288,7 +344,18 @@ pub async fn national(
     let (drawn, map_column, note) = national_map(&rows, q.column.as_deref());
     let (map_svg, map_note) = match drawn {
         Ok(svg) => (Some(svg), note),
-        Err(e) => (None, Some(e)),
+        Err(e) => {
+            // The cause (a missing boundaries file, say) is for whoever runs the service:
+            // logged, and said to national admins, who can act on it.
+            crate::log::error(&format!("national map: {e}"));
+            let public = "The map is not available on this service at the moment. The same figures are in the tables below.";
+            let note = if viewer.principal.role == crate::auth::Role::Admin {
+                format!("{public} For national admins: {}", map_help(&e))
+            } else {
+                public.to_string()
+            };
+            (None, Some(note))
+        }
     };
     let total = rows.len();
     filter_sort(&mut rows, &q);
@@ -299,8 +366,11 @@ pub async fn national(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_lowercase);
+    // Every district matching the search, one page of them shown.
     let mut districts_total = 0;
     let mut districts: Vec<&super::results::ScoreRow> = Vec::new();
+    let page = q.page.unwrap_or(1).max(1) as usize;
+    let skip = (page - 1).saturating_mul(DISTRICT_ROWS);
     if let Some(r) = res {
         for &i in &r.by_rank {
             let d = &r.rows[i];
@@ -308,13 +378,14 @@ pub async fn national(
                 d.name.to_lowercase().contains(n) || d.code.to_lowercase().contains(n)
             });
             if hit {
-                districts_total += 1;
-                if districts.len() < DISTRICT_ROWS {
+                if districts_total >= skip && districts.len() < DISTRICT_ROWS {
                     districts.push(d);
                 }
+                districts_total += 1;
             }
         }
     }
+    let pages = districts_total.div_ceil(DISTRICT_ROWS).max(1);
     let programme_codes: HashMap<String, i64> = rows
         .iter()
         .flat_map(|r| {
@@ -351,11 +422,15 @@ pub async fn national(
             map_svg => map_svg.as_deref().map(String::as_str),
             map_note => map_note,
             has_results => res.is_some(),
-            results_dir => res.map(|r| r.dir.clone()),
             results_error => res_error,
             p_band_name => res.and_then(|r| r.p_band_name.clone()),
             districts => ser(&districts),
             districts_total => districts_total,
+            page => page.min(pages),
+            pages => pages,
+            first_shown => skip + 1,
+            last_shown => skip + districts.len(),
+            index => ser(index_facts(res)),
         },
     )
 }
@@ -435,12 +510,27 @@ pub async fn map_png(
 
 /// The area summary with the page's additions (KPI charts, money by year, ranks).
 pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value, ApiError> {
-    let area = domain::get(&state.store, &viewer.principal, Kind::Area, id).await?;
-    let mut s = summary::area_summary(&state.store, area).await?;
+    let mut s = cached_summary(state, viewer, id).await?;
+    let others = other_areas_figures(state, viewer, id, &s).await?;
     if let Some(kpis) = s.get_mut("kpis").and_then(Value::as_array_mut) {
         for k in kpis.iter_mut() {
+            if let Some(o) = others.get(&text(k, "name")) {
+                k["others"] = Value::from(o.clone());
+            }
+            // A row holding only a draft is not a published figure: kept apart, so that
+            // charts, tables and downloads show published figures alone.
+            if let Some(values) = k["values"].as_array_mut() {
+                let (draft_only, published): (Vec<Value>, Vec<Value>) =
+                    values.drain(..).partition(|v| {
+                        v["actual"].is_null() && v["national"].is_null() && !v["draft"].is_null()
+                    });
+                *values = published;
+                k["draft_only"] = Value::from(draft_only);
+            }
             let chart = charts::kpi_chart(k);
             k["chart"] = Value::from(chart);
+            let standing = kpi_standing(k, k["values"].as_array().into_iter().flatten());
+            k["status"] = status_json(standing);
         }
     }
     let mut by_year: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
@@ -463,6 +553,22 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
         .map(|c| {
             let row = res.and_then(|r| r.row(c));
             let outcome = res.and_then(|r| r.outcomes.get(c));
+            // Names rather than ids, and a probability as a whole percentage.
+            let groups: Option<Vec<(String, Option<u32>)>> = row.map(|r| {
+                r.group_ranks
+                    .iter()
+                    .map(|(id, rank)| (res.map_or(id.clone(), |x| x.label(id)), *rank))
+                    .collect()
+            });
+            let indicators: Vec<Value> = res
+                .map(|r| r.standing(c))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| {
+                    let name = res.map_or(i.indicator.clone(), |r| r.label(&i.indicator));
+                    json!({"indicator": name, "value": i.value, "percentile": i.percentile})
+                })
+                .collect();
             json!({
                 "code": c,
                 "name": row.map(|r| r.name.clone()),
@@ -471,14 +577,16 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
                 "score": row.and_then(|r| r.score).map(|x| (x * 1000.0).round() / 1000.0),
                 "band": row.map(|r| r.band.clone()),
                 "p_band": row.and_then(|r| r.p_band),
-                "groups": row.map(|r| r.group_ranks.clone()),
-                "indicators": res.map(|r| r.standing(c)).unwrap_or_default(),
+                "p_band_percent": row.and_then(|r| r.p_band).map(|p| format!("{}%", (p * 100.0).round())),
+                "groups": groups,
+                "indicators": indicators,
                 "reason": outcome.map(|o| o.reason.clone()),
                 "area_name": outcome.map(|o| o.area_name.clone()),
             })
         })
         .collect();
     s["ranks"] = Value::from(ranks);
+    s["index"] = index_facts(res);
     s["has_results"] = Value::from(res.is_some());
     s["p_band_name"] = json!(res.and_then(|r| r.p_band_name.clone()));
     s["can_edit"] =
@@ -488,6 +596,94 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
             && access::check_write(&viewer.principal, Kind::Comment, Some(id)).is_ok(),
     );
     Ok(s)
+}
+
+/// The area's summary, from the read cache the API's `/api/areas/{id}/summary` fills
+/// (dropped by any write), else read and cached; access is checked either way.
+async fn cached_summary(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value, ApiError> {
+    if let Some((published, bytes)) = state.cache.get(id) {
+        access::check_read(&viewer.principal, id, published)?;
+        if let Ok(doc) = serde_json::from_slice::<Value>(&bytes) {
+            return Ok(doc);
+        }
+    }
+    let generation = state.cache.generation();
+    let area = domain::get(&state.store, &viewer.principal, Kind::Area, id).await?;
+    let published = domain::area_visible(&state.store, &area).await?;
+    let doc = summary::area_summary(&state.store, area).await?;
+    state.cache.put(
+        id,
+        generation,
+        published,
+        axum::body::Bytes::from(doc.to_string()),
+    );
+    Ok(doc)
+}
+
+/// For each KPI name of area `id`, the published figures of the same KPI in the other
+/// areas the viewer may read (`{"area", "values": [{"period", "actual"}]}`), for the
+/// charts' comparison lines.
+async fn other_areas_figures(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    s: &Value,
+) -> Result<HashMap<String, Vec<Value>>, ApiError> {
+    let names: Vec<String> = s["kpis"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|k| text(k, "name"))
+        .collect();
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // One look-up of what the viewer may read, for the three lists.
+    let scope = domain::readable_scope(&state.store, &viewer.principal).await?;
+    let filter = oa_store::Filter {
+        equals: vec![],
+        area_in: scope.areas,
+        programme_in: scope.programmes,
+    };
+    let list = |kind: Kind| state.store.list(kind, &filter, PageRequest::ALL);
+    let area_names: HashMap<i64, String> = list(Kind::Area)
+        .await?
+        .items
+        .into_iter()
+        .map(|a| {
+            let a = Value::Object(a);
+            (int(&a, "id"), text(&a, "name"))
+        })
+        .collect();
+    let kpis: Vec<Value> = list(Kind::Kpi)
+        .await?
+        .items
+        .into_iter()
+        .map(Value::Object)
+        .filter(|k| int(k, "area_id") != id && names.contains(&text(k, "name")))
+        .collect();
+    let values: Vec<Value> = list(Kind::KpiValue)
+        .await?
+        .items
+        .into_iter()
+        .map(Value::Object)
+        .filter(|v| !v["actual"].is_null())
+        .collect();
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    for k in &kpis {
+        let kid = int(k, "id");
+        let pts: Vec<Value> = values
+            .iter()
+            .filter(|v| int(v, "kpi_id") == kid)
+            .map(|v| json!({"period": v["period"], "actual": v["actual"]}))
+            .collect();
+        if let Some(area) = area_names.get(&int(k, "area_id")) {
+            out.entry(text(k, "name"))
+                .or_default()
+                .push(json!({"area": area, "values": pts}));
+        }
+    }
+    Ok(out)
 }
 
 /// Adds a page of the area's comments to the profile's model, when the viewer may read
@@ -509,12 +705,212 @@ async fn with_comments(
     Ok(())
 }
 
-/// `2026-11-27T05:30:12Z` as `2026-11-27 05:30 UTC` (other text as it is).
-fn comment_date(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(day), Some(hm)) if rfc3339.ends_with('Z') => format!("{day} {hm} UTC"),
-        _ => rfc3339.to_string(),
+/// Adds each KPI's history (every change: who, when, old, new, why) and its drafts to the
+/// profile's model. Drafts are shown to the area's own people and national admins only;
+/// a row that holds nothing but a draft is not a published figure, so others do not see it.
+async fn with_kpi_history(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    s: &mut Value,
+) -> Result<(), ApiError> {
+    let insider = access::check_comment_read(&viewer.principal, id).is_ok();
+    let changes = history::area_changes(state, id, insider).await?;
+    s["can_approve"] = Value::from(viewer.principal.role == crate::auth::Role::Admin);
+    s["drafts_held"] = Value::from(state.settings.kpi_drafts);
+    for k in s["kpis"].as_array_mut().into_iter().flatten() {
+        let kid = int(k, "id");
+        let mine: Vec<&history::Change> = changes.iter().filter(|c| c.kpi_id == kid).collect();
+        k["history"] = json!(mine);
+        let mut drafts = Vec::new();
+        let rows = k["values"].as_array().into_iter().flatten();
+        let rows = rows.chain(k["draft_only"].as_array().into_iter().flatten());
+        {
+            for v in rows {
+                if let Some(d) = v.get("draft").filter(|d| !d.is_null()) {
+                    drafts.push(json!({
+                        "value_id": v["id"], "period": v["period"],
+                        "old_actual": v["actual"], "old_national": v["national"],
+                        "actual": d["actual"], "national": d["national"],
+                        "reason": d["reason"], "by": d["by_name"],
+                        "when": history::when(d["at"].as_str().unwrap_or("")),
+                    }));
+                }
+            }
+        }
+        k["drafts"] = if insider {
+            Value::from(drafts)
+        } else {
+            json!([])
+        };
     }
+    Ok(())
+}
+
+/// The area lead's task list (also shown to national admins): KPI years that have ended
+/// without a figure (series-break years excepted) and spend returns not yet sent for the
+/// months of each grant's allocation year that have passed.
+async fn with_tasks(state: &AppState, id: i64, s: &mut Value) -> Result<(), ApiError> {
+    if !s["can_edit"].as_bool().unwrap_or(false) {
+        return Ok(());
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    let this_month = format!("{:04}-{:02}", today.year(), u8::from(today.month()));
+    // An academic year 2019/20 has ended once September 2020 has begun.
+    let academic_done = |start: i32| {
+        today.year() > start + 1 || (today.year() == start + 1 && u8::from(today.month()) >= 9)
+    };
+    let plan_years: HashMap<i64, (i32, i32)> = s["plans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let y = |k: &str| domain::rules::parse_period(&text(p, k)).map_or(0, |x| x.start_year);
+            (int(p, "id"), (y("first_period"), y("last_period")))
+        })
+        .collect();
+    let mut kpi_tasks = Vec::new();
+    for k in s["kpis"].as_array().into_iter().flatten() {
+        let (first, last) = plan_years
+            .get(&int(k, "plan_id"))
+            .copied()
+            .unwrap_or((0, -1));
+        let baseline = domain::rules::parse_period(&text(k, "baseline_period"))
+            .map_or(first, |p| p.start_year + 1);
+        let periods = |key: &str, only_figures: bool| -> Vec<String> {
+            k[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|v| !only_figures || !v["actual"].is_null())
+                .map(|v| text(v, "period"))
+                .collect()
+        };
+        let (recorded, breaks) = (periods("values", true), periods("series_breaks", false));
+        let missing: Vec<String> = (baseline.max(first)..=last)
+            .filter(|y| academic_done(*y))
+            .map(|y| format!("{y}/{:02}", (y + 1) % 100))
+            .filter(|p| !recorded.contains(p) && !breaks.contains(p))
+            .collect();
+        kpi_tasks.push(json!({"kpi_id": k["id"], "name": k["name"], "missing": missing}));
+    }
+    // The area's page was readable, so its own money records are: no further look-up.
+    let filter = oa_store::Filter {
+        equals: vec![("area_id", json!(id))],
+        ..Default::default()
+    };
+    let of_area = |kind: Kind| state.store.list(kind, &filter, PageRequest::ALL);
+    let allocations = of_area(Kind::Allocation).await?.items;
+    let spend = of_area(Kind::SpendReturn).await?.items;
+    let mut spend_tasks = Vec::new();
+    for g in of_area(Kind::Grant).await?.items {
+        let g = Value::Object(g);
+        let allocation = allocations
+            .iter()
+            .find(|a| a.get("id").and_then(Value::as_i64) == Some(int(&g, "allocation_id")));
+        // The allocation's financial year ends in March.
+        let year_end = allocation
+            .and_then(|a| a.get("period").and_then(Value::as_str))
+            .and_then(domain::rules::parse_period)
+            .map(|p| format!("{:04}-03", p.start_year + 1));
+        let returned: Vec<String> = spend
+            .iter()
+            .filter(|r| r.get("grant_id").and_then(Value::as_i64) == Some(int(&g, "id")))
+            .filter_map(|r| r.get("month").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let mut month = text(&g, "awarded_on").get(..7).unwrap_or("").to_string();
+        let mut missing = Vec::new();
+        while domain::rules::is_month(&month)
+            && month < this_month
+            && year_end.as_ref().is_some_and(|end| &month <= end)
+            && missing.len() < 24
+        {
+            if !returned.contains(&month) {
+                missing.push(super::input::long_month(&month));
+            }
+            month = next_month(&month);
+        }
+        spend_tasks.push(json!({"grant": text(&g, "purpose"), "missing": missing}));
+    }
+    s["tasks"] = json!({"kpis": kpi_tasks, "spend": spend_tasks});
+    Ok(())
+}
+
+/// `2018-12` -> `2019-01`.
+fn next_month(month: &str) -> String {
+    let y = month
+        .get(..4)
+        .and_then(|y| y.parse::<i32>().ok())
+        .unwrap_or(0);
+    let m = month
+        .get(5..7)
+        .and_then(|m| m.parse::<u8>().ok())
+        .unwrap_or(12);
+    if m >= 12 {
+        format!("{:04}-01", y + 1)
+    } else {
+        format!("{y:04}-{:02}", m + 1)
+    }
+}
+
+/// `GET /areas/{id}/kpi-history.csv`: every change of every KPI figure of the area.
+pub async fn area_kpi_history_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    let area = match domain::get(&state.store, &viewer.principal, Kind::Area, id).await {
+        Ok(a) => a,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let insider = access::check_comment_read(&viewer.principal, id).is_ok();
+    let changes = match history::area_changes(&state, id, insider).await {
+        Ok(c) => c,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let kpis = match domain::list(
+        &state.store,
+        &viewer.principal,
+        Kind::Kpi,
+        vec![("area_id", json!(id))],
+        PageRequest::ALL,
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return page_error(&viewer, e),
+    };
+    let names: HashMap<i64, String> = kpis
+        .iter()
+        .map(|k| {
+            let v = Value::Object(k.clone());
+            (int(&v, "id"), text(&v, "name"))
+        })
+        .collect();
+    let slug = file_slug(area.get("name").and_then(Value::as_str).unwrap_or("area"));
+    csv_response(
+        &format!("{slug}-kpi-history"),
+        to_csv(&history::CSV_COLUMNS, &history::csv_rows(&changes, &names)),
+    )
+}
+
+/// A name as part of a file name: `West Somerset` -> `west-somerset`.
+pub fn file_slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "area".into() } else { out }
+}
+
+/// `2026-11-27T05:30:12Z` as `27 November 2026 at 05:30 UTC` (other text as it is).
+fn comment_date(rfc3339: &str) -> String {
+    history::when(rfc3339)
 }
 
 /// Comments per page of an area profile (the newest page is shown first).
@@ -622,12 +1018,14 @@ pub async fn area(
     PagePath(id): PagePath<i64>,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let model = match area_model(&state, &viewer, id).await {
-        Ok(mut s) => with_comments(&state, &viewer, id, q.comments_page, &mut s)
-            .await
-            .map(|()| s),
-        Err(e) => Err(e),
-    };
+    let model = async {
+        let mut s = area_model(&state, &viewer, id).await?;
+        with_comments(&state, &viewer, id, q.comments_page, &mut s).await?;
+        with_kpi_history(&state, &viewer, id, &mut s).await?;
+        with_tasks(&state, id, &mut s).await?;
+        Ok::<_, ApiError>(s)
+    }
+    .await;
     match model {
         Ok(s) => {
             let name = text(&s["area"], "name");
@@ -639,10 +1037,12 @@ pub async fn area(
                     nav => "national",
                     s => ser(&s),
                     saved => q.saved,
+                    // Only a plain fragment name goes back into the page's link.
+                    saved_at => q.at.filter(|a| !a.is_empty() && a.len() < 40 && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')),
                 },
             )
         }
-        Err(e) => page_error(&viewer, e),
+        Err(e) => super::area_error(&state, &viewer, id, e).await,
     }
 }
 
@@ -773,6 +1173,7 @@ fn viewer_clone(v: &Viewer) -> Viewer {
         principal: v.principal.clone(),
         csrf: v.csrf.clone(),
         secret: v.secret.clone(),
+        path: v.path.clone(),
     }
 }
 
@@ -909,9 +1310,12 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
         }
     }
     let mut kpi_groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     for k in kpis {
         let k = Value::Object(k);
         let l = latest.get(&int(&k, "id"));
+        let standing = kpi_standing(&k, l.into_iter());
+        *counts.entry(standing.label()).or_default() += 1;
         kpi_groups.entry(text(&k, "name")).or_default().push(json!({
             "area_id": int(&k, "area_id"), "area": names.get(&int(&k, "area_id")),
             "kpi_id": int(&k, "id"), "unit": text(&k, "unit"),
@@ -919,15 +1323,36 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
             "target": k["target_value"], "target_period": k["target_period"],
             "latest": l.map(|v| v["actual"].clone()), "latest_period": l.map(|v| text(v, "period")),
             "national": l.map(|v| v["national"].clone()),
+            "status": status_json(standing),
         }));
     }
+    // The headline: money against the profile to date, and the KPIs' standing.
+    let today = time::OffsetDateTime::now_utc().date();
+    let total =
+        |f: fn(&summary::MoneyLine) -> i64| money.iter().map(f).fold(0i64, i64::saturating_add);
+    let profile: Vec<(String, i64)> = money
+        .iter()
+        .map(|m| (m.period.clone(), m.allocated_pence))
+        .collect();
+    let profiled = progress::profiled_to_date(&profile, (today.year(), u8::from(today.month())));
+    let spent = total(|m| m.spent_pence);
+    let headline = json!({
+        "allocated_pence": total(|m| m.allocated_pence),
+        "committed_pence": total(|m| m.committed_pence),
+        "spent_pence": spent,
+        "profiled_pence": profiled,
+        "spent_of_profile": if profiled > 0 { format!("{}%", (spent as f64 * 100.0 / profiled as f64).round()) } else { "none due yet".into() },
+        "on_track": counts.get("On track").copied().unwrap_or(0),
+        "behind": counts.get("Behind").copied().unwrap_or(0),
+        "no_data": counts.get("No data").copied().unwrap_or(0),
+    });
     let kpi_groups: Vec<Value> = kpi_groups
         .into_iter()
         .map(|(name, rows)| json!({"name": name, "rows": rows}))
         .collect();
     Ok(json!({
         "funds": fund_rows, "spend": spend, "schools": school_rows, "kpis": kpi_groups,
-        "money": money,
+        "money": money, "headline": headline,
     }))
 }
 
@@ -1063,4 +1488,69 @@ pub async fn results_csv() -> Response {
         }
         None => csv_response("results", String::new()),
     }
+}
+
+/// `GET /compare?area=3&area=5`: two to four opportunity areas side by side (rank, band,
+/// likelihood, money, each KPI's latest figure), each read with the viewer's access.
+pub async fn compare(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: axum::http::Uri,
+) -> Response {
+    let mut ids: Vec<i64> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("area="))
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    ids.dedup();
+    if !(2..=4).contains(&ids.len()) {
+        return page_error(
+            &viewer,
+            ApiError::BadRequest(
+                "Choose 2, 3 or 4 areas to compare: go back to the national view and tick them in the table of opportunity areas.".into(),
+            ),
+        );
+    }
+    let mut areas = Vec::new();
+    for id in ids {
+        let s = match area_model(&state, &viewer, id).await {
+            Ok(s) => s,
+            Err(e) => return super::area_error(&state, &viewer, id, e).await,
+        };
+        let latest: Vec<Value> = s["kpis"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| {
+                let last = k["values"]
+                    .as_array()
+                    .and_then(|v| v.iter().rev().find(|v| !v["actual"].is_null()));
+                json!({
+                    "name": k["name"], "unit": k["unit"],
+                    "actual": last.map(|v| v["actual"].clone()),
+                    "period": last.map(|v| v["period"].clone()),
+                    "target": k["target_value"], "target_period": k["target_period"],
+                })
+            })
+            .collect();
+        areas.push(json!({
+            "id": id, "name": s["area"]["name"], "wave": s["area"]["wave"],
+            "districts": s["area"]["districts"], "ranks": s["ranks"],
+            "money": s["money"], "kpis": latest,
+        }));
+    }
+    let (res, _) = results();
+    render(
+        &viewer,
+        "compare.html",
+        minijinja::context! {
+            title => "Compare areas",
+            nav => "national",
+            areas => ser(&areas),
+            index => ser(index_facts(res)),
+            has_results => res.is_some(),
+        },
+    )
 }
