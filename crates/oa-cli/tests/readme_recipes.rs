@@ -101,8 +101,8 @@ fn the_district_dashboard_recipe_shows_every_district() {
 
     assert!(!page.contains("could not be read"), "{page}");
     assert!(
-        page.contains("P(coldspot)"),
-        "no cold-spot probability column"
+        page.contains("Likelihood of being in"),
+        "no cold-spot likelihood column"
     );
     assert!(page.contains("Blackpool"), "{page}");
     // Every district with a rank, and 64 cold spots, each with a probability.

@@ -49,6 +49,10 @@ pub struct Args {
     /// that sets it); the per-address connection limit is then left to the proxy.
     #[arg(long, env = "OA_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// KPI figures recorded by area leads wait as drafts until a national admin approves
+    /// them on the area's page.
+    #[arg(long, env = "OA_KPI_DRAFTS")]
+    pub kpi_drafts: bool,
     /// Sustained writes per second allowed to one user (429 beyond, with Retry-After).
     #[arg(long, default_value_t = 10.0, value_name = "N")]
     pub writes_per_second: f64,
@@ -113,6 +117,7 @@ impl Args {
                 "max-connections-per-address",
                 self.max_connections_per_address as u64,
             )? as usize,
+            kpi_drafts: self.kpi_drafts,
             ..oa_web::limits::Settings::default()
         })
     }
