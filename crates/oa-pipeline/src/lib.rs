@@ -225,6 +225,7 @@ fn results_without_inputs(plan: &Plan, data: &StudyData, index: Index) -> Result
         uncertainty: None,
         maps: None,
         audit: None,
+        evaluation: None,
         report: None,
     }
 }
