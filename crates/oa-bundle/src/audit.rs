@@ -309,7 +309,7 @@ impl Audit {
                 table: t.to_table(),
             })
             .chain(self.charts.iter().map(|c| File::Bytes {
-                name: c.name,
+                name: c.name.into(),
                 bytes: c.svg.as_bytes(),
             }))
             .collect()

@@ -1,7 +1,8 @@
 //! oa-bundle: the results bundle, the one place that knows its layout.
 //!
 //! A study run produces [`Results`]: typed, in memory, one optional section per stage
-//! (index, audit, roll-up, clusters, selection, funding, uncertainty, maps). [`write`] turns it
+//! (index, audit, roll-up, clusters, selection, funding, uncertainty, maps, evaluation,
+//! report). [`write`] turns it
 //! into a folder of files with `manifest.json` (all or nothing); [`read`] loads any
 //! bundle back into the same [`Results`], with errors that name the file, line and
 //! column; [`update`] rewrites some sections inside an existing bundle; [`verify`] checks
@@ -22,6 +23,7 @@
 //! | `funds.csv`, `allocations.csv`, `allocations.md` | [`Funding`] |
 //! | `uncertainty.csv`, `uncertainty.svg`, `selection_stability.csv`, `sensitivity.csv`, `sensitivity.svg` | [`Uncertainty`] |
 //! | `map_score.svg`, `map_band.svg`, `map_clusters.svg` (and `.png`) | [`Maps`] |
+//! | `evaluation.csv`, `weights.csv`, `evaluation_paths.csv`, `evaluation.md`, `evaluation_event_*.svg`, `evaluation_synthetic_*.svg`, `evaluation_placebos_*.svg` | [`Evaluation`] |
 //! | `report.html`, `report.pdf` | [`Report`] |
 //!
 //! Tables are also written as Parquet and XLSX when the manifest's `formats` ask; CSV is
@@ -32,6 +34,7 @@ mod clusters;
 mod coverage;
 mod csv_table;
 mod error;
+mod evaluation;
 mod funding;
 mod index;
 pub mod manifest;
@@ -53,6 +56,9 @@ pub use audit::{
 pub use clusters::Clusters;
 pub use coverage::{AreaStatus, Coverage, DropReason, SkipReason, SkippedRow};
 pub use error::BundleError;
+pub use evaluation::{
+    EVALUATION_CHART_PREFIXES, Evaluation, EvaluationChart, PathPoint, is_evaluation_chart,
+};
 pub use funding::{Allocation, Fund, Funding};
 pub use index::{GroupScores, Index, Indicators, Scores};
 pub use manifest::{
@@ -92,6 +98,18 @@ pub mod parse {
             &CsvTable::parse(name, bytes, Selection::TABLE)?,
             String::new(),
         )
+    }
+
+    /// The rows of an `evaluation.csv`.
+    pub fn evaluation(
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Vec<oa_evaluation::EstimateRow>, BundleError> {
+        crate::Evaluation::estimates_from_csv(&CsvTable::parse(
+            name,
+            bytes,
+            crate::Evaluation::ESTIMATES,
+        )?)
     }
 
     /// The lines of an `allocations.csv`.

@@ -98,11 +98,12 @@ pub enum Section {
     Uncertainty,
     Maps,
     Audit,
+    Evaluation,
     Report,
 }
 
 impl Section {
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Section::Index,
         Section::Audit,
         Section::Rollup,
@@ -111,6 +112,7 @@ impl Section {
         Section::Funding,
         Section::Uncertainty,
         Section::Maps,
+        Section::Evaluation,
         Section::Report,
     ];
 
@@ -124,6 +126,7 @@ impl Section {
             Section::Uncertainty => "uncertainty",
             Section::Maps => "maps",
             Section::Audit => "audit",
+            Section::Evaluation => "evaluation",
             Section::Report => "report",
         }
     }

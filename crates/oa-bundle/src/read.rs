@@ -8,6 +8,7 @@ use crate::clusters::Clusters;
 use crate::coverage::Coverage;
 use crate::csv_table::CsvTable;
 use crate::error::BundleError;
+use crate::evaluation::Evaluation;
 use crate::funding::Funding;
 use crate::index::{Index, Indicators, Scores};
 use crate::manifest::{Manifest, Section};
@@ -205,6 +206,9 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
     } else {
         None
     };
+    let evaluation = has(Section::Evaluation)
+        .then(|| Evaluation::read(dir, manifest.outputs.iter().map(|o| o.path.as_str())))
+        .transpose()?;
     let report = has(Section::Report)
         .then(|| Report::read(dir))
         .transpose()?;
@@ -224,6 +228,7 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
         uncertainty,
         maps,
         audit,
+        evaluation,
         report,
     })
 }
@@ -243,6 +248,7 @@ fn sections_from_files(dir: &Path, study: &Study) -> Vec<Section> {
             Section::Maps => MAP_STEMS.iter().any(|m| file(&format!("{m}.svg"))),
             // Version 1 bundles had no audit.
             Section::Audit => false,
+            Section::Evaluation => false,
             Section::Report => Report::present(dir),
         })
         .collect()

@@ -23,13 +23,13 @@ impl Report {
         let mut files = Vec::new();
         if let Some(h) = &self.html {
             files.push(File::Bytes {
-                name: REPORT_HTML,
+                name: REPORT_HTML.into(),
                 bytes: h.as_bytes(),
             });
         }
         if let Some(p) = &self.pdf {
             files.push(File::Bytes {
-                name: REPORT_PDF,
+                name: REPORT_PDF.into(),
                 bytes: &p[..],
             });
         }

@@ -4,6 +4,7 @@
 
 use crate::audit::Audit;
 use crate::clusters::Clusters;
+use crate::evaluation::Evaluation;
 use crate::funding::Funding;
 use crate::index::Index;
 use crate::manifest::{Headline, Manifest, Section};
@@ -34,6 +35,8 @@ pub struct Results {
     pub maps: Option<Maps>,
     /// The statistical audit of the index (`[audit]`, or `oa audit`).
     pub audit: Option<Audit>,
+    /// Did the chosen areas improve? (`[evaluation]`, or `oa evaluate`).
+    pub evaluation: Option<Evaluation>,
     pub report: Option<Report>,
 }
 
@@ -43,7 +46,10 @@ pub enum File<'a> {
     /// A table: `<stem>.csv`, and `<stem>.parquet` / `.xlsx` in the bundle's formats.
     Table { stem: &'static str, table: Table },
     /// Any other file, as bytes.
-    Bytes { name: &'static str, bytes: &'a [u8] },
+    Bytes {
+        name: std::borrow::Cow<'a, str>,
+        bytes: &'a [u8],
+    },
 }
 
 impl File<'_> {
@@ -75,6 +81,7 @@ impl Results {
                 Section::Uncertainty => self.uncertainty.is_some(),
                 Section::Maps => self.maps.is_some(),
                 Section::Audit => self.audit.is_some(),
+                Section::Evaluation => self.evaluation.is_some(),
                 Section::Report => self.report.is_some(),
             })
             .collect()
@@ -83,7 +90,10 @@ impl Results {
     /// The files of one section (none when the section is absent).
     pub fn files(&self, section: Section) -> Vec<File<'_>> {
         let table = |stem, table| File::Table { stem, table };
-        let bytes = |name, bytes| File::Bytes { name, bytes };
+        let bytes = |name: &'static str, bytes| File::Bytes {
+            name: name.into(),
+            bytes,
+        };
         match section {
             Section::Index => {
                 let scores = if self.rollup.is_some() {
@@ -163,6 +173,7 @@ impl Results {
                 files
             }
             Section::Audit => self.audit.iter().flat_map(Audit::files).collect(),
+            Section::Evaluation => self.evaluation.iter().flat_map(Evaluation::files).collect(),
             Section::Report => self.report.iter().flat_map(Report::files).collect(),
         }
     }

@@ -94,7 +94,7 @@ impl Uncertainty {
                 table: self.areas.to_table(),
             },
             File::Bytes {
-                name: "uncertainty.svg",
+                name: "uncertainty.svg".into(),
                 bytes: self.chart.as_bytes(),
             },
         ];
@@ -112,7 +112,7 @@ impl Uncertainty {
         }
         if let Some(svg) = &self.sensitivity_chart {
             files.push(File::Bytes {
-                name: "sensitivity.svg",
+                name: "sensitivity.svg".into(),
                 bytes: svg.as_bytes(),
             });
         }

@@ -169,7 +169,7 @@ fn write_one(
 ) -> Result<Vec<FileDigest>, BundleError> {
     match file {
         File::Bytes { name, bytes } => {
-            let path = dir.join(name);
+            let path = dir.join(name.as_ref());
             std::fs::write(&path, bytes).map_err(|e| BundleError::io(&path, &e))?;
             Ok(vec![FileDigest {
                 path: name.to_string(),

@@ -51,6 +51,8 @@ enum Command {
     Report(commands::report::Args),
     /// Monte Carlo uncertainty and sensitivity of a study's ranking.
     Uncertainty(commands::uncertainty::Args),
+    /// Did the chosen areas improve? A study's evaluation, or a panel's (--panel).
+    Evaluate(commands::evaluate::Args),
     /// The statistical audit of a study's index (JRC/OECD handbook), as tables and charts.
     Audit(commands::audit::Args),
     /// Serve the programme API and dashboard.
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Allocate(a) => commands::allocate::run(a),
         Command::Report(a) => commands::report::run(a),
         Command::Uncertainty(a) => commands::uncertainty::run(a),
+        Command::Evaluate(a) => commands::evaluate::run(a),
         Command::Audit(a) => commands::audit::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::User(c) => commands::user::run(c),

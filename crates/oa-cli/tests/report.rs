@@ -670,6 +670,33 @@ fn opportunity_areas_report_matches_its_bundle() {
 }
 
 #[test]
+fn evaluation_report_matches_its_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Fewer placebo and randomisation draws than shipped, for the test's time.
+    let out = run_study(
+        tmp.path(),
+        "opportunity-areas-evaluation",
+        &[
+            ("placebos = 200", "placebos = 20"),
+            ("draws = 10000", "draws = 500"),
+        ],
+    );
+    let bundle = Bundle::open(&out);
+    in_manifest(&bundle, "report.html");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let checked = check_html(&html, &bundle);
+    // Two outcomes x three comparisons x five methods, nine cells each (seven checked).
+    assert!(checked.cells >= 2 * 3 * 5 * 7, "{checked:?}");
+    assert!(html.contains("id=\"evaluation\""), "no evaluation section");
+    assert!(
+        html.contains("data-src=\"evaluation.csv["),
+        "no estimate from the bundle"
+    );
+    // The event-study charts, each with its caption.
+    assert!(html.contains("evaluation_event_gld_never_treated.svg"));
+}
+
+#[test]
 fn district_report_matches_its_bundle() {
     let tmp = tempfile::tempdir().unwrap();
     // Fewer Monte Carlo samples than shipped, for the test's time; the report is the same.

@@ -85,6 +85,11 @@ pub fn referenced_files(study: &Study) -> Vec<(String, String)> {
     if let Some(b) = study.maps.as_ref().and_then(|m| m.boundaries.as_ref()) {
         files.push(("maps.boundaries".to_string(), b.clone()));
     }
+    if let Some(e) = &study.evaluation {
+        for (i, o) in e.outcomes.iter().enumerate() {
+            files.push((format!("evaluation.outcomes[{i}].path"), o.path.clone()));
+        }
+    }
     files
 }
 

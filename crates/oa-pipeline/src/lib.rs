@@ -13,6 +13,7 @@
 //!   -> spatial         cold-spot clusters                 -> Results.clusters
 //!   -> selection       choose areas, explain every one    -> Results.selection
 //!   -> funding         allocate funds in pence            -> Results.funding
+//!   -> evaluation      did the chosen areas improve?      -> Results.evaluation
 //!   -> uncertainty     Monte Carlo, Sobol                 -> Results.uncertainty
 //!   -> maps            choropleths                        -> Results.maps
 //!   -> report          the document (HTML, PDF)           -> Results.report
@@ -26,6 +27,7 @@
 mod audit;
 mod data;
 mod error;
+pub mod evaluation;
 mod frames;
 mod funding;
 mod index;
@@ -41,6 +43,7 @@ mod validate;
 
 pub use data::{load as load_data, referenced_files};
 pub use error::{Code, CodeInfo, Error};
+pub use evaluation::{QuickPanel, QuickTreatment, evaluate_panel};
 pub use frames::{Frame, FrameColumn};
 pub use oa_bundle::Results;
 pub use oa_engine::{NoProgress, Progress};
@@ -111,6 +114,16 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Results, Error> {
         results.funding =
             Some(funding::run(plan, results.selection.as_ref()).map_err(stage("funding"))?);
         mark("funding", &mut timings);
+    }
+    check_stopped(progress)?;
+    if let Some(e) = &study.evaluation {
+        progress.start("Evaluating", 0);
+        let out =
+            evaluation::run(plan, e, results.selection.as_ref()).map_err(stage("evaluation"))?;
+        results.evaluation = Some(out.section);
+        results.manifest.add_inputs(&out.inputs);
+        results.manifest.notes.extend(out.notes);
+        mark("evaluation", &mut timings);
     }
     check_stopped(progress)?;
     if study.uncertainty.is_some() {
@@ -227,6 +240,7 @@ fn results_without_inputs(plan: &Plan, data: &StudyData, index: Index) -> Result
         uncertainty: None,
         maps: None,
         audit: None,
+        evaluation: None,
         report: None,
     }
 }

@@ -283,7 +283,9 @@ fn figure(out: &mut String, f: &Figure) {
 }
 
 /// The SVG without any XML prolog, named by the caption (`role="img"`), its own
-/// `<title>` tooltips left as they are.
+/// `<title>` tooltips left as they are. A name the SVG gives itself (`role`,
+/// `aria-label`, as the evaluation's charts do) gives way to the caption's, since an
+/// attribute may appear only once.
 fn svg_with_name(svg: &str, caption_id: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let body = &svg[start..];
@@ -292,8 +294,30 @@ fn svg_with_name(svg: &str, caption_id: &str) -> String {
         esc(caption_id)
     );
     match body.strip_prefix("<svg") {
-        Some(rest) => format!("<svg{attributes}{rest}"),
+        Some(rest) => {
+            let end = rest.find('>').unwrap_or(rest.len());
+            let (tag, after) = rest.split_at(end);
+            let tag = ["role", "aria-label", "aria-labelledby", "focusable"]
+                .iter()
+                .fold(tag.to_string(), |tag, name| without_attribute(&tag, name));
+            format!("<svg{attributes}{tag}{after}")
+        }
         None => format!("<p>{}</p>", esc("The image could not be included.")),
+    }
+}
+
+/// `tag` (the attributes of an opening tag) without ` name="..."`.
+fn without_attribute(tag: &str, name: &str) -> String {
+    let key = format!(" {name}=\"");
+    match tag.find(&key) {
+        Some(at) => {
+            let value = at + key.len();
+            match tag[value..].find('"') {
+                Some(close) => format!("{}{}", &tag[..at], &tag[value + close + 1..]),
+                None => tag.to_string(),
+            }
+        }
+        None => tag.to_string(),
     }
 }
 
@@ -358,6 +382,14 @@ mod tests {
             "{svg}"
         );
         assert!(!svg.contains("<?xml"));
+        // A name of the SVG's own gives way to the caption's: each attribute once.
+        let svg = svg_with_name(
+            "<svg width=\"1\" role=\"img\" aria-label=\"a chart\"><text>x</text></svg>",
+            "m-caption",
+        );
+        assert_eq!(svg.matches("role=").count(), 1, "{svg}");
+        assert!(!svg.contains("aria-label=\"a chart\""), "{svg}");
+        assert!(svg.ends_with("width=\"1\"><text>x</text></svg>"), "{svg}");
     }
 
     #[test]

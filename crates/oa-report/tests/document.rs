@@ -96,6 +96,7 @@ fn results() -> Results {
         uncertainty: None,
         maps: None,
         audit: None,
+        evaluation: None,
         report: None,
     }
 }

@@ -85,7 +85,7 @@ fn outputs_are_readable_by_colleagues() {
     }
     let loose = root.path().join("loose");
     let files = vec![oa_bundle::File::Bytes {
-        name: "uncertainty.svg",
+        name: "uncertainty.svg".into(),
         bytes: b"<svg/>",
     }];
     assert_eq!(

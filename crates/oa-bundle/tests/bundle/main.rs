@@ -3,6 +3,7 @@
 //! sections of issue 15 (coverage reasons and skipped rows, outliers, PCA, global Moran's
 //! I, the audit with its schema) and reading version 1 bundles.
 
+mod evaluation;
 mod layout;
 mod round_trip;
 mod sections;

@@ -92,6 +92,7 @@ pub fn results() -> Results {
         uncertainty: None,
         maps: None,
         audit: None,
+        evaluation: None,
         report: None,
     }
 }

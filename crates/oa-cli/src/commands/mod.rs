@@ -3,6 +3,7 @@
 pub mod allocate;
 pub mod audit;
 pub mod demo;
+pub mod evaluate;
 pub mod geo;
 pub mod init;
 pub mod map;

@@ -84,6 +84,9 @@ fn dropped_reasons(coverage: &oa_bundle::Coverage, dropped: usize) -> String {
     }
 }
 
+/// At most this many files of a section are named in the summary.
+const SHOWN_FILES: usize = 16;
+
 /// Areas, bands, the three areas at each end, the other sections and where the bundle is.
 pub fn summary(r: &Results, out: &Path) -> String {
     use std::fmt::Write as _;
@@ -164,7 +167,18 @@ pub fn summary(r: &Results, out: &Path) -> String {
             continue;
         }
         let files: Vec<String> = r.files(section).iter().map(|f| f.name()).collect();
-        let _ = writeln!(s, "  {} ({})", section.name(), files.join(", "));
+        // The evaluation draws a chart per treated area and comparison: name the first
+        // files and count the rest.
+        let listed = if files.len() > SHOWN_FILES {
+            format!(
+                "{}, and {} more",
+                files[..SHOWN_FILES].join(", "),
+                files.len() - SHOWN_FILES
+            )
+        } else {
+            files.join(", ")
+        };
+        let _ = writeln!(s, "  {} ({listed})", section.name());
     }
     let _ = writeln!(s, "  results: {}", out.display());
     s

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod commands;
+mod evaluate;
 mod imd2019;
 mod nothing_silent;
 mod smi2016;

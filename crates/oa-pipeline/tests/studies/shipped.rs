@@ -256,3 +256,153 @@ fn a_stopped_run_returns_no_results() {
     assert_eq!(e.code, Code::Stopped);
     assert_eq!(e.code.info().exit, 130);
 }
+
+/// The opportunity areas evaluated on early years and key stage 4 destinations: treatment
+/// from the study's own selection, codes mapped across the 2019 (and 2021) boundary
+/// changes, near-misses from the selection's long list, every method against every
+/// comparison, inputs hashed into the manifest, and an exact round trip. Fewer placebo and
+/// randomisation draws than shipped, to keep the test quick; the method is the same.
+#[test]
+fn opportunity_areas_evaluation_runs_every_method_against_every_comparison() {
+    let r = run_shipped_with(
+        "opportunity-areas-evaluation",
+        &[
+            ("placebos = 200", "placebos = 20"),
+            ("draws = 10000", "draws = 500"),
+        ],
+    );
+    let selection = r.selection.as_ref().unwrap();
+    let ev = r.evaluation.as_ref().expect("the evaluation section");
+    assert!(r.sections().contains(&oa_bundle::Section::Evaluation));
+    // The 13 districts of the 12 areas, less West Somerset (a part of Somerset West and
+    // Taunton on 2019 and 2021 boundaries, left out as the study chooses).
+    let mut treated: Vec<String> = selection
+        .selected()
+        .flat_map(|a| a.districts.clone())
+        .filter(|d| d != "E07000191")
+        .collect();
+    treated.sort();
+    // Near-misses: long-listed districts the selection did not choose.
+    let near: usize = selection
+        .areas
+        .iter()
+        .filter(|a| a.on_long_list && !a.selected)
+        .map(|a| a.districts.len())
+        .sum();
+    for outcome in ["gld", "ks4_sustained"] {
+        for comparison in ["never_treated", "near_misses", "nearest"] {
+            for method in ["did", "cs", "sc", "sdid", "ri"] {
+                let row = ev
+                    .estimates
+                    .iter()
+                    .find(|e| {
+                        e.method.code() == method
+                            && e.estimand == oa_evaluation::Estimand::Att
+                            && e.group == "all"
+                            && e.outcome == outcome
+                            && e.comparison == comparison
+                    })
+                    .unwrap_or_else(|| panic!("{outcome} {comparison} {method}"));
+                assert!(row.estimate.is_finite(), "{row:?}");
+                assert!(row.p_value > 0.0 && row.p_value <= 1.0, "{row:?}");
+                assert_eq!(row.n_treated, treated.len(), "{row:?}");
+                if comparison == "near_misses" {
+                    assert_eq!(row.n_control, near, "{row:?}");
+                }
+                if method != "sc" && method != "ri" {
+                    assert!(
+                        row.ci_low < row.estimate && row.estimate < row.ci_high,
+                        "{row:?}"
+                    );
+                }
+            }
+        }
+        // One synthetic-control chart per treated district and comparison.
+        let charts = ev
+            .charts
+            .iter()
+            .filter(|c| {
+                c.name
+                    .starts_with(&format!("evaluation_synthetic_{outcome}_never_treated_"))
+            })
+            .count();
+        assert_eq!(charts, treated.len(), "{outcome}");
+        // Every SC weight vector sums to one.
+        for d in &treated {
+            let total: f64 = ev
+                .weights
+                .iter()
+                .filter(|w| {
+                    w.method == oa_evaluation::Method::Sc
+                        && w.outcome == outcome
+                        && w.comparison == "never_treated"
+                        && &w.treated == d
+                })
+                .map(|w| w.weight)
+                .sum();
+            assert!((total - 1.0).abs() < 1e-9, "{outcome} {d}: {total}");
+        }
+    }
+    // Somerset West and Taunton (2019) is one unit and left out, and the bundle says so.
+    assert!(
+        ev.markdown
+            .contains("Area E07000246 (E07000190 + E07000191) was left out"),
+        "{}",
+        ev.markdown
+    );
+    assert!(ev.markdown.contains("Only 12 areas are treated"));
+    // The outcome files and the ONS change list are inputs with their digests.
+    for input in [
+        "outcomes/EYFSP_LAD_pr_additional_tables_2014_2019.xlsx",
+        "outcomes/data-key-stage-4-destination-measures.csv",
+        oa_pipeline::evaluation::CHANGES,
+    ] {
+        let i = r.manifest.inputs.iter().find(|i| i.path == input);
+        assert!(i.is_some_and(|i| i.sha256.len() == 64), "{input}");
+    }
+    let back = round_trip(r);
+    assert!(back.evaluation.is_some());
+}
+
+#[test]
+fn an_evaluation_that_cannot_run_names_the_study_key() {
+    let path = oa_testkit::repo_path("studies/opportunity-areas-evaluation.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let plan = |text: String| {
+        oa_pipeline::Plan::from_toml(
+            text.into_bytes(),
+            "oa-eval.toml",
+            oa_testkit::shared_data_dir(),
+        )
+        .unwrap()
+    };
+    // West Somerset is a part of a unit on 2019 boundaries: treating it is a choice.
+    let e = oa_pipeline::run(
+        &plan(text.replace("partly_treated = \"exclude\"", "partly_treated = \"error\"")),
+        &oa_pipeline::NoProgress,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, oa_pipeline::Code::StageFailed, "{e}");
+    assert!(e.message.contains("evaluation.outcomes[0]"), "{e}");
+    assert!(e.message.contains("one part of unit `E07000246`"), "{e}");
+    // Without the boundary mapping the early years panel has gaps at the 2019 change.
+    let e = oa_pipeline::run(
+        &plan(text.replacen("boundaries = { from = 2016, to = 2019 }\n", "", 1)),
+        &oa_pipeline::NoProgress,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("the panel is unbalanced"), "{e}");
+    assert!(
+        e.message
+            .contains("EYFSP_LAD_pr_additional_tables_2014_2019.xlsx"),
+        "{e}"
+    );
+    // A column the file does not have.
+    let e = oa_pipeline::run(
+        &plan(text.replace("denominator = \"cohort\"", "denominator = \"pupils\"")),
+        &oa_pipeline::NoProgress,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, oa_pipeline::Code::DataMalformed, "{e}");
+    assert!(e.message.contains("pupils"), "{e}");
+}
