@@ -454,7 +454,7 @@ fn push_sc(
         (r.treated.len(), r.n_control),
         if options.placebos {
             format!(
-                "placebo averages, {} draws over {n_placebos} placebos",
+                "mean rank of RMSPE ratios against placebo sets, {} draws over {n_placebos} placebos",
                 options.average_draws
             )
         } else {

@@ -16,9 +16,18 @@
 //! The gap is `Y1 - Y0 w` in every period; the unit's effect is its mean post-period gap.
 //! Placebo in space: every donor in turn is treated as if it were treated (its donors are
 //! the other donors), and `p = (1 + #{placebos with post/pre RMSPE ratio >= the unit's})
-//! / (1 + placebos)`. The average effect over treated units is tested against averages of
-//! as many distinct placebos drawn at random (Cavallo et al. 2013), seeded. Placebos run
-//! in parallel and are collected in donor order: results do not depend on threads.
+//! / (1 + placebos)`. The average effect over the `k` treated units is tested against
+//! sets of `k` distinct placebos drawn at random (Cavallo et al. 2013), seeded, on the
+//! mean rank of their post/pre RMSPE ratios among the placebos': the per-unit statistic,
+//! averaged. Not on the raw effects: a poorly fitted unit's gap carries its misfit into
+//! the post-period, and treated areas (at the edge of the donors' range, as the most
+//! deprived are) fit worse than most placebos; averaging shrinks the placebos' noise but
+//! not the treated units' shared misfit, so raw averages called the misfit an effect
+//! whatever its sign. Ranks, not ratios, because with few periods before treatment some
+//! placebos fit exactly and their ratios are unbounded. Like the per-unit test, the
+//! ratio says how unusual the post-period is, not its direction, which the estimate gives.
+//! Placebos run in parallel and are collected in donor order: results do not depend on
+//! threads.
 
 use crate::error::EvalError;
 use crate::panel::Panel;
@@ -104,7 +113,8 @@ pub struct ScResult {
     pub placebos: Vec<UnitFit>,
     /// Mean of the treated units' effects.
     pub att: f64,
-    /// Share of random placebo averages at least as far from 0 as `att`.
+    /// Share of random placebo sets whose mean rank of RMSPE ratios is at least the
+    /// treated units' (see the module documentation).
     pub att_p_value: f64,
     pub n_control: usize,
 }
@@ -197,7 +207,7 @@ pub fn synthetic_control(
     }
     let att = fits.iter().map(|f| f.effect).sum::<f64>() / fits.len() as f64;
     let att_p_value = if options.placebos && options.average_draws > 0 {
-        average_p_value(&fits, &placebos, att, comparison, options)?
+        average_p_value(&fits, &placebos, comparison, options)?
     } else {
         f64::NAN
     };
@@ -210,12 +220,13 @@ pub fn synthetic_control(
     })
 }
 
-/// `(1 + #{|mean of random placebos| >= |att|}) / (1 + draws)`, drawing per group as many
-/// distinct placebos as it has treated units.
+/// `(1 + #{draws whose mean placebo rank >= the treated units'}) / (1 + draws)`, drawing
+/// per group as many distinct placebos as it has treated units. A unit's rank is the
+/// share of its group's placebo ratios below its own (ties count half; a missing ratio,
+/// no gap before or after, is lowest).
 fn average_p_value(
     fits: &[UnitFit],
     placebos: &[UnitFit],
-    att: f64,
     comparison: &str,
     options: &ScOptions,
 ) -> Result<f64, EvalError> {
@@ -226,17 +237,19 @@ fn average_p_value(
             None => groups.push((f.group, 1)),
         }
     }
-    let pools: Vec<Vec<f64>> = groups
+    let key = |f: &UnitFit| {
+        let r = f.ratio();
+        if r.is_nan() { f64::NEG_INFINITY } else { r }
+    };
+    let sorted: Vec<Vec<f64>> = groups
         .iter()
         .map(|(g, _)| {
-            placebos
-                .iter()
-                .filter(|p| p.group == *g)
-                .map(|p| p.effect)
-                .collect()
+            let mut v: Vec<f64> = placebos.iter().filter(|p| p.group == *g).map(key).collect();
+            v.sort_by(f64::total_cmp);
+            v
         })
         .collect();
-    for ((_, k), pool) in groups.iter().zip(&pools) {
+    for ((_, k), pool) in groups.iter().zip(&sorted) {
         if pool.len() < *k {
             return Err(EvalError::TooFewDonors {
                 method: "sc",
@@ -248,7 +261,22 @@ fn average_p_value(
             });
         }
     }
-    let total: usize = groups.iter().map(|g| g.1).sum();
+    let rank = |pool: &[f64], r: f64| {
+        let below = pool.partition_point(|&x| x < r);
+        let equal = pool[below..].partition_point(|&x| x <= r);
+        (below as f64 + 0.5 * equal as f64) / pool.len() as f64
+    };
+    let group_of = |g: usize| groups.iter().position(|(x, _)| *x == g).expect("a group");
+    let pools: Vec<Vec<f64>> = sorted
+        .iter()
+        .map(|pool| pool.iter().map(|&r| rank(pool, r)).collect())
+        .collect();
+    let total = fits.len() as f64;
+    let observed = fits
+        .iter()
+        .map(|f| rank(&sorted[group_of(f.group)], key(f)))
+        .sum::<f64>()
+        / total;
     let extreme: usize = (0..options.average_draws)
         .into_par_iter()
         .map(|b| {
@@ -263,7 +291,7 @@ fn average_p_value(
                     sum += pool[idx[i]];
                 }
             }
-            usize::from((sum / total as f64).abs() >= att.abs() - 1e-12 * att.abs())
+            usize::from(sum / total >= observed - 1e-12)
         })
         .sum();
     Ok((1 + extreme) as f64 / (1 + options.average_draws) as f64)

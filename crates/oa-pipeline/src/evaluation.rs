@@ -17,17 +17,18 @@ use oa_evaluation::comparison::ComparisonSpec;
 use oa_evaluation::cs::{BasePeriod, ControlGroup, CsOptions};
 use oa_evaluation::narrative::{Wording, evaluation_markdown};
 use oa_evaluation::panel::compose_maps;
+use oa_evaluation::rd::{RdOptions, SelectedSide, regression_discontinuity};
 use oa_evaluation::sc::Predictor;
 use oa_evaluation::sdid::Variance;
 use oa_evaluation::{
     Balance, Estimand, Evaluation, EvaluationSpec, Method, Panel, PanelBuilder, PartlyTreated,
-    Period, Randomisation, Treatment, Value,
+    Period, Randomisation, Treatment, Value, rd_rows,
 };
 use oa_io::{FileDigest, PanelLayout, PanelSource, PanelValue, read_panel};
 use oa_model::study::evaluation::{
-    BalanceChoice, BaseChoice, ComparisonKind, ControlChoice, EvaluationMethod, EvaluationSection,
-    Outcome, PanelLayoutChoice, PartlyTreatedChoice, PermuteOver, TreatmentSource, UnitChoice,
-    VarianceChoice,
+    BalanceChoice, BaseChoice, ComparisonKind, ControlChoice, Discontinuity, EvaluationMethod,
+    EvaluationSection, Outcome, PanelLayoutChoice, PartlyTreatedChoice, PermuteOver,
+    TreatmentSource, UnitChoice, VarianceChoice,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -125,8 +126,27 @@ pub fn run(
         )
         .map_err(|e| failed(&format!("{key} ({})", outcome.path), e))?;
         let spec = spec(section, selection, &panel, &treatment, areas.as_ref())?;
-        let ev = oa_evaluation::evaluate(&panel, &treatment, &spec)
+        let mut ev = oa_evaluation::evaluate(&panel, &treatment, &spec)
             .map_err(|e| failed(&format!("{key} ({})", outcome.path), e))?;
+        if let Some(d) = &section.discontinuity {
+            let running = plan
+                .study
+                .selection
+                .as_ref()
+                .and_then(|s| s.measures.iter().find(|m| m.id == d.running))
+                .map(|m| m.name.as_str())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(&d.running);
+            discontinuity(
+                d,
+                running,
+                section.level,
+                selection,
+                &panel,
+                &treatment,
+                &mut ev,
+            )?;
+        }
         evaluations.push((wording(outcome), ev));
     }
     let notes = evaluations
@@ -311,6 +331,29 @@ fn codes_of<'a>(
     out
 }
 
+/// `per_row[i]` of every selection row whose area or districts make up panel unit `u`.
+fn rows_of_unit<'a, T: Copy>(
+    sel: &'a Selection,
+    per_row: &'a [T],
+    panel: &'a Panel,
+    u: usize,
+) -> impl Iterator<Item = T> + 'a {
+    let codes: BTreeSet<&str> = panel
+        .members(u)
+        .iter()
+        .map(String::as_str)
+        .chain([panel.units()[u].as_str()])
+        .collect();
+    sel.areas
+        .iter()
+        .zip(per_row)
+        .filter(move |(a, _)| {
+            codes.contains(a.area_id.as_str())
+                || a.districts.iter().any(|d| codes.contains(d.as_str()))
+        })
+        .map(|(_, &v)| v)
+}
+
 /// A selection measure as a value per panel unit: the mean over the selection rows whose
 /// districts make up the unit.
 fn measure_per_unit(
@@ -333,21 +376,7 @@ fn measure_per_unit(
     };
     let mut out = Vec::with_capacity(panel.n_units());
     for u in 0..panel.n_units() {
-        let codes: BTreeSet<&str> = panel
-            .members(u)
-            .iter()
-            .map(String::as_str)
-            .chain([panel.units()[u].as_str()])
-            .collect();
-        let found: Vec<f64> = sel
-            .areas
-            .iter()
-            .zip(&values)
-            .filter(|(a, _)| {
-                codes.contains(a.area_id.as_str())
-                    || a.districts.iter().any(|d| codes.contains(d.as_str()))
-            })
-            .map(|(_, v)| *v)
+        let found: Vec<f64> = rows_of_unit(sel, &values, panel, u)
             .filter(|v: &f64| v.is_finite())
             .collect();
         if found.is_empty() {
@@ -383,12 +412,8 @@ fn spec(
             EvaluationMethod::Sc => Method::Sc,
             EvaluationMethod::Sdid => Method::Sdid,
             EvaluationMethod::Ri => Method::Ri,
-            EvaluationMethod::Rd => {
-                return Err(failed(
-                    "methods",
-                    "`rd` (the regression discontinuity at the selection cut) is not run by the study pipeline yet; remove it from `methods`",
-                ));
-            }
+            // Needs the selection's ranks: run by `discontinuity` after the others.
+            EvaluationMethod::Rd => continue,
         });
     }
     let mut comparisons = Vec::new();
@@ -497,6 +522,110 @@ fn spec(
         seed: section.seed,
         level: section.level,
     })
+}
+
+/// `rd`: the jump at `[evaluation.discontinuity]`'s cut in each unit's change (mean after
+/// minus mean before treatment) along its rank on the running measure. Being ranked inside
+/// the cut made an area eligible, not chosen, so the estimate is the effect of
+/// eligibility; the jump in the share chosen and their ratio (the effect of being chosen,
+/// if eligibility acted only through the choice) are written as notes.
+fn discontinuity(
+    d: &Discontinuity,
+    running: &str,
+    level: f64,
+    selection: Option<&Selection>,
+    panel: &Panel,
+    treatment: &Treatment,
+    ev: &mut Evaluation,
+) -> Result<(), Error> {
+    let key = "discontinuity.running";
+    let sel = selection.ok_or_else(|| {
+        failed(
+            key,
+            "the running ranks come from the selection, but the study ran none",
+        )
+    })?;
+    let ranks: Vec<u32> = if d.running == oa_model::study::selection::INDEX_MEASURE {
+        sel.areas.iter().map(|a| a.rank).collect()
+    } else {
+        let m = sel
+            .measures
+            .iter()
+            .position(|m| *m == d.running)
+            .ok_or_else(|| failed(key, format!("the selection has no measure `{}`", d.running)))?;
+        sel.areas.iter().map(|a| a.measure_ranks[m]).collect()
+    };
+    let Some(&start) = treatment.groups().iter().min() else {
+        return Err(failed(
+            key,
+            "no area is treated, so there is no change to compare",
+        ));
+    };
+    let pre: Vec<usize> = (0..start - treatment.anticipation()).collect();
+    let post: Vec<usize> = (start..panel.n_periods()).collect();
+    let mean = |u: usize, ts: &[usize]| {
+        ts.iter().map(|&t| panel.value(u, t)).sum::<f64>() / ts.len() as f64
+    };
+    let (mut x, mut y, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
+    let mut merged = 0;
+    for u in 0..panel.n_units() {
+        if treatment.is_excluded(u) {
+            continue;
+        }
+        let rows: Vec<u32> = rows_of_unit(sel, &ranks, panel, u).collect();
+        match rows.as_slice() {
+            [] => continue,
+            [r] => {
+                let change = mean(u, &post) - mean(u, &pre);
+                if change.is_finite() {
+                    x.push(f64::from(*r));
+                    y.push(change);
+                    chosen.push(if treatment.first_treated(u).is_some() {
+                        1.0
+                    } else {
+                        0.0
+                    });
+                }
+            }
+            _ => merged += 1,
+        }
+    }
+    let mut options = RdOptions::new(d.cut as f64 + 0.5, SelectedSide::Below);
+    options.bandwidth = d.bandwidth;
+    options.level = level;
+    let rd = regression_discontinuity(&x, &y, &options).map_err(|e| failed("discontinuity", e))?;
+    let mut first = options.clone();
+    first.bandwidth = Some(rd.main.bandwidth);
+    first.multiples.clear();
+    let jump = regression_discontinuity(&x, &chosen, &first)
+        .map_err(|e| failed("discontinuity", e))?
+        .main
+        .estimate;
+    ev.rows.extend(rd_rows(&rd, &ev.outcome, "selection_cut"));
+    // Below half, the ratio of two noisy jumps is too unstable to print as an effect.
+    ev.notes.push(format!(
+        "Regression discontinuity: {} areas ranked on {running}, cut after rank {}, bandwidth {:.1} ranks. Being inside the cut made an area eligible, not chosen: the share chosen jumps by {:.2} at the cut, {}.",
+        x.len(),
+        d.cut,
+        rd.main.bandwidth,
+        jump,
+        if jump.abs() >= 0.5 {
+            format!(
+                "so the effect of being chosen would be about {:.2} (the eligibility effect divided by that jump; no interval is computed for it)",
+                rd.main.estimate / jump
+            )
+        } else {
+            "too small a jump to turn the eligibility effect into an effect of being chosen, so the estimate says only whether eligibility mattered".to_string()
+        }
+    ));
+    if merged > 0 {
+        ev.notes.push(format!(
+            "Regression discontinuity: {merged} area{} of the panel merge districts with different ranks, so {} left out.",
+            if merged == 1 { "" } else { "s" },
+            if merged == 1 { "it is" } else { "they are" }
+        ));
+    }
+    Ok(())
 }
 
 /// The long list's units present in the panel (a district merged into a larger unit

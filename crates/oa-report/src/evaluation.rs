@@ -16,11 +16,13 @@ use oa_evaluation::{Estimand, EstimateRow, Method};
 
 const FILE: &str = "evaluation.csv";
 
-/// The overall rows (`att`, all groups): their 0-based indices in `evaluation.csv`.
+/// The overall rows (`att`, all groups, all periods: not the discontinuity's bandwidth
+/// table): their 0-based indices in `evaluation.csv`.
 fn overall(rows: &[EstimateRow]) -> Vec<usize> {
+    use oa_evaluation::result::ALL;
     (0..rows.len())
         .filter(|&i| {
-            rows[i].estimand == Estimand::Att && rows[i].group == oa_evaluation::result::ALL
+            rows[i].estimand == Estimand::Att && rows[i].group == ALL && rows[i].period == ALL
         })
         .collect()
 }
@@ -48,9 +50,11 @@ pub fn section(r: &Results) -> Option<Section> {
         code("sc"),
         t(" synthetic control, "),
         code("sdid"),
-        t(" synthetic difference-in-differences and "),
+        t(" synthetic difference-in-differences, "),
         code("ri"),
-        t(" randomisation inference (reassigning treatment at random). Every estimate, each area's own and the checks before treatment are in "),
+        t(" randomisation inference (reassigning treatment at random) and "),
+        code("rd"),
+        t(" the regression discontinuity at the selection's cut (areas ranked just inside against just outside). Every estimate, each area's own and the checks before treatment are in "),
         code(FILE),
         t("; the weights of the synthetic comparisons in "),
         code("weights.csv"),

@@ -223,3 +223,66 @@ fn placebo_p_values_do_not_depend_on_the_thread_count() {
     assert_eq!(one, run(2));
     assert_eq!(one, run(2));
 }
+
+/// Treated units outside the donors' range carry their pre-period misfit into the
+/// post-period; the placebo test of the average effect compares post- with pre-period
+/// fit, so a misfit is not an effect, while a real effect on well-fitted units is.
+#[test]
+fn the_average_placebo_test_does_not_mistake_misfit_for_an_effect() {
+    let (donors, treated, periods, start) = (40usize, 6usize, 8usize, 5usize);
+    let noise = |k: usize| (((k * 7919 + 13) % 101) as f64 / 101.0 - 0.5) * 2.0;
+    let panel_with = |level_of_treated: &dyn Fn(usize) -> f64, effect: f64| {
+        let units = treated + donors;
+        let mut values = Vec::with_capacity(units * periods);
+        for u in 0..units {
+            let level = if u < treated {
+                level_of_treated(u)
+            } else {
+                (u - treated) as f64 * 2.0
+            };
+            for t in 0..periods {
+                let lift = if u < treated && t >= start {
+                    effect
+                } else {
+                    0.0
+                };
+                values.push(level + 0.5 * t as f64 + noise(u * periods + t) + lift);
+            }
+        }
+        let c = Case {
+            names: (0..units).map(|u| format!("U{u:02}")).collect(),
+            values,
+            periods,
+            treated,
+            start,
+        };
+        build(&c, rows(&c))
+    };
+    let p_value = |panel: &Panel, t: &Treatment| {
+        let never = t.never_treated();
+        let o = ScOptions {
+            seed: 3,
+            average_draws: 2000,
+            ..ScOptions::default()
+        };
+        synthetic_control(panel, t, &never, "n", &o).unwrap()
+    };
+    // Above every donor (levels 0-78): no effect, only misfit.
+    let (panel, t) = panel_with(&|u| 100.0 + u as f64, 0.0);
+    let r = p_value(&panel, &t);
+    assert!(r.att.abs() > 10.0, "the misfit is large: {}", r.att);
+    assert!(
+        r.att_p_value > 0.2,
+        "misfit taken for an effect: p = {}",
+        r.att_p_value
+    );
+    // Inside the donors' range, a lift of 4 after treatment.
+    let (panel, t) = panel_with(&|u| 11.0 + 10.0 * u as f64, 4.0);
+    let r = p_value(&panel, &t);
+    assert!((r.att - 4.0).abs() < 1.0, "{}", r.att);
+    assert!(
+        r.att_p_value < 0.01,
+        "a real effect missed: p = {}",
+        r.att_p_value
+    );
+}

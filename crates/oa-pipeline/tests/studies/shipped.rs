@@ -343,6 +343,64 @@ fn opportunity_areas_evaluation_runs_every_method_against_every_comparison() {
             assert!((total - 1.0).abs() < 1e-9, "{outcome} {d}: {total}");
         }
     }
+    // The discontinuity at the long list's cut on children's deprivation (rank 54 of 324):
+    // one estimate per outcome and its bandwidth table; the districts within the bandwidth
+    // are counted on each side, ranks 1..=54 first.
+    let districts: usize = selection.areas.iter().map(|a| a.districts.len()).sum();
+    let children = selection
+        .measures
+        .iter()
+        .position(|m| m == "children")
+        .unwrap();
+    // Fenland and East Cambridgeshire share their area's rank.
+    let inside: usize = selection
+        .areas
+        .iter()
+        .filter(|a| a.measure_ranks[children] <= 54)
+        .map(|a| a.districts.len())
+        .sum();
+    assert_eq!(inside, 55);
+    for outcome in ["gld", "ks4_sustained"] {
+        let rd: Vec<_> = ev
+            .estimates
+            .iter()
+            .filter(|e| e.method.code() == "rd" && e.outcome == outcome)
+            .collect();
+        assert_eq!(rd.len(), 6, "{outcome}: {rd:?}");
+        let main = rd[0];
+        assert_eq!((main.group.as_str(), main.period.as_str()), ("all", "all"));
+        assert_eq!(main.comparison, "selection_cut");
+        assert!(
+            main.ci_low < main.estimate && main.estimate < main.ci_high,
+            "{main:?}"
+        );
+        assert!(main.p_value > 0.0 && main.p_value <= 1.0, "{main:?}");
+        assert!(main.n_treated >= 3 && main.n_control >= 3, "{main:?}");
+        assert!(
+            main.n_treated <= inside && main.n_treated + main.n_control <= districts,
+            "{main:?} {districts}"
+        );
+        // The table re-estimates at 0.5-2 times the bandwidth; at 1 time it is the estimate.
+        let h: Vec<f64> = rd[1..]
+            .iter()
+            .map(|e| e.period.strip_prefix("h=").unwrap().parse().unwrap())
+            .collect();
+        assert!(h.windows(2).all(|w| w[0] < w[1]), "{h:?}");
+        let at_one = rd[1..].iter().find(|e| e.estimate == main.estimate);
+        assert!(at_one.is_some(), "{rd:?}");
+        // A wider bandwidth never counts fewer districts.
+        assert!(
+            rd[1..]
+                .windows(2)
+                .all(|w| w[0].n_treated + w[0].n_control <= w[1].n_treated + w[1].n_control)
+        );
+    }
+    assert!(
+        ev.markdown
+            .contains("children's income deprivation, cut after rank 54"),
+        "{}",
+        ev.markdown
+    );
     // Somerset West and Taunton (2019) is one unit and left out, and the bundle says so.
     assert!(
         ev.markdown
