@@ -485,7 +485,7 @@ const SYNTHETIC: &str = TARGET;
 /// as a table).
 pub fn synthetic_chart(c: &SyntheticSeries) -> String {
     let (w, h) = (640.0, 300.0);
-    let (ml, mr, mt, mb) = (56.0, 24.0, 24.0, 70.0);
+    let (ml, mr, mt, mb) = (56.0, 44.0, 24.0, 80.0);
     let uid: String =
         c.id.chars()
             .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })

@@ -115,6 +115,8 @@ fn chance_words(p: f64) -> String {
     let pct = (p * 100.0).round();
     if pct < 1.0 {
         "fewer than 1 time in 100".into()
+    } else if pct == 1.0 {
+        "1 time in 100".into()
     } else {
         format!("{pct} times in 100")
     }
@@ -852,6 +854,8 @@ mod tests {
         assert!(s.contains("\u{2212}0.31 percentage points"), "{s}");
         assert!(s.contains("came up 34 times in 100 (p = 0.341)"), "{s}");
         assert!(s.ends_with("not clearly different from no effect."), "{s}");
+        let once = words().effect(&row(Method::Ri, 1.0, f64::NAN, f64::NAN, 0.007));
+        assert!(once.contains("came up 1 time in 100 (p = 0.007)"), "{once}");
         let none = words().effect(&row(Method::Sc, 1.0, f64::NAN, f64::NAN, f64::NAN));
         assert!(
             none.ends_with("its uncertainty was not measured."),

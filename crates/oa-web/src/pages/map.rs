@@ -222,13 +222,21 @@ pub fn draw_full(layer: &Layer, spec: &MapSpec) -> Result<MapDrawing, String> {
         .iter()
         .filter_map(|f| f.name.as_deref().map(|n| (f.code.as_str(), n)))
         .collect();
-    let tips: HashMap<&str, String> = column
+    // Every district drawn says its name, and its value or that it has none.
+    let cells: HashMap<&str, &str> = column
         .codes
         .iter()
-        .zip(&column.cells)
-        .map(|(code, cell)| {
-            let name = names.get(code.as_str()).copied().unwrap_or(code.as_str());
-            (code.as_str(), format!("{name}: {}", cell_words(cell)))
+        .map(String::as_str)
+        .zip(column.cells.iter().map(String::as_str))
+        .collect();
+    let tips: HashMap<&str, String> = layer
+        .features
+        .iter()
+        .map(|f| {
+            let code = f.code.as_str();
+            let name = names.get(code).copied().unwrap_or(code);
+            let cell = cells.get(code).copied().unwrap_or("");
+            (code, format!("{name}: {}", cell_words(cell)))
         })
         .collect();
     choropleth_styled(layer, &column, &classes, &options, &style)
@@ -491,6 +499,36 @@ mod tests {
         assert_eq!(built_in(Some(2019)).unwrap().features.len(), 317);
         // Small enough to build in.
         assert!(BUILT_IN.len() < 400_000, "{} bytes", BUILT_IN.len());
+    }
+
+    /// Every district drawn has a tooltip with its name (and "no figure" without data);
+    /// the small ones are circled and named; the key comes back for the page.
+    #[test]
+    fn every_district_is_named_and_small_ones_are_circled() {
+        let layer = built_in(Some(2019)).unwrap();
+        let spec = MapSpec {
+            title: "Index by district: score".into(),
+            column: "score".into(),
+            codes: vec!["E06000001".into(), "E06000002".into()],
+            cells: vec!["1.5".into(), "2.25".into()],
+            categorical: false,
+            highlight: vec!["E07000062".into()],
+            highlight_label: "opportunity area (selected)".into(),
+            fill_rest: None,
+        };
+        let d = draw_full(&layer, &spec).unwrap();
+        assert!(
+            d.svg.contains("<title>Hartlepool: 1.5</title>"),
+            "with data"
+        );
+        // E06 districts only are drawn (the data's code type); Blackpool has no figure.
+        assert!(d.svg.contains("<title>Blackpool: no figure</title>"));
+        assert!(d.marked.iter().any(|n| n == "Blackpool"), "{:?}", d.marked);
+        assert!(
+            d.svg.starts_with("<svg") && d.svg.contains("<title>Index by district: score</title>")
+        );
+        assert!(d.legend.iter().any(|e| e.marker));
+        assert!(d.legend.iter().any(|e| e.label.starts_with("no data (")));
     }
 
     #[test]
