@@ -11,7 +11,10 @@
 // with a task list; records a KPI figure, an error first; changes a published figure,
 // which needs a reason, and sees it in the history; is refused Derby's form in words),
 // the board member (comments, an empty comment first) and the national admin (signs in
-// back to the grants page, raises a grant, invites a user). Pages are checked with
+// back to the grants page, raises a grant, invites a user). With OA_E2E_EVALUATION set to
+// a bundle with an evaluation (e.g. `oa run studies/opportunity-areas-evaluation.toml`), a
+// second server shows it: the programme's overall estimates and Blackpool against its
+// synthetic comparison are checked the same way. Pages are checked with
 // axe-core (no violations at any level) at 1280 px and at 390 px, where nothing may
 // scroll sideways. Screenshots go to e2e/artifacts/. Any failure exits non-zero with the
 // reason.
@@ -57,7 +60,10 @@ fs.mkdirSync(artifacts, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "oa-e2e-"));
 
 let server;
+const servers = [];
 let context;
+// A bundle with an evaluation section, for the evaluation's pages (optional).
+const evaluationDir = process.env.OA_E2E_EVALUATION;
 const steps = [];
 
 function fail(message) {
@@ -75,8 +81,9 @@ function step(name) {
   console.log(`e2e: ${name}`);
 }
 
-/** Starts the server and resolves with its base URL (printed on stdout). */
-function startServer() {
+/** Starts a server (on `results`, a bundle) and resolves with its base URL (printed on
+ * stdout). */
+function startServer(results = resultsDir) {
   return new Promise((resolve, reject) => {
     const env = {
       ...process.env,
@@ -85,12 +92,13 @@ function startServer() {
       OA_DEMO_BOARD_PASSWORD: BOARD_PASSWORD,
     };
     if (haveBoundaries) env.OA_DATA_DIR = dataDir;
-    if (fs.existsSync(path.join(resultsDir, "manifest.json"))) env.OA_RESULTS_DIR = resultsDir;
-    server = spawn(
-      bin,
-      ["serve", "--demo", "--listen", "127.0.0.1:0", "--database", path.join(tmp, "oa.db")],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    if (fs.existsSync(path.join(results, "manifest.json"))) env.OA_RESULTS_DIR = results;
+    const database = path.join(tmp, `oa-${servers.length}.db`);
+    server = spawn(bin, ["serve", "--demo", "--listen", "127.0.0.1:0", "--database", database], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    servers.push(server);
     let out = "";
     const timer = setTimeout(() => reject(new Error(`the server did not start in 60 s:\n${out}`)), 60000);
     server.stdout.on("data", (d) => {
@@ -156,9 +164,11 @@ async function narrow(page, name) {
     );
     fail(`${name} at 390 px is ${wide} px wide: it scrolls sideways (${culprits.join("; ")})`);
   }
-  // KPI charts keep their drawn width (text at 14 px) and scroll in their own box.
+  // Charts and maps keep their drawn width (text at 14 px) and scroll in their own box.
   const charts = await page.$$eval(".oa-chart-scroll svg", (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
-  check(charts.every((w) => w >= 640), `${name}: a KPI chart is squeezed to ${Math.min(...charts)} px at 390 px`);
+  check(charts.every((w) => w >= 640), `${name}: a chart is squeezed to ${Math.min(...charts)} px at 390 px`);
+  const maps = await page.$$eval(".oa-map-scroll svg", (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
+  check(maps.every((w) => w >= 900), `${name}: the map is squeezed to ${Math.min(...maps)} px at 390 px`);
   await accessible(page, `${name}-390`);
   await page.screenshot({ path: path.join(artifacts, `${name}-390.png`), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -170,7 +180,7 @@ async function shot(page, name) {
 
 async function main() {
   const base = await startServer();
-  step(`server at ${base}${haveBoundaries ? " (with boundaries)" : " (no boundaries: map note expected)"}`);
+  step(`server at ${base}${haveBoundaries ? " (with the data directory's boundaries)" : " (built-in boundaries)"}`);
   context = await chromium.launchPersistentContext(path.join(tmp, "profile"), {
     executablePath: CHROMIUM,
     headless: true,
@@ -204,13 +214,14 @@ async function main() {
   check(resp.status() === 200, `GET / answered ${resp.status()}`);
   check((await page.locator("h1").innerText()) === "National view", "no National view heading");
   check((await page.locator("#areas-table tbody tr").count()) === 12, "the areas table should list 12 areas");
-  if (haveBoundaries) {
-    // The fixture's index has a handful of districts: each is drawn.
-    const districts = await page.locator("#districts-table tbody tr").count();
-    check((await page.locator("figure.oa-map svg path").count()) >= districts, "the national map lacks district paths");
-  } else {
-    check(await page.locator("#map-note").isVisible(), "no map and no note saying why");
-  }
+  // The map is drawn (on the data directory's boundaries, else the built-in ones), with
+  // its key in HTML, tooltips naming districts and circles for the smallest.
+  const districts = await page.locator("#districts-table tbody tr").count();
+  check((await page.locator("figure.oa-map svg path").count()) >= districts, "the national map lacks district paths");
+  check(await page.locator("#map-key").isVisible(), "no key beside the map");
+  check((await page.locator("figure.oa-map svg circle title", { hasText: "Blackpool:" }).count()) === 1, "Blackpool is not marked on the map");
+  const mapText = await page.$$eval("figure.oa-map svg text", (ts) => ts.map((t) => parseFloat(getComputedStyle(t).fontSize) * (t.ownerSVGElement.getBoundingClientRect().width / t.ownerSVGElement.viewBox.baseVal.width)));
+  check(mapText.every((px) => px >= 13.9), `map text drawn at ${Math.min(...mapText)} px`);
   check(await page.locator("#districts-table").isVisible(), "no table of the index's districts");
   check((await page.locator("#districts-count").getAttribute("aria-live")) === "polite", "the district count is not announced");
   const likelihood = await page.locator("#districts-table thead").innerText();
@@ -399,7 +410,7 @@ async function main() {
     const r = await page.request.get(`${base}${url}`);
     check(r.status() === 200, `${url} answered ${r.status()}`);
   }
-  if (haveBoundaries) {
+  {
     const r = await page.request.get(`${base}/map.png`);
     check(r.status() === 200 && r.headers()["content-type"] === "image/png", "/map.png is not a PNG");
   }
@@ -407,6 +418,32 @@ async function main() {
   check(cspViolations.length === 0, `the Content-Security-Policy blocked: ${cspViolations.join(" | ")}`);
   const headers = (await page.request.get(`${base}/`)).headers();
   check((headers["content-security-policy"] || "").includes("frame-ancestors 'none'"), "no Content-Security-Policy on the pages");
+
+  if (evaluationDir) {
+    check(fs.existsSync(path.join(evaluationDir, "evaluation.csv")), `OA_E2E_EVALUATION=${evaluationDir} has no evaluation.csv`);
+    const evBase = await startServer(path.resolve(evaluationDir));
+    step(`the evaluation (${evaluationDir}) at ${evBase}: the programme's estimates`);
+    resp = await page.goto(`${evBase}/programme`);
+    check(resp.status() === 200, `GET /programme answered ${resp.status()}`);
+    check(await page.locator("#evaluation").isVisible(), "no evaluation on the programme page");
+    const estimates = await page.locator(".oa-estimate").count();
+    check(estimates >= 5, `the programme page shows ${estimates} estimates`);
+    check((await page.locator("main").innerText()).includes("Estimated effect: "), "no estimate in words");
+    await accessible(page, "programme-evaluation");
+    await narrow(page, "programme-evaluation");
+    await page.locator("#evaluation").scrollIntoViewIfNeeded();
+    await shot(page, "08-programme-evaluation");
+    step("Blackpool against its synthetic comparison");
+    await page.goto(`${evBase}/`);
+    await page.getByRole("link", { name: "Blackpool", exact: true }).click();
+    await page.waitForURL(/\/areas\/\d+$/);
+    check(await page.locator("#evaluation").isVisible(), "no evaluation on Blackpool's page");
+    check((await page.locator("section[id^=evaluation-E06000009] svg circle.point-synthetic").count()) >= 5, "no synthetic comparison drawn for Blackpool");
+    await accessible(page, "area-evaluation");
+    await narrow(page, "area-evaluation");
+    await page.locator("#evaluation").scrollIntoViewIfNeeded();
+    await shot(page, "09-area-evaluation");
+  }
   console.log(`e2e: all ${steps.length} steps passed; screenshots in ${artifacts}`);
 }
 
@@ -417,14 +454,14 @@ try {
   process.exitCode = 1;
 } finally {
   if (context) await context.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
+  for (const s of servers.filter((s) => s.exitCode === null)) {
+    s.kill("SIGTERM");
     await new Promise((r) => {
       const t = setTimeout(() => {
-        server.kill("SIGKILL");
+        s.kill("SIGKILL");
         r();
       }, 5000);
-      server.on("exit", () => {
+      s.on("exit", () => {
         clearTimeout(t);
         r();
       });

@@ -201,7 +201,33 @@ pub struct Style {
     /// One path per class instead of one per area (no per-area tooltips; much smaller
     /// with many areas). Default: when more than [`GROUP_OVER`] areas are drawn.
     pub group_paths: Option<bool>,
+    /// The smallest text, in pixels of the SVG (a page that shows the map at its drawn
+    /// size and wants text of 14 px asks for 14): every smaller text is drawn at this
+    /// size, legend labels and the attribution wrap to fit. Default: the sizes above.
+    pub min_text: Option<f64>,
+    /// Areas drawn smaller than a square of this many pixels a side (by their area) on
+    /// the main map are marked with a circle in their colour, outlined, with their
+    /// tooltip, so that they can be seen and pointed at (at 8, Blackpool and Hastings
+    /// among some 40 English districts). London's boroughs are left to the inset when
+    /// there is one. Not with grouped paths.
+    pub mark_small: Option<f64>,
 }
+
+/// One entry of a map's legend (also given to pages that show the legend as HTML).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    /// A fill colour (`#b2182b`), or `none` for the highlighted areas' outline.
+    pub colour: String,
+    /// The class and its count of areas (`coldspot (64)`, `12.3 – 15.8 (63)`).
+    pub label: String,
+    /// Drawn as an outline (the highlighted areas).
+    pub outline: bool,
+    /// Drawn as a circle (the small areas' markers).
+    pub marker: bool,
+}
+
+/// Radius of a small area's marker, in pixels.
+const MARKER_RADIUS: f64 = 5.0;
 
 /// Above this many areas, paths are grouped by class (a neighbourhood map of England has
 /// 32,844).
@@ -215,6 +241,10 @@ pub struct Rendered {
     pub missing_from_map: Vec<String>,
     /// Codes on the map without a value in the data.
     pub missing_from_data: Vec<String>,
+    /// The legend's entries, in order.
+    pub legend: Vec<LegendEntry>,
+    /// Codes of the areas marked with a circle (see [`Style::mark_small`]).
+    pub marked: Vec<String>,
 }
 
 /// Classes of a column: a colour and a legend label per class, and the class of each area.
@@ -451,6 +481,26 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A feature's area on the plane: its exterior rings less their holes.
+fn plane_area(feature: &Feature) -> f64 {
+    fn ring_area(ring: &[Point]) -> f64 {
+        let mut a = 0.0;
+        for i in 0..ring.len() {
+            let (p0, p1) = (ring[i], ring[(i + 1) % ring.len()]);
+            a += p0[0] * p1[1] - p1[0] * p0[1];
+        }
+        (a / 2.0).abs()
+    }
+    feature
+        .polygons
+        .iter()
+        .filter_map(|p| {
+            let (outer, holes) = p.rings.split_first()?;
+            Some(ring_area(outer) - holes.iter().map(|h| ring_area(h)).sum::<f64>())
+        })
+        .sum()
+}
+
 /// Area-weighted centroid of a feature's largest exterior ring: where its label goes.
 fn label_point(feature: &Feature) -> Point {
     let mut best = (0.0f64, [0.0, 0.0]);
@@ -491,6 +541,8 @@ pub fn choropleth_styled(
     style: &Style,
 ) -> Result<Rendered, GeoError> {
     let classed = classify(column, classes, &style.tones)?;
+    // Every text at least `min_text` pixels.
+    let px = |size: f64| style.min_text.map_or(size, |m| size.max(m));
     let prefixes: Vec<&str> = {
         let mut p: Vec<&str> = column.codes.iter().filter_map(|c| c.get(..3)).collect();
         p.sort_unstable();
@@ -566,16 +618,28 @@ pub fn choropleth_styled(
     let subtitle_lines = options
         .subtitle
         .as_deref()
-        .map(|t| wrap(t, WIDTH - 40.0, 13.0 * TEXT_WIDTH))
+        .map(|t| wrap(t, WIDTH - 40.0, px(13.0) * TEXT_WIDTH))
         .unwrap_or_default();
     let title_height = title_size * 1.2 * title_lines.len().max(1) as f64;
-    let header = 20.0 + title_height + 17.0 * subtitle_lines.len() as f64;
+    let header = 20.0 + title_height + (px(13.0) + 4.0) * subtitle_lines.len() as f64;
     let offset = (header - 62.0).max(0.0);
+    let ons = features.iter().any(|f| is_ons_code(&f.code));
+    // The attribution's lines (one at the default size; wrapped when larger), and the
+    // room they take above the foot of the map.
+    let attribution_lines = match (ons, style.min_text) {
+        (false, _) => Vec::new(),
+        (true, None) => vec![ATTRIBUTION.to_string()],
+        (true, Some(_)) => wrap(ATTRIBUTION, WIDTH - 40.0, px(9.5) * TEXT_WIDTH),
+    };
+    let footer = match style.min_text {
+        Some(_) => (px(9.5) * 1.25) * attribution_lines.len() as f64,
+        None => 0.0,
+    };
     let map_box = [
         MAP_BOX[0],
         MAP_BOX[1] + offset,
         MAP_BOX[2],
-        MAP_BOX[3] - offset,
+        MAP_BOX[3] - offset - footer,
     ];
     let main = Fit::new(bounds_of(features.iter().copied()), map_box);
     let grouped = style.group_paths.unwrap_or(features.len() > GROUP_OVER);
@@ -604,10 +668,11 @@ pub fn choropleth_styled(
     }
     y += 4.0;
     for line in &subtitle_lines {
-        y += 17.0;
+        y += px(13.0) + 4.0;
         let _ = write!(
             svg,
-            r##"<text x="20" y="{y:.0}" font-size="13" fill="#444">{}</text>"##,
+            r##"<text x="20" y="{y:.0}" font-size="{}" fill="#444">{}</text>"##,
+            px(13.0),
             escape(line)
         );
     }
@@ -648,8 +713,32 @@ pub fn choropleth_styled(
     };
     draw_areas(&mut svg, &main, &features, 0.3);
 
+    // Areas too small to see get a circle in their colour, outlined, with their tooltip.
+    let inset_on = options.london_inset && layer.source_crs != crate::crs::SourceCrs::HexGrid;
+    let mut marked = Vec::new();
+    if let Some(min) = style.mark_small.filter(|_| !grouped) {
+        svg.push_str(r##"<g class="small-areas" stroke="#000" stroke-width="1.5">"##);
+        for f in &features {
+            if inset_on && f.code.starts_with("E09") {
+                continue;
+            }
+            if plane_area(f) * main.scale * main.scale >= min * min {
+                continue;
+            }
+            let (x, y) = main.px(&label_point(f));
+            let _ = write!(
+                svg,
+                r#"<circle cx="{x:.1}" cy="{y:.1}" r="{MARKER_RADIUS}" fill="{}"><title>{}</title></circle>"#,
+                fill(f),
+                escape(&f.code)
+            );
+            marked.push(f.code.clone());
+        }
+        svg.push_str("</g>");
+    }
+
     // A hex layout gives every area the same size already: no inset.
-    let inset = options.london_inset && layer.source_crs != crate::crs::SourceCrs::HexGrid;
+    let inset = inset_on;
     // Labels of highlighted areas (at most 15, so the map stays readable), outside London.
     let labelled: Vec<&&Feature> = features
         .iter()
@@ -657,7 +746,11 @@ pub fn choropleth_styled(
         .take(15)
         .collect();
     if !labelled.is_empty() {
-        svg.push_str(r##"<g font-size="10" text-anchor="middle" stroke="#fff" stroke-width="3" paint-order="stroke" fill="#000">"##);
+        let label_size = px(10.0);
+        let _ = write!(
+            svg,
+            r##"<g font-size="{label_size}" text-anchor="middle" stroke="#fff" stroke-width="3" paint-order="stroke" fill="#000">"##
+        );
         // Skip a label that would overlap one already placed (width estimated from its length).
         let mut placed: Vec<[f64; 4]> = Vec::new();
         for f in labelled {
@@ -667,8 +760,8 @@ pub fn choropleth_styled(
                 .copied()
                 .or(f.name.as_deref())
                 .unwrap_or(&f.code);
-            let half = name.chars().count() as f64 * 3.0;
-            let b = [x - half, y - 10.0, x + half, y + 2.0];
+            let half = name.chars().count() as f64 * 0.3 * label_size;
+            let b = [x - half, y - label_size, x + half, y + 0.2 * label_size];
             if placed
                 .iter()
                 .any(|p| b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3])
@@ -693,40 +786,80 @@ pub fn choropleth_styled(
         escape(&column.name)
     );
     y += 12.0;
-    let mut entries: Vec<(String, String, bool)> = classed
+    let entry = |colour: &str, label: String, outline: bool, marker: bool| LegendEntry {
+        colour: colour.to_string(),
+        label,
+        outline,
+        marker,
+    };
+    let mut legend: Vec<LegendEntry> = classed
         .colours
         .iter()
         .zip(&classed.labels)
-        .map(|(c, l)| (c.clone(), l.clone(), false))
+        .map(|(c, l)| entry(c, l.clone(), false, false))
         .collect();
     if !missing_from_data.is_empty() {
-        entries.push((
-            NO_DATA.into(),
+        legend.push(entry(
+            NO_DATA,
             format!("no data ({})", missing_from_data.len()),
+            false,
             false,
         ));
     }
     if let Some(h) = &options.highlight_label {
-        entries.push((
-            "none".into(),
+        legend.push(entry(
+            "none",
             format!("{h} ({})", options.highlight.len()),
+            true,
+            false,
+        ));
+    }
+    if !marked.is_empty() {
+        legend.push(entry(
+            "#fff",
+            format!("too small to see: drawn as a circle ({})", marked.len()),
+            false,
             true,
         ));
     }
-    for (colour, label, outline) in entries {
-        let stroke = if outline {
+    let entry_size = px(12.0);
+    for e in &legend {
+        let stroke = if e.outline || e.marker {
             r##" stroke="#000" stroke-width="1.5""##
         } else {
             r##" stroke="#999" stroke-width="0.5""##
         };
-        let _ = write!(
-            svg,
-            r#"<rect x="{PANEL_X}" y="{y}" width="22" height="16" fill="{colour}"{stroke}/><text x="{}" y="{}" font-size="12">{}</text>"#,
-            PANEL_X + 30.0,
-            y + 12.5,
-            escape(&label)
-        );
-        y += 22.0;
+        if e.marker {
+            let _ = write!(
+                svg,
+                r#"<circle cx="{}" cy="{}" r="{MARKER_RADIUS}" fill="{}"{stroke}/>"#,
+                PANEL_X + 11.0,
+                y + 8.0,
+                e.colour
+            );
+        } else {
+            let _ = write!(
+                svg,
+                r#"<rect x="{PANEL_X}" y="{y}" width="22" height="16" fill="{}"{stroke}/>"#,
+                e.colour
+            );
+        }
+        // With a minimum text size, long labels wrap within the panel.
+        let lines = match style.min_text {
+            Some(_) => wrap(&e.label, WIDTH - PANEL_X - 36.0, entry_size * TEXT_WIDTH),
+            None => vec![e.label.clone()],
+        };
+        for (i, line) in lines.iter().enumerate() {
+            let _ = write!(
+                svg,
+                r#"<text x="{}" y="{}" font-size="{entry_size}">{}</text>"#,
+                PANEL_X + 30.0,
+                y + 12.5 + i as f64 * entry_size * 1.2,
+                escape(line)
+            );
+        }
+        y += (22.0f64).max(entry_size + 8.0)
+            + lines.len().saturating_sub(1) as f64 * entry_size * 1.2;
     }
 
     // London inset.
@@ -756,6 +889,7 @@ pub fn choropleth_styled(
             x1 - x0,
             y1 - y0
         );
+        let london_size = px(11.0);
         let mut ly = top + 250.0;
         let london_named: Vec<&&Feature> =
             london.iter().filter(|f| highlighted(f)).take(12).collect();
@@ -767,20 +901,23 @@ pub fn choropleth_styled(
                 .unwrap_or(&f.code);
             let _ = write!(
                 svg,
-                r#"<text x="{PANEL_X}" y="{ly}" font-size="11">{}</text>"#,
+                r#"<text x="{PANEL_X}" y="{ly}" font-size="{london_size}">{}</text>"#,
                 escape(name)
             );
-            ly += 14.0;
+            ly += london_size + 3.0;
         }
     }
     // The Crown copyright line belongs to ONS boundaries; a map of other areas (the demo's
     // invented country, a user's own zones) must not claim it.
-    if features.iter().any(|f| is_ons_code(&f.code)) {
+    let line_height = px(9.5) * 1.25;
+    let last = attribution_lines.len().saturating_sub(1) as f64;
+    for (i, line) in attribution_lines.iter().enumerate() {
         let _ = write!(
             svg,
-            r##"<text x="20" y="{}" font-size="9.5" fill="#444">{}</text>"##,
-            HEIGHT - 20.0,
-            escape(ATTRIBUTION)
+            r##"<text x="20" y="{}" font-size="{}" fill="#444">{}</text>"##,
+            HEIGHT - 20.0 - (last - i as f64) * line_height,
+            px(9.5),
+            escape(line)
         );
     }
     svg.push_str("</svg>");
@@ -788,6 +925,8 @@ pub fn choropleth_styled(
         svg,
         missing_from_map,
         missing_from_data,
+        legend,
+        marked,
     })
 }
 

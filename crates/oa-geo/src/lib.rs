@@ -26,8 +26,8 @@ pub use boundary::{
     Feature, Layer, LoadOptions, Point, Polygon, load_boundaries, load_folder, parse_boundaries,
 };
 pub use choropleth::{
-    ATTRIBUTION, Classes, Column, GROUP_OVER, MapOptions, Rendered, Style, Tone, choropleth,
-    choropleth_styled, read_column, svg_to_png,
+    ATTRIBUTION, Classes, Column, GROUP_OVER, LegendEntry, MapOptions, Rendered, Style, Tone,
+    choropleth, choropleth_styled, read_column, svg_to_png,
 };
 pub use contiguity::{Contiguity, neighbours, queen, rook};
 pub use convert::{AreaTable, Converted, Method, convert, read_table, read_weights, write_table};

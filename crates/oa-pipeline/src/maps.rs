@@ -256,6 +256,7 @@ pub fn draw(layer: &Layer, results: &Results, r: &MapRequest) -> Result<Rendered
     let style = Style {
         tones: tones(results),
         group_paths: None,
+        ..Style::default()
     };
     choropleth_styled(layer, &column, &classes, &options, &style).map_err(user)
 }

@@ -231,9 +231,34 @@ async fn national_view_lists_the_areas_for_anyone() {
         r.text
             .contains(&format!("href=\"/areas/{blackpool}\">Blackpool</a>"))
     );
-    // Without OA_DATA_DIR there is no map, and the page says why.
-    assert!(r.text.contains("id=\"map-note\""));
+    // Without OA_DATA_DIR the map is drawn on the built-in ONS districts, credited, with
+    // its key in HTML beside it and small districts drawn as circles.
+    assert!(!r.text.contains("id=\"map-note\""), "no map");
+    assert!(r.text.contains("<figure class=\"oa-map\""));
+    assert!(
+        r.text
+            .contains("Open Government Licence v3.0. Contains OS data")
+    );
+    assert!(r.text.contains("id=\"map-key\""));
+    assert!(
+        r.text.contains("Wave 1 (6)") && r.text.contains("Wave 2 (7)"),
+        "the key"
+    );
+    assert!(r.text.contains("drawn as circles:") && r.text.contains("Blackpool, "));
+    assert!(
+        r.text.contains("<title>Hastings: Wave 2</title>"),
+        "Hastings' tooltip"
+    );
+    // No text in the map is smaller than 14 px.
+    for size in r.text.split("font-size=\"").skip(1) {
+        let size: f64 = size[..size.find('"').unwrap()].parse().unwrap();
+        assert!(size >= 14.0, "text of {size} px on the map");
+    }
     assert!(r.text.contains("Sign in"));
+    // Without an evaluation in the results, the programme page has no evaluation heading.
+    let programme = app.get("/programme", None).await;
+    assert!(!programme.text.contains("id=\"evaluation\""));
+    assert!(!programme.text.contains("Did the programme work?"));
 
     // Server-side filtering and sorting (no JavaScript needed).
     let r = app.get("/?q=fenland", None).await;
@@ -260,11 +285,11 @@ async fn national_view_lists_the_areas_for_anyone() {
     assert_eq!(lines.len(), 2, "{}", csv.text);
     assert!(lines[0].starts_with("id,code,name,wave"));
     assert!(lines[1].contains("Derby"));
-    // No boundaries: the map download is a 404 that says why.
-    assert_eq!(
-        app.get("/map.svg", None).await.status,
-        StatusCode::NOT_FOUND
-    );
+    // The map downloads, drawn on the built-in boundaries, with names in its tooltips.
+    let svg = app.get("/map.svg", None).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(svg.content_type().starts_with("image/svg+xml"));
+    assert!(svg.text.contains("<title>Blackpool: Wave 1</title>"));
     // A page that does not exist is a page, not an API problem document.
     let r = app.get("/no-such-page", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -1460,19 +1485,11 @@ async fn national_admins_manage_users_grants_areas_and_funds() {
     assert!(r.text.contains("href=\"/sign-in?next=/admin/users\""));
 
     let a = app.admin().await;
-    // Without boundaries, national admins are told what to do; the public is not.
+    // Without a data directory the map is drawn on the built-in boundaries, so neither
+    // national admins nor the public are told of a missing map.
     let national = app.get("/", Some(&a)).await;
-    assert!(
-        national
-            .text
-            .contains("For national admins: the map needs district boundaries")
-    );
-    assert!(
-        !app.get("/", None)
-            .await
-            .text
-            .contains("For national admins")
-    );
+    assert!(national.text.contains("<figure class=\"oa-map\""));
+    assert!(!national.text.contains("For national admins"));
     let home = app.get("/admin", Some(&a)).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(

@@ -34,7 +34,8 @@ pub struct Args {
     #[arg(long, requires = "import")]
     pub programme: Option<i64>,
     /// The data directory holding the boundaries the pages draw maps with
-    /// (`geo/onsvisual-uk-topojson/topo.json`), e.g. ../shared/data.
+    /// (`geo/onsvisual-uk-topojson/topo.json`), e.g. ../shared/data. Without it the maps
+    /// use the same ONS district boundaries, built into oa.
     #[arg(long, value_name = "DIR", env = "OA_DATA_DIR")]
     pub data_dir: Option<std::path::PathBuf>,
     /// A results bundle written by `oa run` whose scores, bands, P(cold spot) and

@@ -224,6 +224,7 @@ fn categories_with_a_meaning_take_its_colour() {
             ("best fifth".into(), Tone::Best),
         ],
         group_paths: None,
+        ..Style::default()
     };
     let r = choropleth_styled(
         &layer,

@@ -201,3 +201,115 @@ fn data_of_another_vintage_is_an_error() {
     .to_string();
     assert!(err.contains("mixes two vintages"), "{err}");
 }
+
+/// Every `font-size` of an SVG.
+fn font_sizes(svg: &str) -> Vec<f64> {
+    svg.split("font-size=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse::<f64>().unwrap())
+        .collect()
+}
+
+/// A page that shows the map at its drawn size asks for 14 px text and markers on small
+/// districts: no text is smaller, long legend labels and the attribution wrap inside the
+/// 900 pixels, small districts (Blackpool, Hastings) get a circle with their tooltip, and
+/// the legend is given back for the page's HTML.
+#[test]
+fn legible_maps_have_14px_text_and_mark_small_districts() {
+    let layer = lad16();
+    let col = column(&layer, false);
+    let options = MapOptions {
+        title: "Legible".into(),
+        subtitle: Some("A subtitle".into()),
+        highlight: vec!["E06000009".into(), "E07000062".into()],
+        highlight_label: Some("opportunity area (selected), a long legend label".into()),
+        london_inset: true,
+    };
+    let style = oa_geo::Style {
+        min_text: Some(14.0),
+        mark_small: Some(8.0),
+        ..oa_geo::Style::default()
+    };
+    let r = oa_geo::choropleth_styled(&layer, &col, &Classes::Bands, &options, &style).unwrap();
+    let sizes = font_sizes(&r.svg);
+    assert!(!sizes.is_empty());
+    assert!(sizes.iter().all(|s| *s >= 14.0), "{sizes:?}");
+    // Blackpool and Hastings are a few pixels across: marked, with their codes as titles
+    // (the dashboard turns them into names and values). London is left to the inset.
+    for code in ["E06000009", "E07000062"] {
+        assert!(r.marked.iter().any(|m| m == code), "{code} not marked");
+        assert!(
+            r.svg.contains(&format!("><title>{code}</title></circle>")),
+            "{code}"
+        );
+    }
+    assert!(r.marked.iter().all(|m| !m.starts_with("E09")));
+    // Large districts are not marked, and the small ones are a few dozen.
+    assert!(
+        !r.marked.iter().any(|m| m == "E06000052"),
+        "Cornwall marked"
+    );
+    assert!(
+        (20..=60).contains(&r.marked.len()),
+        "{} marked",
+        r.marked.len()
+    );
+    assert_eq!(
+        r.svg.matches("</circle>").count(),
+        r.marked.len(),
+        "one circle per marked district"
+    );
+    // The legend: three categories, no data, the highlight, the circles.
+    let labels: Vec<&str> = r.legend.iter().map(|e| e.label.as_str()).collect();
+    assert!(labels[0].starts_with("coldspot ("), "{labels:?}");
+    assert!(
+        r.legend
+            .iter()
+            .any(|e| e.outline && e.label.contains("(2)"))
+    );
+    assert!(r.legend.last().unwrap().marker);
+    assert!(
+        labels
+            .last()
+            .unwrap()
+            .contains(&format!("({})", r.marked.len()))
+    );
+    // Nothing is written past the right edge: a left-aligned text's x plus its estimated
+    // width (the labels of areas are centred on them, inside the map).
+    for piece in r.svg.split("<text x=\"").skip(1) {
+        let tag = &piece[..piece.find('>').unwrap()];
+        let Some(size) = tag.split("font-size=\"").nth(1) else {
+            continue;
+        };
+        let size: f64 = size[..size.find('"').unwrap()].parse().unwrap();
+        let x: f64 = piece[..piece.find('"').unwrap()].parse().unwrap();
+        let text = &piece[tag.len() + 1..piece.find("</text>").unwrap()];
+        if tag.contains("text-anchor") {
+            continue;
+        }
+        let width = text.chars().count() as f64 * size * 0.56;
+        assert!(x + width <= 905.0, "`{text}` runs to {}", x + width);
+    }
+    // The attribution is all there, over lines.
+    assert!(r.svg.contains("Contains OS data"));
+    assert!(r.svg.contains("Open Government Licence v3.0"));
+    // Rendered, the map still draws.
+    assert!(!svg_to_png(&r.svg).unwrap().is_empty());
+}
+
+/// Without the new settings the map is drawn as before: no markers, 12 px legend text.
+#[test]
+fn default_maps_are_unchanged_by_the_legibility_settings() {
+    let layer = lad16();
+    let col = column(&layer, false);
+    let options = MapOptions {
+        title: "Default".into(),
+        ..MapOptions::default()
+    };
+    let r = choropleth(&layer, &col, &Classes::Bands, &options).unwrap();
+    assert!(r.marked.is_empty());
+    assert!(!r.svg.contains("<circle"));
+    assert!(r.svg.contains("font-size=\"12\""));
+    assert!(r.svg.contains("font-size=\"9.5\""));
+    assert_eq!(r.legend.len(), 4, "{:?}", r.legend);
+}

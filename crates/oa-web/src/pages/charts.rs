@@ -130,6 +130,37 @@ impl Axis {
     }
 }
 
+/// The value axis of a chart whose plot starts at `ml` (left), `mt` (top) and is `pw`
+/// wide: a gridline and its value at each step, and the unit above them.
+fn value_axis(
+    s: &mut String,
+    axis: &Axis,
+    (ml, pw, mt): (f64, f64, f64),
+    y: impl Fn(f64) -> f64,
+    unit: &str,
+) {
+    for i in 0..=axis.ticks {
+        let v = axis.lo + axis.step * f64::from(i);
+        let yy = y(v);
+        let _ = write!(
+            s,
+            r##"<line x1="{ml}" x2="{}" y1="{}" y2="{}" stroke="#e5e5e5"/><text x="{}" y="{}" text-anchor="end" fill="#0b0c0c">{}</text>"##,
+            ml + pw,
+            r2(yy),
+            r2(yy),
+            ml - 6.0,
+            r2(yy + 4.0),
+            r2(v)
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<text x="4" y="{}" text-anchor="start" fill="#0b0c0c">{}</text>"##,
+        r2(mt - 8.0),
+        esc(unit)
+    );
+}
+
 /// Labels of the period axis: every year up to 20 years, else evenly spaced ones (a
 /// series whose periods run across centuries still gets a handful of labels).
 fn label_years(y0: i32, y1: i32) -> impl Iterator<Item = i32> {
@@ -241,7 +272,6 @@ pub fn kpi_chart(kpi: &Value) -> String {
         .chain(others.iter().flat_map(|o| o.1.iter()))
         .map(|p| p.1);
     let axis = Axis::for_values(nums, crate::domain::rules::is_percentage(unit));
-    let (lo, step, ticks) = (axis.lo, axis.step, axis.ticks);
     let pw = w - ml - mr;
     let ph = h - mt - mb;
     let x = |y: i32| ml + pw * f64::from(y - y0) / f64::from(y1 - y0);
@@ -275,28 +305,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
             )
         }
     );
-    // Axes and gridlines.
-    for i in 0..=ticks {
-        let v = lo + step * f64::from(i);
-        let yy = yv(v);
-        let _ = write!(
-            s,
-            r##"<line x1="{ml}" x2="{}" y1="{}" y2="{}" stroke="#e5e5e5"/><text x="{}" y="{}" text-anchor="end" fill="#0b0c0c">{}</text>"##,
-            ml + pw,
-            r2(yy),
-            r2(yy),
-            ml - 6.0,
-            r2(yy + 4.0),
-            r2(v)
-        );
-    }
-    let _ = write!(
-        s,
-        r##"<text x="{}" y="{}" text-anchor="start" fill="#0b0c0c">{}</text>"##,
-        4,
-        r2(mt - 8.0),
-        esc(unit)
-    );
+    value_axis(&mut s, &axis, (ml, pw, mt), yv, unit);
     for y in label_years(y0, y1) {
         let _ = write!(
             s,
@@ -312,7 +321,7 @@ pub fn kpi_chart(kpi: &Value) -> String {
         let bx = bx.max(ml);
         let _ = write!(
             s,
-            r##"<g class="series-break"><title>Series break {}: {}</title><line x1="{}" x2="{}" y1="{mt}" y2="{}" stroke="#0b0c0c" stroke-dasharray="2 3"/><text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#0b0c0c">break</text></g>"##,
+            r##"<g class="series-break"><title>Series break {}: {}</title><line x1="{}" x2="{}" y1="{mt}" y2="{}" stroke="#0b0c0c" stroke-dasharray="2 3"/><text x="{}" y="{}" text-anchor="middle" fill="#0b0c0c">break</text></g>"##,
             period_label(*by, kind),
             esc(reason),
             r2(bx),
@@ -445,19 +454,194 @@ pub fn kpi_chart(kpi: &Value) -> String {
     s
 }
 
+/// A treated district's outcome against its synthetic comparison (the weighted blend of
+/// comparison districts that followed it before the programme), period by period.
+#[derive(Debug, Clone)]
+pub struct SyntheticSeries {
+    /// Unique on the page (ids of the title and description).
+    pub id: String,
+    pub title: String,
+    /// The district (`Blackpool`).
+    pub actual_label: String,
+    /// The comparison in words (`Synthetic comparison: districts like Blackpool`).
+    pub synthetic_label: String,
+    /// The outcome's unit (`%`).
+    pub unit: String,
+    /// Periods as people read them (`2015/16`), in time order.
+    pub periods: Vec<String>,
+    pub actual: Vec<f64>,
+    pub synthetic: Vec<f64>,
+    /// Index of the first period of the programme.
+    pub first_treated: Option<usize>,
+}
+
+/// Colour of a synthetic comparison: Okabe-Ito vermillion, dashed, so it differs from the
+/// district's blue line by shape as well as colour.
+const SYNTHETIC: &str = TARGET;
+
+/// The chart of [`SyntheticSeries`]: the same frame, scales and fonts as the KPI charts
+/// (bounded, clamped value axis; 14 px text), a dashed line where the programme starts,
+/// and a `<title>` and `<desc>` that say what it shows (the pages also give the numbers
+/// as a table).
+pub fn synthetic_chart(c: &SyntheticSeries) -> String {
+    let (w, h) = (640.0, 300.0);
+    let (ml, mr, mt, mb) = (56.0, 44.0, 24.0, 80.0);
+    let uid: String =
+        c.id.chars()
+            .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+            .collect();
+    let n = c.periods.len().min(c.actual.len()).min(c.synthetic.len());
+    let axis = Axis::for_values(
+        c.actual[..n].iter().chain(&c.synthetic[..n]).copied(),
+        crate::domain::rules::is_percentage(&c.unit),
+    );
+    let pw = w - ml - mr;
+    let ph = h - mt - mb;
+    let x = |i: usize| {
+        ml + if n > 1 {
+            pw * i as f64 / (n - 1) as f64
+        } else {
+            pw / 2.0
+        }
+    };
+    let yv = |v: f64| mt + ph * (1.0 - axis.fraction(v));
+    let mut s = String::with_capacity(4096);
+    let start = c.first_treated.filter(|&i| i < n);
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{uid}t {uid}d" font-family="{CHART_FONTS}" font-size="14"><title id="{uid}t">{}</title><desc id="{uid}d">{} and {} from {} to {}{}</desc><rect width="{w}" height="{h}" fill="#fff"/>"##,
+        esc(&c.title),
+        esc(&c.actual_label),
+        esc(&c.synthetic_label),
+        esc(c.periods.first().map_or("", String::as_str)),
+        esc(c
+            .periods
+            .get(n.saturating_sub(1))
+            .map_or("", String::as_str)),
+        match start {
+            Some(i) => format!("; the programme starts in {}", esc(&c.periods[i])),
+            None => String::new(),
+        }
+    );
+    value_axis(&mut s, &axis, (ml, pw, mt), yv, &c.unit);
+    // Every period labelled up to 10, else every other (labels are 7 characters).
+    let every = if n > 10 { 2 } else { 1 };
+    for i in (0..n).step_by(every) {
+        let _ = write!(
+            s,
+            r##"<text x="{}" y="{}" text-anchor="middle" fill="#0b0c0c">{}</text>"##,
+            r2(x(i)),
+            r2(mt + ph + 18.0),
+            esc(&c.periods[i])
+        );
+    }
+    if let Some(i) = start {
+        let bx = if i == 0 { ml } else { (x(i - 1) + x(i)) / 2.0 };
+        let _ = write!(
+            s,
+            r##"<g class="programme-start"><line x1="{}" x2="{}" y1="{mt}" y2="{}" stroke="#0b0c0c" stroke-dasharray="2 3"/><text x="{}" y="{}" text-anchor="middle" fill="#0b0c0c">Programme starts</text></g>"##,
+            r2(bx),
+            r2(bx),
+            r2(mt + ph),
+            r2(bx.clamp(ml + 60.0, ml + pw - 60.0)),
+            r2(mt - 8.0)
+        );
+    }
+    let line = |s: &mut String,
+                values: &[f64],
+                colour: &str,
+                dash: &str,
+                label: &str,
+                class: &str| {
+        let d: String = values[..n]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                format!(
+                    "{}{} {}",
+                    if i == 0 { 'M' } else { 'L' },
+                    r2(x(i)),
+                    r2(yv(*v))
+                )
+            })
+            .collect();
+        if n > 1 {
+            let _ = write!(
+                s,
+                r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>"#
+            );
+        }
+        for (i, v) in values[..n].iter().enumerate() {
+            let _ = write!(
+                s,
+                r#"<circle class="{class}" cx="{}" cy="{}" r="4.5" fill="{colour}"><title>{} {}: {} {}</title></circle>"#,
+                r2(x(i)),
+                r2(yv(*v)),
+                esc(label),
+                esc(&c.periods[i]),
+                if v.is_finite() {
+                    r2(*v)
+                } else {
+                    "no figure".into()
+                },
+                esc(&c.unit)
+            );
+        }
+    };
+    line(
+        &mut s,
+        &c.synthetic,
+        SYNTHETIC,
+        r#" stroke-dasharray="6 4""#,
+        &c.synthetic_label,
+        "point-synthetic",
+    );
+    line(
+        &mut s,
+        &c.actual,
+        ACTUAL,
+        "",
+        &c.actual_label,
+        "point-actual",
+    );
+    // The key, one line each (the comparison's label is long).
+    let items = [
+        (ACTUAL, c.actual_label.as_str(), ""),
+        (
+            SYNTHETIC,
+            c.synthetic_label.as_str(),
+            " stroke-dasharray=\"6 4\"",
+        ),
+    ];
+    for (i, (colour, label, dash)) in items.iter().enumerate() {
+        let (lx, ly) = (ml, h - 40.0 + 20.0 * i as f64);
+        let _ = write!(
+            s,
+            r##"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="3"{dash}/><text x="{}" y="{}" fill="#0b0c0c">{}</text>"##,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0,
+            esc(label)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 /// One group of bars (e.g. a year or an area) with one value per series.
 pub struct BarGroup {
     pub label: String,
     pub values: Vec<i64>,
 }
 
-/// Horizontal grouped bars of money (pence), one colour per series.
+/// Horizontal grouped bars of money (pence), one colour per series. Text is 15 px; on a
+/// phone the chart keeps its drawn width (`oa-bars`) and scrolls in its own box.
 pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
     const COLOURS: [&str; 4] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
-    let bar = 12.0;
+    let bar = 16.0;
     let gap = 10.0;
-    let (ml, mr, mt) = (240.0, 90.0, 36.0);
-    let w = 680.0;
+    let (ml, mr, mt) = (270.0, 120.0, 40.0);
+    let w = 740.0;
     let per_group = bar * series.len() as f64 + gap;
     let h = mt + per_group * groups.len() as f64 + 20.0;
     // Negative amounts (never stored: money is >= 0) are drawn as empty bars.
@@ -471,7 +655,7 @@ pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
     let mut s = String::with_capacity(2048);
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {}" width="100%" role="img" aria-labelledby="mt md" font-family="Arial, Helvetica, sans-serif" font-size="12"><title id="mt">{}</title><desc id="md">{} by group</desc><rect width="{w}" height="{}" fill="#fff"/>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {}" width="100%" class="oa-bars" role="img" aria-labelledby="mt md" font-family="{CHART_FONTS}" font-size="15"><title id="mt">{}</title><desc id="md">{} by group</desc><rect width="{w}" height="{}" fill="#fff"/>"##,
         r2(h),
         esc(title),
         esc(&series.join(", ")),
@@ -481,7 +665,7 @@ pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
         let lx = ml + 130.0 * i as f64;
         let _ = write!(
             s,
-            r##"<rect x="{lx}" y="8" width="12" height="12" fill="{}"/><text x="{}" y="18" fill="#0b0c0c">{}</text>"##,
+            r##"<rect x="{lx}" y="8" width="14" height="14" fill="{}"/><text x="{}" y="20" fill="#0b0c0c">{}</text>"##,
             COLOURS[i % 4],
             lx + 16.0,
             esc(name)
@@ -501,7 +685,7 @@ pub fn money_bars(title: &str, series: &[&str], groups: &[BarGroup]) -> String {
             let by = gy + bar * si as f64;
             let _ = write!(
                 s,
-                r##"<rect x="{ml}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {}</title></rect><text x="{}" y="{}" font-size="10" fill="#0b0c0c">{}</text>"##,
+                r##"<rect x="{ml}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {}</title></rect><text x="{}" y="{}" fill="#0b0c0c">{}</text>"##,
                 r2(by),
                 r2(bw.max(0.0)),
                 bar - 1.0,
@@ -685,6 +869,59 @@ mod tests {
         assert!(svg.matches("stroke=\"#e5e5e5\"").count() <= MAX_TICKS as usize + 1);
     }
 
+    fn series(actual: Vec<f64>, synthetic: Vec<f64>) -> SyntheticSeries {
+        SyntheticSeries {
+            id: "ev-E06000009-gld".into(),
+            title: "Blackpool & co: good level of development".into(),
+            actual_label: "Blackpool".into(),
+            synthetic_label: "Synthetic comparison: districts like Blackpool".into(),
+            unit: "%".into(),
+            periods: (2013..2013 + actual.len() as i32)
+                .map(|y| format!("{y}/{:02}", (y + 1) % 100))
+                .collect(),
+            actual,
+            synthetic,
+            first_treated: Some(4),
+        }
+    }
+
+    #[test]
+    fn a_synthetic_comparison_chart_has_both_lines_the_start_and_its_words() {
+        let svg = synthetic_chart(&series(
+            vec![55.0, 57.5, 60.1, 62.0, 63.2, 64.0],
+            vec![56.0, 57.0, 60.0, 62.2, 64.9, 66.1],
+        ));
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("class=\"point-actual\"").count(), 6);
+        assert_eq!(svg.matches("class=\"point-synthetic\"").count(), 6);
+        assert!(svg.contains("<title id=\"ev-E06000009-gldt\">Blackpool &amp; co"));
+        assert!(svg.contains("the programme starts in 2017/18"));
+        assert!(svg.contains(">Programme starts<"));
+        assert!(svg.contains("<title>Blackpool 2018/19: 64 %</title>"));
+        assert!(svg.contains(">Synthetic comparison: districts like Blackpool<"));
+        // Percentages: the axis stops at 100.
+        assert!(!svg.contains(">110<"));
+        // Every text at the chart's 14 px: no text sets a size of its own.
+        assert_eq!(svg.matches("font-size=").count(), 1);
+        assert!(svg.contains("font-size=\"14\""));
+    }
+
+    proptest! {
+        /// Whatever the figures, the chart is bounded and has no NaN or infinity in it.
+        #[test]
+        fn synthetic_charts_are_bounded(
+            values in proptest::collection::vec((any_value(), any_value()), 0..12),
+            start in proptest::option::of(0usize..14),
+        ) {
+            let mut s = series(values.iter().map(|v| v.0).collect(), values.iter().map(|v| v.1).collect());
+            s.first_treated = start;
+            let svg = synthetic_chart(&s);
+            prop_assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+            prop_assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+            prop_assert!(svg.len() < 32 * 1024);
+        }
+    }
+
     #[test]
     fn bars_scale_to_the_largest() {
         let svg = money_bars(
@@ -698,5 +935,8 @@ mod tests {
         assert!(svg.contains("A &amp; B"));
         assert!(svg.contains("width=\"350\""));
         assert!(svg.contains("width=\"175\""));
+        // Text at 15 px, none smaller (on a phone the chart keeps its drawn width).
+        assert_eq!(svg.matches("font-size=").count(), 1);
+        assert!(svg.contains("font-size=\"15\""));
     }
 }

@@ -1,8 +1,14 @@
 //! The national map: a choropleth drawn by `oa_geo` on the ONS district boundaries of
-//! `OA_DATA_DIR` (loaded once), cached by its inputs so that a page view costs a hash
-//! lookup. Without boundaries the pages show a note instead of a map.
+//! `OA_DATA_DIR`, else on the same boundaries built into the binary (the English
+//! districts of every year, 95 KB compressed; `assets/boundaries/SOURCES.md`), loaded
+//! once and cached by its inputs so that a page view costs a hash lookup. Text is drawn
+//! at 14 px or more, districts too small to see are marked with a circle, and each
+//! district's tooltip names it and its value.
 
-use oa_geo::{Classes, Column, Layer, LoadOptions, MapOptions, choropleth, load_boundaries};
+use oa_geo::{
+    Classes, Column, Layer, LoadOptions, MapOptions, Style, choropleth_styled, load_boundaries,
+    parse_boundaries,
+};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -24,31 +30,74 @@ fn data_dir() -> Option<PathBuf> {
     std::env::var_os("OA_DATA_DIR").map(PathBuf::from)
 }
 
+/// The English districts of the ONS `topo.json` (every year), built in; see
+/// `assets/boundaries/SOURCES.md` for the source, the licence and how it was derived.
+pub const BUILT_IN: &str = include_str!("../../assets/boundaries/ltla-england.topo.json");
+
+/// What the pages say about the boundaries under every map.
+pub const BOUNDARIES_CREDIT: &str = "District boundaries: Office for National Statistics, licensed under the Open Government Licence v3.0. Contains OS data © Crown copyright and database right.";
+
 fn layer(year: u16) -> Result<Arc<Layer>, String> {
     if let Some(l) = LAYERS.lock().ok().and_then(|m| m.get(&year).cloned()) {
         return Ok(l);
     }
-    let dir = data_dir().ok_or_else(|| "no boundaries: start the service with OA_DATA_DIR set to the data directory (holding geo/onsvisual-uk-topojson/topo.json) to see the map".to_string())?;
-    let l = Arc::new(
-        load(&dir.join(BOUNDARIES), year)
-            .inspect_err(|e| crate::log::error(&format!("map: {e}")))?,
-    );
+    let loaded = match data_dir() {
+        Some(dir) => load(&dir.join(BOUNDARIES), Some(year)),
+        None => built_in(Some(year)),
+    };
+    let l = Arc::new(loaded.inspect_err(|e| crate::log::error(&format!("map: {e}")))?);
     if let Ok(mut m) = LAYERS.lock() {
         m.insert(year, l.clone());
     }
     Ok(l)
 }
 
-fn load(path: &Path, year: u16) -> Result<Layer, String> {
-    load_boundaries(
-        path,
-        &LoadOptions {
-            layer: Some("ltla".into()),
-            year: Some(year),
-            ..LoadOptions::default()
-        },
+fn ltla(year: Option<u16>) -> LoadOptions {
+    LoadOptions {
+        layer: Some("ltla".into()),
+        year,
+        ..LoadOptions::default()
+    }
+}
+
+fn load(path: &Path, year: Option<u16>) -> Result<Layer, String> {
+    load_boundaries(path, &ltla(year))
+        .map_err(|e| format!("no map: the boundaries could not be read: {e}"))
+}
+
+/// The built-in boundaries of `year` (all years with `None`).
+pub fn built_in(year: Option<u16>) -> Result<Layer, String> {
+    parse_boundaries(
+        BUILT_IN,
+        "built-in district boundaries",
+        "ltla",
+        &ltla(year),
     )
-    .map_err(|e| format!("no map: the boundaries could not be read: {e}"))
+    .map_err(|e| format!("no map: the built-in boundaries could not be read: {e}"))
+}
+
+/// District names by code, from the boundaries of every year (loaded once).
+static NAMES: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    let layer = match data_dir() {
+        Some(dir) => load(&dir.join(BOUNDARIES), None),
+        None => built_in(None),
+    };
+    match layer {
+        Ok(l) => l
+            .features
+            .into_iter()
+            .filter_map(|f| f.name.map(|n| (f.code, n)))
+            .collect(),
+        Err(e) => {
+            crate::log::error(&format!("district names: {e}"));
+            HashMap::new()
+        }
+    }
+});
+
+/// A district's name by its code, from the boundaries (any year).
+pub fn district_name(code: &str) -> Option<String> {
+    NAMES.get(code).cloned()
 }
 
 /// What a map shows.
@@ -67,14 +116,24 @@ pub struct MapSpec {
     pub fill_rest: Option<String>,
 }
 
+/// A drawn map: the SVG, its legend (which the page also shows as HTML) and the
+/// districts too small to see, marked with circles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapDrawing {
+    pub svg: String,
+    pub legend: Vec<oa_geo::LegendEntry>,
+    /// Names of the districts marked with a circle.
+    pub marked: Vec<String>,
+}
+
 /// A drawn map, or why there is none.
-pub type Drawn = Result<Arc<String>, String>;
+pub type Drawn = Result<Arc<MapDrawing>, String>;
 
 /// Drawn maps (and failures, so a map that cannot be drawn is not retried per request).
 static CACHE: LazyLock<Mutex<HashMap<u64, Drawn>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// The map as SVG, or the note saying why there is none.
-pub fn svg(spec: &MapSpec) -> Result<Arc<String>, String> {
+/// The map, or the note saying why there is none.
+pub fn svg(spec: &MapSpec) -> Drawn {
     svg_keyed(spec, || spec.clone())
 }
 
@@ -103,7 +162,7 @@ fn draw_any_vintage(spec: &MapSpec) -> Drawn {
     let mut last = String::new();
     let mut drawn = None;
     for year in VINTAGES {
-        match draw(&*layer(year)?, spec) {
+        match draw_full(&*layer(year)?, spec) {
             Ok(svg) => {
                 drawn = Some(svg);
                 break;
@@ -114,8 +173,13 @@ fn draw_any_vintage(spec: &MapSpec) -> Drawn {
     drawn.map(Arc::new).ok_or(last)
 }
 
-/// Draws `spec` on `layer`.
+/// Draws `spec` on `layer`: the SVG alone.
 pub fn draw(layer: &Layer, spec: &MapSpec) -> Result<String, String> {
+    draw_full(layer, spec).map(|d| d.svg)
+}
+
+/// Draws `spec` on `layer`, with the legend and the marked districts.
+pub fn draw_full(layer: &Layer, spec: &MapSpec) -> Result<MapDrawing, String> {
     let mut codes = spec.codes.clone();
     let mut cells = spec.cells.clone();
     if let Some(rest) = &spec.fill_rest {
@@ -146,25 +210,68 @@ pub fn draw(layer: &Layer, spec: &MapSpec) -> Result<String, String> {
         highlight_label: Some(spec.highlight_label.clone()),
         london_inset: true,
     };
-    let tips: HashMap<&str, String> = {
-        let names: HashMap<&str, &str> = layer
-            .features
-            .iter()
-            .filter_map(|f| f.name.as_deref().map(|n| (f.code.as_str(), n)))
-            .collect();
-        column
-            .codes
-            .iter()
-            .zip(&column.cells)
-            .map(|(code, cell)| {
-                let name = names.get(code.as_str()).copied().unwrap_or(code.as_str());
-                (code.as_str(), format!("{name}: {}", cell_words(cell)))
-            })
-            .collect()
+    // The page shows the map at its drawn size (900 pixels wide), so 14 px in the SVG is
+    // 14 px on screen.
+    let style = Style {
+        min_text: Some(MIN_TEXT),
+        mark_small: Some(SMALL_AREA),
+        ..Style::default()
     };
-    choropleth(layer, &column, &classes, &options)
-        .map(|r| compact(&with_tooltips(&r.svg, &tips)))
+    let names: HashMap<&str, &str> = layer
+        .features
+        .iter()
+        .filter_map(|f| f.name.as_deref().map(|n| (f.code.as_str(), n)))
+        .collect();
+    // Every district drawn says its name, and its value or that it has none.
+    let cells: HashMap<&str, &str> = column
+        .codes
+        .iter()
+        .map(String::as_str)
+        .zip(column.cells.iter().map(String::as_str))
+        .collect();
+    let tips: HashMap<&str, String> = layer
+        .features
+        .iter()
+        .map(|f| {
+            let code = f.code.as_str();
+            let name = names.get(code).copied().unwrap_or(code);
+            let cell = cells.get(code).copied().unwrap_or("");
+            (code, format!("{name}: {}", cell_words(cell)))
+        })
+        .collect();
+    choropleth_styled(layer, &column, &classes, &options, &style)
+        .map(|r| MapDrawing {
+            svg: with_title(&compact(&with_tooltips(&r.svg, &tips)), &spec.title),
+            marked: r
+                .marked
+                .iter()
+                .map(|c| names.get(c.as_str()).map_or(c.clone(), |n| n.to_string()))
+                .collect(),
+            legend: r.legend,
+        })
         .map_err(|e| format!("the map could not be drawn: {e}"))
+}
+
+/// The smallest text on the pages' maps, in pixels at their drawn size.
+pub const MIN_TEXT: f64 = 14.0;
+
+/// Districts drawn smaller than a square this many pixels a side get a circle marker
+/// (about 40 of England's, Blackpool and Hastings among them).
+pub const SMALL_AREA: f64 = 8.0;
+
+/// The map's own `<title>`, first in the SVG (its districts' tooltips follow), so that
+/// the map has a name wherever it is shown.
+fn with_title(svg: &str, title: &str) -> String {
+    match svg.find('>') {
+        Some(at) if svg.starts_with("<svg") => {
+            let escaped = title
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            format!("{}<title>{escaped}</title>{}", &svg[..=at], &svg[at + 1..])
+        }
+        _ => svg.to_string(),
+    }
 }
 
 /// A map cell in words for a tooltip: numbers to three decimals, band names in sentence
@@ -373,6 +480,66 @@ mod tests {
     }
 
     use super::*;
+
+    /// The built-in boundaries are the ONS file's English districts, in every year.
+    #[test]
+    fn built_in_boundaries_are_the_ons_districts() {
+        let original = oa_testkit::shared_data(BOUNDARIES);
+        for year in [2016, 2018, 2019, 2021, 2023, 2025] {
+            let mut theirs = load(&original, Some(year)).unwrap();
+            theirs.retain_prefixes(&["E"]);
+            let ours = built_in(Some(year)).unwrap();
+            assert!(
+                ours.features.len() >= 296,
+                "{year}: {}",
+                ours.features.len()
+            );
+            assert_eq!(ours.features, theirs.features, "{year}");
+        }
+        assert_eq!(built_in(Some(2019)).unwrap().features.len(), 317);
+        // Small enough to build in.
+        assert!(BUILT_IN.len() < 400_000, "{} bytes", BUILT_IN.len());
+    }
+
+    /// Every district drawn has a tooltip with its name (and "no figure" without data);
+    /// the small ones are circled and named; the key comes back for the page.
+    #[test]
+    fn every_district_is_named_and_small_ones_are_circled() {
+        let layer = built_in(Some(2019)).unwrap();
+        let spec = MapSpec {
+            title: "Index by district: score".into(),
+            column: "score".into(),
+            codes: vec!["E06000001".into(), "E06000002".into()],
+            cells: vec!["1.5".into(), "2.25".into()],
+            categorical: false,
+            highlight: vec!["E07000062".into()],
+            highlight_label: "opportunity area (selected)".into(),
+            fill_rest: None,
+        };
+        let d = draw_full(&layer, &spec).unwrap();
+        assert!(
+            d.svg.contains("<title>Hartlepool: 1.5</title>"),
+            "with data"
+        );
+        // E06 districts only are drawn (the data's code type); Blackpool has no figure.
+        assert!(d.svg.contains("<title>Blackpool: no figure</title>"));
+        assert!(d.marked.iter().any(|n| n == "Blackpool"), "{:?}", d.marked);
+        assert!(
+            d.svg.starts_with("<svg") && d.svg.contains("<title>Index by district: score</title>")
+        );
+        assert!(d.legend.iter().any(|e| e.marker));
+        assert!(d.legend.iter().any(|e| e.label.starts_with("no data (")));
+    }
+
+    #[test]
+    fn districts_are_named_from_the_boundaries_of_any_year() {
+        assert_eq!(
+            district_name("E07000246").as_deref(),
+            Some("Somerset West and Taunton")
+        );
+        assert_eq!(district_name("E06000009").as_deref(), Some("Blackpool"));
+        assert_eq!(district_name("E99999999"), None);
+    }
 
     #[test]
     fn paths_become_relative_whole_pixels() {

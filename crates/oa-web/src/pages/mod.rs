@@ -16,16 +16,23 @@
 //! - [`input`]: what people type (`65%`, `£12,500`, `2019/2020`, `20/11/2017`) and dates
 //!   as `4 October 2016`;
 //! - [`method`]: the methodology page from the study, and the glossary;
-//! - [`charts`]: inline SVG charts (KPI series, money bars);
-//! - [`map`]: the national choropleth through `oa_geo`, boundaries loaded once;
+//! - [`charts`]: inline SVG charts (KPI series, a district against its synthetic
+//!   comparison, money bars);
+//! - [`evaluation`]: the evaluation's estimates and each district's synthetic comparison
+//!   in plain words (pure);
+//! - [`map`]: the national choropleth through `oa_geo` (text at 14 px, small districts
+//!   circled, its key also in HTML), on the data directory's boundaries or the built-in
+//!   ONS districts, loaded once;
 //! - [`results`]: an optional results bundle (ranks, bands, likelihoods, the study).
 //!
 //! Two environment variables configure what the pages can show beyond the store:
-//! `OA_DATA_DIR` (the shared data directory holding `geo/onsvisual-uk-topojson/topo.json`)
-//! and `OA_RESULTS_DIR` (a bundle written by `oa run`). Without them the pages say so.
+//! `OA_DATA_DIR` (the shared data directory holding `geo/onsvisual-uk-topojson/topo.json`;
+//! without it the maps use the same ONS districts built into the binary) and
+//! `OA_RESULTS_DIR` (a bundle written by `oa run`; without it the pages say so).
 
 pub mod admin;
 pub mod charts;
+pub mod evaluation;
 pub mod forms;
 pub mod history;
 pub mod input;
@@ -62,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/programme/kpis.csv", get(views::programme_kpis_csv))
         .route("/programme/schools.csv", get(views::programme_schools_csv))
         .route("/programme/spend.svg", get(views::programme_spend_svg))
+        .route("/programme/evaluation.csv", get(views::evaluation_csv))
         .route("/areas/{id}", get(views::area))
         .route("/areas/{id}/kpis.csv", get(views::area_kpis_csv))
         .route("/areas/{id}/money.csv", get(views::area_money_csv))

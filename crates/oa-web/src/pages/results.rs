@@ -65,6 +65,11 @@ pub struct Results {
     pub labels: HashMap<String, String>,
     /// Each named band in words (`coldspot` -> `the worst 20% of districts`).
     pub band_words: HashMap<String, String>,
+    /// The evaluation section (did the chosen areas improve?), when the study had one.
+    pub evaluation: Option<oa_bundle::Evaluation>,
+    /// District names by code from the selection (areas of one district), for naming
+    /// the districts an evaluation compares with.
+    pub district_names: HashMap<String, String>,
 }
 
 impl Results {
@@ -95,6 +100,16 @@ impl Results {
     /// The boundaries' year.
     pub fn vintage(&self) -> Option<u16> {
         self.study.as_ref().map(|s| s.geography.vintage)
+    }
+
+    /// The name of a district (or any area of the bundle) by code: the headline table's,
+    /// else the boundaries', else the selection's (an area of one district may carry the
+    /// area's name rather than the district's).
+    pub fn district_name(&self, code: &str) -> Option<String> {
+        self.row(code)
+            .map(|r| r.name.clone())
+            .or_else(|| crate::pages::map::district_name(code))
+            .or_else(|| self.district_names.get(code).cloned())
     }
 
     pub fn row(&self, code: &str) -> Option<&ScoreRow> {
@@ -281,8 +296,12 @@ pub fn from_bundle(bundle: &oa_bundle::Results, dir: &Path) -> Results {
             for district in &a.districts {
                 out.outcomes.insert(district.clone(), outcome.clone());
             }
+            if let [only] = a.districts.as_slice() {
+                out.district_names.insert(only.clone(), a.area_name.clone());
+            }
         }
     }
+    out.evaluation = bundle.evaluation.clone();
     out
 }
 

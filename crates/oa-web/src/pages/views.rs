@@ -4,6 +4,7 @@
 
 use super::PagePath;
 use super::charts::{self, BarGroup};
+use super::evaluation;
 use super::history;
 use super::map::{self, MapSpec};
 use super::progress;
@@ -327,6 +328,21 @@ fn national_map(rows: &[Value], column: Option<&str>) -> (map::Drawn, String, Op
     (drawn, "wave".into(), None)
 }
 
+/// The map's legend as the page shows it beside the map: each class's colour and its
+/// label in words (`Coldspot (64)`), the highlighted areas' outline and the circles of
+/// districts too small to see.
+fn map_legend(d: &map::MapDrawing) -> Vec<Value> {
+    d.legend
+        .iter()
+        .map(|e| {
+            json!({
+                "colour": e.colour, "outline": e.outline, "marker": e.marker,
+                "label": super::input::sentence(&e.label.replace('_', " ")),
+            })
+        })
+        .collect()
+}
+
 /// How many results rows the national page shows (all are in `/results.csv`).
 /// Districts per page of the national view's index table.
 const DISTRICT_ROWS: usize = 100;
@@ -342,8 +358,8 @@ pub async fn national(
         Err(e) => return page_error(&viewer, e),
     };
     let (drawn, map_column, note) = national_map(&rows, q.column.as_deref());
-    let (map_svg, map_note) = match drawn {
-        Ok(svg) => (Some(svg), note),
+    let (map_drawing, map_note) = match drawn {
+        Ok(d) => (Some(d), note),
         Err(e) => {
             // The cause (a missing boundaries file, say) is for whoever runs the service:
             // logged, and said to national admins, who can act on it.
@@ -419,7 +435,10 @@ pub async fn national(
             sort => q.sort.clone().unwrap_or_else(|| "code".into()),
             dir => q.dir.clone().unwrap_or_default(),
             column => map_column,
-            map_svg => map_svg.as_deref().map(String::as_str),
+            map_svg => map_drawing.as_ref().map(|d| d.svg.as_str()),
+            map_legend => ser(map_drawing.as_ref().map(|d| map_legend(d)).unwrap_or_default()),
+            map_marked => ser(map_drawing.as_ref().map(|d| d.marked.clone()).unwrap_or_default()),
+            map_credit => map::BOUNDARIES_CREDIT,
             map_note => map_note,
             has_results => res.is_some(),
             results_error => res_error,
@@ -473,7 +492,7 @@ async fn national_map_for(
     state: &AppState,
     viewer: &Viewer,
     q: &TableQuery,
-) -> Result<Arc<String>, ApiError> {
+) -> Result<Arc<map::MapDrawing>, ApiError> {
     let rows = area_rows(state, viewer).await?;
     national_map(&rows, q.column.as_deref())
         .0
@@ -487,7 +506,7 @@ pub async fn map_svg(
     Query(q): Query<TableQuery>,
 ) -> Response {
     match national_map_for(&state, &viewer, &q).await {
-        Ok(svg) => download(svg.to_string(), "image/svg+xml", "map.svg"),
+        Ok(d) => download(d.svg.clone(), "image/svg+xml", "map.svg"),
         Err(e) => page_error(&viewer, e),
     }
 }
@@ -499,7 +518,7 @@ pub async fn map_png(
     Query(q): Query<TableQuery>,
 ) -> Response {
     let svg = match national_map_for(&state, &viewer, &q).await {
-        Ok(s) => s,
+        Ok(d) => Arc::new(d.svg.clone()),
         Err(e) => return page_error(&viewer, e),
     };
     match map::png_cached(svg).await {
@@ -586,6 +605,21 @@ pub async fn area_model(state: &AppState, viewer: &Viewer, id: i64) -> Result<Va
         })
         .collect();
     s["ranks"] = Value::from(ranks);
+    // Did it improve? Each district against its synthetic comparison, when the bundle
+    // has an evaluation.
+    if let Some(r) = res
+        && let Some(ev) = &r.evaluation
+    {
+        let section = r.study.as_ref().and_then(|st| st.evaluation.as_ref());
+        let districts: Vec<(String, String)> = s["area"]["districts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| (text(d, "code"), text(d, "name")))
+            .collect();
+        let name = |c: &str| r.district_name(c);
+        s["evaluation"] = json!(evaluation::area(ev, section, &districts, &name));
+    }
     s["index"] = index_facts(res);
     s["has_results"] = Value::from(res.is_some());
     s["p_band_name"] = json!(res.and_then(|r| r.p_band_name.clone()));
@@ -1350,9 +1384,19 @@ async fn programme_model(state: &AppState, viewer: &Viewer) -> Result<Value, Api
         .into_iter()
         .map(|(name, rows)| json!({"name": name, "rows": rows}))
         .collect();
+    // Did the programme work? The bundle's overall estimates, when it has an evaluation.
+    let (res, _) = results();
+    let evaluation = res.and_then(|r| {
+        let section = r.study.as_ref().and_then(|st| st.evaluation.as_ref());
+        let name = |c: &str| r.district_name(c);
+        r.evaluation
+            .as_ref()
+            .and_then(|ev| evaluation::programme(ev, section, &name))
+            .map(|e| json!({"e": e, "index": index_facts(Some(r))}))
+    });
     Ok(json!({
         "funds": fund_rows, "spend": spend, "schools": school_rows, "kpis": kpi_groups,
-        "money": money, "headline": headline,
+        "money": money, "headline": headline, "evaluation": evaluation,
     }))
 }
 
@@ -1487,6 +1531,18 @@ pub async fn results_csv() -> Response {
             )
         }
         None => csv_response("results", String::new()),
+    }
+}
+
+/// `GET /programme/evaluation.csv`: the bundle's `evaluation.csv` (every estimate), or
+/// "not found" when it has no evaluation.
+pub async fn evaluation_csv(viewer: Viewer) -> Response {
+    match results().0.and_then(|r| r.evaluation.as_ref()) {
+        Some(ev) => csv_response("evaluation", oa_bundle::csv_text(&ev.estimates_table())),
+        None => page_error(
+            &viewer,
+            ApiError::NotFound("this service's results have no evaluation".into()),
+        ),
     }
 }
 
