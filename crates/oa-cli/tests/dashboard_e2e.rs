@@ -48,9 +48,35 @@ fn dashboard_in_headless_chromium() {
             .expect("running npm ci");
         assert!(status.success(), "npm ci --prefix e2e failed");
     }
+    // The evaluation's pages need a bundle with an evaluation: the shipped study, with
+    // fewer placebo and randomisation draws for the test's time.
+    let tmp = tempfile::tempdir().unwrap();
+    let study = std::fs::read_to_string(root.join("studies/opportunity-areas-evaluation.toml"))
+        .unwrap()
+        .replace("placebos = 200", "placebos = 20")
+        .replace("draws = 10000", "draws = 500");
+    let study_path = tmp.path().join("oa-eval.toml");
+    std::fs::write(&study_path, study).unwrap();
+    let bundle = tmp.path().join("oa-eval");
+    let run = Command::new(env!("CARGO_BIN_EXE_oa"))
+        .arg("run")
+        .arg(&study_path)
+        .arg("--data-dir")
+        .arg(oa_testkit::shared_data_dir())
+        .arg("--out")
+        .arg(&bundle)
+        .arg("--quiet")
+        .output()
+        .expect("running oa run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let out = Command::new("node")
         .arg(e2e.join("run.mjs"))
         .arg(env!("CARGO_BIN_EXE_oa"))
+        .env("OA_E2E_EVALUATION", &bundle)
         .current_dir(&root)
         .output()
         .expect("running node e2e/run.mjs");
@@ -66,6 +92,8 @@ fn dashboard_in_headless_chromium() {
         "02-area-profile.png",
         "04-kpi-recorded.png",
         "05-refused.png",
+        "08-programme-evaluation.png",
+        "09-area-evaluation.png",
     ] {
         assert!(
             e2e.join("artifacts").join(shot).is_file(),

@@ -736,6 +736,10 @@ fn push_ri(ev: &mut Evaluation, set: &ComparisonSet, r: &RiResult, counts: (usiz
     ));
 }
 
+/// The comparison id of the regression discontinuity's rows: the areas just outside the
+/// selection's cut.
+pub const SELECTION_CUT: &str = "selection_cut";
+
 /// Rows of a regression discontinuity: the main estimate (`att`) and the bandwidth table
 /// (`att` rows whose `period` is `h=<bandwidth>`); `n_treated`/`n_control` count the
 /// observations within the bandwidth on the selected and the other side.

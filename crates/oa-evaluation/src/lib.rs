@@ -39,7 +39,7 @@ pub mod treatment;
 
 pub use comparison::{ComparisonSet, ComparisonSpec};
 pub use error::EvalError;
-pub use evaluate::{EvaluationSpec, FEW_TREATED, Randomisation, evaluate, rd_rows};
+pub use evaluate::{EvaluationSpec, FEW_TREATED, Randomisation, SELECTION_CUT, evaluate, rd_rows};
 pub use panel::{Balance, Observation, Panel, PanelBuilder, SeriesBreak, Value};
 pub use period::{Period, PeriodError, PeriodKind};
 pub use result::{

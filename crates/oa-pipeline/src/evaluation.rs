@@ -601,7 +601,8 @@ fn discontinuity(
         .map_err(|e| failed("discontinuity", e))?
         .main
         .estimate;
-    ev.rows.extend(rd_rows(&rd, &ev.outcome, "selection_cut"));
+    ev.rows
+        .extend(rd_rows(&rd, &ev.outcome, oa_evaluation::SELECTION_CUT));
     // Below half, the ratio of two noisy jumps is too unstable to print as an effect.
     ev.notes.push(format!(
         "Regression discontinuity: {} areas ranked on {running}, cut after rank {}, bandwidth {:.1} ranks. Being inside the cut made an area eligible, not chosen: the share chosen jumps by {:.2} at the cut, {}.",

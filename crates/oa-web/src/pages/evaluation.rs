@@ -231,6 +231,9 @@ pub fn comparison_words(section: Option<&EvaluationSection>, id: &str, n: usize)
     } else {
         ("district", "districts")
     };
+    if id == oa_evaluation::SELECTION_CUT {
+        return format!("the {n} {many} ranked just outside the selection's cut");
+    }
     let c = section.and_then(|s| s.comparisons.iter().find(|c| c.id == id));
     match c.map(|c| (c.kind, c.k, c.units.is_empty())) {
         Some((ComparisonKind::NeverTreated, ..)) => {
