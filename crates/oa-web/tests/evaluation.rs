@@ -167,8 +167,10 @@ async fn check_pages(out: &Path) {
         .iter()
         .filter(|r| r["estimand"] == "att" && r["group"] == "all" && r["period"] == "all")
         .collect();
-    // Two outcomes, three comparisons, five methods.
-    assert_eq!(overall.len(), 2 * 3 * 5, "{overall:?}");
+    // Two outcomes, three comparisons, five methods; and the discontinuity per outcome.
+    assert_eq!(overall.len(), 2 * 3 * 5 + 2, "{overall:?}");
+    assert!(page.contains("Regression discontinuity"));
+    assert!(page.contains("ranked just outside the selection's cut"));
     for r in &overall {
         let d = dp(r);
         let mut expected = format!(

@@ -472,7 +472,13 @@ pub fn programme(
                 estimates,
             });
         }
-        let n_treated = overall.iter().map(|r| r.n_treated).max().unwrap_or(0);
+        // The discontinuity counts districts near the cut, not districts treated.
+        let n_treated = overall
+            .iter()
+            .filter(|r| r.method != Method::Rd)
+            .map(|r| r.n_treated)
+            .max()
+            .unwrap_or(0);
         most_treated = most_treated.max(n_treated);
         let (checks, flagged) = pretrends(ev, &id);
         let pretrend_warnings = flagged
