@@ -527,8 +527,8 @@ fn spec(
 /// `rd`: the jump at `[evaluation.discontinuity]`'s cut in each unit's change (mean after
 /// minus mean before treatment) along its rank on the running measure. Being ranked inside
 /// the cut made an area eligible, not chosen, so the estimate is the effect of
-/// eligibility; the jump in the share chosen and their ratio (the effect of being chosen,
-/// if eligibility acted only through the choice) are written as notes.
+/// eligibility; the jump in the share chosen and, when it is at least half, their ratio
+/// (the effect of being chosen, if eligibility acted only through the choice) are notes.
 fn discontinuity(
     d: &Discontinuity,
     running: &str,
@@ -561,7 +561,7 @@ fn discontinuity(
             "no area is treated, so there is no change to compare",
         ));
     };
-    let pre: Vec<usize> = (0..start - treatment.anticipation()).collect();
+    let pre: Vec<usize> = (0..start.saturating_sub(treatment.anticipation())).collect();
     let post: Vec<usize> = (start..panel.n_periods()).collect();
     let mean = |u: usize, ts: &[usize]| {
         ts.iter().map(|&t| panel.value(u, t)).sum::<f64>() / ts.len() as f64
