@@ -32,16 +32,15 @@ fn main() {
 fn english_districts(text: &str) -> Option<String> {
     let mut topo: serde_json::Value =
         serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
-    let ltla = topo.get("objects")?.get("ltla")?.clone();
-    let mut ltla = ltla;
-    let geometries = ltla.get_mut("geometries")?.as_array_mut()?;
-    geometries.retain(|g| {
+    // Every other object (counties, regions...) goes: only `ltla` is kept.
+    let objects = topo.get_mut("objects")?.as_object_mut()?;
+    let mut ltla = objects.remove("ltla")?;
+    objects.clear();
+    ltla.get_mut("geometries")?.as_array_mut()?.retain(|g| {
         g.pointer("/properties/areacd")
             .and_then(|c| c.as_str())
             .is_some_and(|c| c.starts_with('E'))
     });
-    let objects = topo.get_mut("objects")?.as_object_mut()?;
-    objects.clear();
     objects.insert("ltla".into(), ltla);
     serde_json::to_string(&topo).ok()
 }

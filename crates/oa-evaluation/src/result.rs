@@ -243,14 +243,19 @@ pub struct Evaluation {
     pub few_treated: bool,
 }
 
+impl EstimateRow {
+    /// An overall estimate: the average effect on the treated over every group and period
+    /// (not a cell, an event time or a row of the discontinuity's bandwidth table).
+    pub fn is_overall(&self) -> bool {
+        self.estimand == Estimand::Att && self.group == ALL && self.period == ALL
+    }
+}
+
 impl Evaluation {
     /// The overall row of a method and comparison, if estimated.
     pub fn att(&self, method: Method, comparison: &str) -> Option<&EstimateRow> {
-        self.rows.iter().find(|r| {
-            r.method == method
-                && r.estimand == Estimand::Att
-                && r.group == ALL
-                && r.comparison == comparison
-        })
+        self.rows
+            .iter()
+            .find(|r| r.method == method && r.is_overall() && r.comparison == comparison)
     }
 }

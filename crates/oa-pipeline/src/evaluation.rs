@@ -85,6 +85,18 @@ pub fn run(
         None
     };
     let areas = area_units(plan, section);
+    // The running measure in words (its name in `[[selection.measures]]`, else its id).
+    let discontinuity_named = section.discontinuity.as_ref().map(|d| {
+        let name = plan
+            .study
+            .selection
+            .as_ref()
+            .and_then(|s| s.measures.iter().find(|m| m.id == d.running))
+            .map(|m| m.name.as_str())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&d.running);
+        (d, name)
+    });
     for (i, outcome) in section.outcomes.iter().enumerate() {
         let key = format!("outcomes[{i}]");
         let (observations, digest) = read_outcome(plan, &key, outcome)?;
@@ -128,15 +140,7 @@ pub fn run(
         let spec = spec(section, selection, &panel, &treatment, areas.as_ref())?;
         let mut ev = oa_evaluation::evaluate(&panel, &treatment, &spec)
             .map_err(|e| failed(&format!("{key} ({})", outcome.path), e))?;
-        if let Some(d) = &section.discontinuity {
-            let running = plan
-                .study
-                .selection
-                .as_ref()
-                .and_then(|s| s.measures.iter().find(|m| m.id == d.running))
-                .map(|m| m.name.as_str())
-                .filter(|n| !n.is_empty())
-                .unwrap_or(&d.running);
+        if let Some((d, running)) = &discontinuity_named {
             discontinuity(
                 d,
                 running,

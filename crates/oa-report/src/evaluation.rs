@@ -19,12 +19,7 @@ const FILE: &str = "evaluation.csv";
 /// The overall rows (`att`, all groups, all periods: not the discontinuity's bandwidth
 /// table): their 0-based indices in `evaluation.csv`.
 fn overall(rows: &[EstimateRow]) -> Vec<usize> {
-    use oa_evaluation::result::ALL;
-    (0..rows.len())
-        .filter(|&i| {
-            rows[i].estimand == Estimand::Att && rows[i].group == ALL && rows[i].period == ALL
-        })
-        .collect()
+    (0..rows.len()).filter(|&i| rows[i].is_overall()).collect()
 }
 
 /// A number of `evaluation.csv` as printed in a table (a dash when the method gives none).

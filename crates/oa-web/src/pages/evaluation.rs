@@ -337,10 +337,6 @@ fn comparison_order<'a>(
     ids
 }
 
-fn is_overall(r: &EstimateRow) -> bool {
-    r.estimand == Estimand::Att && r.group == ALL && r.period == ALL
-}
-
 /// The caveats of each outcome's part of `evaluation.md` (its `## Caveats` list), in the
 /// order the parts were written (the study's order of outcomes).
 pub fn caveats_by_part(markdown: &str) -> Vec<Vec<String>> {
@@ -436,7 +432,7 @@ pub fn programme(
         let overall: Vec<&EstimateRow> = ev
             .estimates
             .iter()
-            .filter(|r| r.outcome == id && is_overall(r))
+            .filter(|r| r.outcome == id && r.is_overall())
             .collect();
         if overall.is_empty() {
             continue;
