@@ -10,8 +10,8 @@
 
 use crate::exit::user;
 use oa_bundle::Evaluation;
+use oa_evaluation::Method;
 use oa_evaluation::cs::ControlGroup;
-use oa_evaluation::{Estimand, Method};
 use oa_pipeline::{QuickPanel, QuickTreatment};
 use std::path::PathBuf;
 
@@ -159,11 +159,7 @@ fn quick(args: &Args, panel: &std::path::Path) -> anyhow::Result<()> {
 fn headline(ev: &Evaluation) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    for r in ev
-        .estimates
-        .iter()
-        .filter(|r| r.estimand == Estimand::Att && r.group == oa_evaluation::result::ALL)
-    {
+    for r in ev.estimates.iter().filter(|r| r.is_overall()) {
         let _ = writeln!(
             s,
             "  {} {} vs {}: {:.4} (interval {:.4} to {:.4}, p = {:.4}; {} treated, {} compared)",
