@@ -606,6 +606,17 @@ fn read_wide(
             let Some(code) = gate.code(ctx, row, cells, has_name.then_some(1), &value_ks)? else {
                 return Ok(());
             };
+            if codes.is_empty() {
+                // Sized once: growing by doubling copies and faults in every column again.
+                let rows = ctx.rows_hint;
+                codes.reserve(rows);
+                lines.reserve(rows);
+                names.reserve(if has_name { rows } else { 0 });
+                index.rows.reserve(rows);
+                for c in &mut columns {
+                    c.reserve(rows);
+                }
+            }
             if let Some(first) = index.find_or_insert(&code, &codes) {
                 return Err(ReadError::DuplicateCode {
                     path: ctx.path.clone(),

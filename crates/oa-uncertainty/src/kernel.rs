@@ -108,8 +108,9 @@ pub fn evaluate(p: &Problem, config: &Config, ws: &mut Workspace) -> Result<(), 
     Ok(())
 }
 
-/// `exp(sum(w ln x) / sum(w))` over the children present with w > 0, column by column
-/// (vectorisable) but adding per area in child order, exactly as the engine does.
+/// `exp(sum(w ln x) / sum(w))` over the children present with w > 0, child by child
+/// within blocks of areas that stay in L1 (vectorisable), adding per area in child
+/// order, exactly as the engine does.
 fn geometric_from_logs(
     children: &[Child],
     w: &[f64],
@@ -117,25 +118,29 @@ fn geometric_from_logs(
     sum_w: &mut Vec<f64>,
     out: &mut [f64],
 ) {
-    let n = out.len();
-    out.fill(0.0);
+    const BLOCK: usize = 512;
     sum_w.clear();
-    sum_w.resize(n, 0.0);
-    for (c, &wk) in children.iter().zip(w) {
-        let Child::Indicator(i) = *c else {
-            unreachable!()
-        };
-        if wk <= 0.0 {
-            continue;
+    sum_w.resize(BLOCK, 0.0);
+    for (start, o) in (0..out.len()).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
+        let s = &mut sum_w[..o.len()];
+        o.fill(0.0);
+        s.fill(0.0);
+        for (c, &wk) in children.iter().zip(w) {
+            let Child::Indicator(i) = *c else {
+                unreachable!()
+            };
+            if wk <= 0.0 {
+                continue;
+            }
+            for ((o, s), &lx) in o.iter_mut().zip(s.iter_mut()).zip(&ln[i][start..]) {
+                // A missing value (NaN log) adds nothing, as the engine skips it.
+                let present = !lx.is_nan();
+                *o += if present { wk * lx } else { 0.0 };
+                *s += if present { wk } else { 0.0 };
+            }
         }
-        for ((o, s), &lx) in out.iter_mut().zip(sum_w.iter_mut()).zip(&ln[i]) {
-            // A missing value (NaN log) adds nothing, as the engine skips it.
-            let present = !lx.is_nan();
-            *o += if present { wk * lx } else { 0.0 };
-            *s += if present { wk } else { 0.0 };
+        for (o, &s) in o.iter_mut().zip(s.iter()) {
+            *o = if s > 0.0 { (*o / s).exp() } else { f64::NAN };
         }
-    }
-    for (o, &s) in out.iter_mut().zip(sum_w.iter()) {
-        *o = if s > 0.0 { (*o / s).exp() } else { f64::NAN };
     }
 }

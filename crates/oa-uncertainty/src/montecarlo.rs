@@ -8,8 +8,8 @@
 //! run index, so the Sobol estimates sum in a fixed order: one seed, one result, whatever
 //! the number of threads.
 //!
-//! **Memory.** One [`RankSummary`] per worker (areas x bins x 4 bytes), one f64 per run;
-//! never areas x samples.
+//! **Memory.** One [`RankSummary`] per worker (areas x bins x 2 bytes, plus up to 128
+//! buffered samples of areas x 2 bytes), one f64 per run; never areas x samples.
 
 use crate::UncertaintyError;
 use crate::kernel::{Workspace, evaluate};

@@ -45,8 +45,10 @@ pub struct RankSummary {
     bin_of: Vec<u16>,
 }
 
-/// Samples buffered before they are added to the histograms.
-const PENDING: usize = 32;
+/// Samples buffered before they are added to the histograms: each area's histogram row
+/// is fetched from memory once per batch, so a larger batch fetches it less often (128:
+/// 8.4 MB of buffer for the IMD's 32,844 areas, inside the shared cache).
+const PENDING: usize = 128;
 
 impl RankSummary {
     /// An empty summary for `areas` areas and at most `max_bins` bins per area.

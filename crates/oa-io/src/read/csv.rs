@@ -52,13 +52,13 @@ fn parse(
             _ => detect_delimiter(bytes),
         },
     };
-    let text = crlf_as_lf(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .buffer_capacity(1 << 16)
-        .from_reader(&text[..]);
+        .from_reader(bytes);
+    let mut lines = LineCounter::new(bytes);
     let malformed = |e: csv::Error| match e.kind() {
         csv::ErrorKind::Io(io) => ReadError::io(path, io),
         _ => ReadError::Malformed {
@@ -85,7 +85,9 @@ fn parse(
             ));
         }
         record_number += 1;
-        let line = record.position().map_or(record_number as u64, |p| p.line());
+        let line = record
+            .position()
+            .map_or(record_number as u64, |p| lines.line_at(p.byte()));
         let cells = || record.iter().map(decode);
         let is_header = match source.header_row {
             Some(n) => record_number == n,
@@ -100,11 +102,13 @@ fn parse(
     };
     let mut ctx = resolve(path, None, headers, Location::Line(header_line), 0, wanted)?;
     ctx.delimiter = Some(delimiter);
+    // Capped, so a file of empty lines cannot make a reader reserve gigabytes.
+    ctx.rows_hint = (memchr::memchr_iter(b'\n', bytes).count() + 1).min(1 << 20);
 
     let mut rows = 0usize;
     let needed = ctx.indices.iter().max().map_or(0, |m| m + 1);
     while reader.read_byte_record(&mut record).map_err(malformed)? {
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         let blank = ctx
             .indices
             .iter()
@@ -255,10 +259,42 @@ fn header_not_found(
     }
 }
 
-/// The file with `\r\n` read as `\n` (borrowed when it has no `\r`). The csv crate ends a
-/// record at the `\r` and counts the line at the `\n`, which it reads as the start of the
-/// next record, so in Windows files every row after the header was reported one line too
-/// early. A lone `\r` is kept.
+/// Line numbers of record starts, counted from the bytes: the csv crate ends a record at
+/// the `\r` of `\r\n` and counts the line at the `\n`, which it reads as the start of
+/// the next record, so its own line numbers run one line early in Windows files. Records
+/// are asked for in file order, so each call counts only the newlines since the last.
+struct LineCounter<'b> {
+    bytes: &'b [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'b> LineCounter<'b> {
+    fn new(bytes: &'b [u8]) -> Self {
+        LineCounter {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line (1-based) of the record starting at byte `offset`, at or after the
+    /// previous offset asked for. A record the csv crate starts at a line end (the `\n`
+    /// of `\r\n`, or skipped blank lines) begins after it.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut to = offset as usize;
+        while matches!(self.bytes.get(to), Some(b'\n' | b'\r')) {
+            to += 1;
+        }
+        let to = to.clamp(self.at, self.bytes.len());
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..to]).count() as u64;
+        self.at = to;
+        self.line
+    }
+}
+
+/// Text with `\r\n` read as `\n` (borrowed when it has no `\r`), for a quoted field that
+/// spans lines of a Windows file. A lone `\r` is kept.
 fn crlf_as_lf(bytes: &[u8]) -> Cow<'_, [u8]> {
     let Some(first) = memchr::memchr(b'\r', bytes) else {
         return Cow::Borrowed(bytes);
@@ -307,7 +343,15 @@ impl Cells for CsvCells<'_> {
 
 /// A field as text: UTF-8 when it is valid (almost always, borrowed), else Windows-1252,
 /// the encoding older government CSVs were saved in (`Ynys M\xf4n`, `\xa3`).
+/// A quoted field spanning lines of a Windows file has its `\r\n` read as `\n`.
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', bytes).is_some() {
+        return Cow::Owned(decode_text(&crlf_as_lf(bytes)).into_owned());
+    }
+    decode_text(bytes)
+}
+
+fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => Cow::Owned(bytes.iter().map(|&b| windows_1252(b)).collect()),
@@ -333,6 +377,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_quoted_field_spanning_windows_lines_reads_with_lf() {
+        assert_eq!(decode(b"Line one\r\nline two"), "Line one\nline two");
+        assert_eq!(decode(b"a\rb"), "a\rb");
+        assert_eq!(decode(b"M\xf4n\r\n"), "M\u{f4}n\n");
+    }
+
+    #[test]
     fn crlf_reads_as_lf_and_lone_cr_is_kept() {
         let text = b"a,b\r\n1,\"x\ry\"\r\n\r\r\n2,3\r";
         assert_eq!(&crlf_as_lf(text)[..], b"a,b\n1,\"x\ry\"\n\r\n2,3\r");
@@ -352,6 +403,38 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(&crlf_as_lf(&bytes)[..], &expected[..]);
+        }
+
+        #[test]
+        fn records_are_given_the_line_they_start_on(
+            rows in proptest::collection::vec(
+                ("[ab]{1,3}(,[ab]{0,2}){0,2}", 0usize..3, proptest::bool::ANY), 1..12)
+        ) {
+            // Rows ending in `\n` or `\r\n`, each followed by 0-2 blank lines.
+            let mut text = Vec::new();
+            let mut expected = Vec::new();
+            let mut line = 1u64;
+            for (row, blanks, windows) in &rows {
+                expected.push(line);
+                let end: &[u8] = if *windows { b"\r\n" } else { b"\n" };
+                text.extend_from_slice(row.as_bytes());
+                text.extend_from_slice(end);
+                for _ in 0..*blanks {
+                    text.extend_from_slice(end);
+                }
+                line += 1 + *blanks as u64;
+            }
+            let mut lines = LineCounter::new(&text);
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(&text[..]);
+            let mut record = csv::ByteRecord::new();
+            let mut got = Vec::new();
+            while reader.read_byte_record(&mut record).expect("plain text") {
+                got.push(lines.line_at(record.position().expect("a position").byte()));
+            }
+            proptest::prop_assert_eq!(got, expected);
         }
     }
 

@@ -93,6 +93,9 @@ pub(crate) struct ScanCtx {
     pub header_at: Location,
     /// The field separator of a CSV file.
     pub delimiter: Option<u8>,
+    /// At most this many data rows follow (a CSV file's line count), so readers can
+    /// size their columns once; 0 when unknown.
+    pub rows_hint: usize,
     kind: RowKind,
 }
 
@@ -330,6 +333,7 @@ pub(crate) fn resolve(
         column_offset,
         header_at,
         delimiter: None,
+        rows_hint: 0,
         kind,
     })
 }
