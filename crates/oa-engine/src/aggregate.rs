@@ -136,20 +136,18 @@ fn has_missing(children: &[&[f64]]) -> bool {
 }
 
 /// `scale · Σwx/Σw` over the children present (so `scale = Σw` of all children gives
-/// the weighted sum, 1 the weighted mean); column-wise when nothing is missing.
+/// the weighted sum, 1 the weighted mean); child by child in [`area_blocks`] when nothing
+/// is missing.
 fn weighted_sum(children: &[&[f64]], weights: &[f64], out: &mut [f64], scale: f64) {
     let total: f64 = weights.iter().sum();
-    let w: Vec<f64> = weights.iter().map(|&w| w * scale / total).collect();
-    // Child by child within blocks of areas that stay in L1: each area adds its
-    // children in order, as a pass per child would, reading every input once.
-    const BLOCK: usize = 512;
     let mut any_nan = false;
-    for (start, o) in (0..out.len()).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
+    for (start, o) in area_blocks(out) {
         o.fill(0.0);
         let end = start + o.len();
-        for (c, &wk) in children.iter().zip(&w) {
+        for (c, &w) in children.iter().zip(weights) {
+            let w = w * scale / total;
             for (o, &x) in o.iter_mut().zip(&c[start..end]) {
-                *o += wk * x;
+                *o += w * x;
             }
         }
         any_nan |= o.iter().fold(false, |m, x| m | x.is_nan());
@@ -158,6 +156,14 @@ fn weighted_sum(children: &[&[f64]], weights: &[f64], out: &mut [f64], scale: f6
     if any_nan && has_missing(children) {
         weighted_fold(children, weights, out, |x| x, |m| m * scale);
     }
+}
+
+/// `out` in blocks of areas small enough to stay in L1, each with the position of its first
+/// area: adding the children block by block, each area still adds them in order (as a
+/// pass over all areas per child would, to the bit) while every input is read once.
+pub fn area_blocks(out: &mut [f64]) -> impl Iterator<Item = (usize, &mut [f64])> {
+    const BLOCK: usize = 512;
+    (0..out.len()).step_by(BLOCK).zip(out.chunks_mut(BLOCK))
 }
 
 /// `back(Σ w f(x) / Σ w)` per area over the children present with a positive weight.

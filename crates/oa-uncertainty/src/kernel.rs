@@ -10,6 +10,7 @@ use crate::UncertaintyError;
 use crate::problem::{Columns, Problem};
 
 use crate::space::Config;
+use oa_engine::aggregate::area_blocks;
 use oa_engine::{Child, RankScratch, aggregate, rank_min_into};
 use oa_model::study::Aggregation;
 
@@ -109,8 +110,8 @@ pub fn evaluate(p: &Problem, config: &Config, ws: &mut Workspace) -> Result<(), 
 }
 
 /// `exp(sum(w ln x) / sum(w))` over the children present with w > 0, child by child
-/// within blocks of areas that stay in L1 (vectorisable), adding per area in child
-/// order, exactly as the engine does.
+/// within the engine's [`area_blocks`] (vectorisable), adding per area in child order,
+/// exactly as the engine does.
 fn geometric_from_logs(
     children: &[Child],
     w: &[f64],
@@ -118,13 +119,11 @@ fn geometric_from_logs(
     sum_w: &mut Vec<f64>,
     out: &mut [f64],
 ) {
-    const BLOCK: usize = 512;
-    sum_w.clear();
-    sum_w.resize(BLOCK, 0.0);
-    for (start, o) in (0..out.len()).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
-        let s = &mut sum_w[..o.len()];
+    for (start, o) in area_blocks(out) {
+        sum_w.clear();
+        sum_w.resize(o.len(), 0.0);
+        let s = &mut sum_w[..];
         o.fill(0.0);
-        s.fill(0.0);
         for (c, &wk) in children.iter().zip(w) {
             let Child::Indicator(i) = *c else {
                 unreachable!()
