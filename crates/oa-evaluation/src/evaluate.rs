@@ -805,6 +805,13 @@ mod tests {
         assert_eq!(rows[0].method, Method::Rd);
         assert!((rows[0].estimate - 5.0).abs() < 1e-9);
         assert_eq!((rows[0].n_treated, rows[0].n_control), (30, 40));
+        assert_eq!(
+            rows[0].counts_in_words(),
+            "30 selected and 40 not selected within the bandwidth of the cut"
+        );
+        let mut did = rows[0].clone();
+        did.method = Method::Did;
+        assert_eq!(did.counts_in_words(), "30 treated, 40 compared");
         assert_eq!(rows[1].period, "h=20.0000");
         o.selected = SelectedSide::Above;
         let r = regression_discontinuity(&x, &y, &o).unwrap();

@@ -249,6 +249,20 @@ impl EstimateRow {
     pub fn is_overall(&self) -> bool {
         self.estimand == Estimand::Att && self.group == ALL && self.period == ALL
     }
+
+    /// What `n_treated` and `n_control` count, in words: the treated and compared areas,
+    /// or, for a regression discontinuity, the areas within its bandwidth on either side
+    /// of the cut (none of which need have been treated).
+    pub fn counts_in_words(&self) -> String {
+        if self.method == Method::Rd {
+            format!(
+                "{} selected and {} not selected within the bandwidth of the cut",
+                self.n_treated, self.n_control
+            )
+        } else {
+            format!("{} treated, {} compared", self.n_treated, self.n_control)
+        }
+    }
 }
 
 impl Evaluation {

@@ -160,8 +160,14 @@ pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Unc
         e => failed(e),
     })?;
     let title = &study.study.title;
+    let areas = intervals(&outcome, &units.codes);
+    let chart = interval_chart(
+        &outcome,
+        &areas,
+        &format!("{title}: rank uncertainty ({samples} samples)"),
+    );
     Ok(Uncertainty {
-        areas: intervals(&outcome, &units.codes),
+        areas,
         stability: match (&reselection, &outcome.selection) {
             (Some(r), Some(st)) => Some(Stability {
                 samples: samples as u32,
@@ -186,10 +192,7 @@ pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Unc
                 })
                 .collect()
         }),
-        chart: interval_chart(
-            &outcome,
-            &format!("{title}: rank uncertainty ({samples} samples)"),
-        ),
+        chart,
         sensitivity_chart: oa_uncertainty::report::sensitivity_svg(
             &outcome,
             &format!("{title}: sensitivity"),
@@ -200,7 +203,7 @@ pub fn run(plan: &Plan, data: &StudyData, progress: &dyn Progress) -> Result<Unc
 /// Rank intervals against nominal rank, coloured by the probability of the band at the
 /// worst end (the cold spots) and with that band's threshold marked; without a band at
 /// the worst end, the first band.
-fn interval_chart(o: &Outcome, title: &str) -> String {
+fn interval_chart(o: &Outcome, areas: &RankIntervals, title: &str) -> String {
     use oa_model::study::End;
     let n = o.nominal_ranks.iter().filter(|&&r| r > 0).count();
     let marked = o
@@ -211,9 +214,9 @@ fn interval_chart(o: &Outcome, title: &str) -> String {
     let intervals: Vec<oa_uncertainty::chart::Interval> = (0..o.units)
         .map(|i| oa_uncertainty::chart::Interval {
             nominal: o.nominal_ranks[i],
-            median: o.summary.quantile(i, 0.5),
-            low: o.summary.quantile(i, 0.05),
-            high: o.summary.quantile(i, 0.95),
+            median: areas.median_rank[i],
+            low: areas.p05_rank[i],
+            high: areas.p95_rank[i],
             p_band: marked.map(|b| o.summary.band_probability(i, b)),
         })
         .collect();

@@ -105,6 +105,11 @@ pub fn section(r: &Results) -> Option<Section> {
     s.blocks.push(Block::Note(vec![
         t("An effect is the treated areas' outcome minus their comparison's, after treatment, in the outcome's units. With few treated areas the intervals that assume many may be too narrow: the randomisation p-value holds for any number of areas. Synthetic control gives a p-value from placebos (each comparison area treated in turn) rather than an interval."),
     ]));
+    if overall.iter().any(|&i| rows[i].method == Method::Rd) {
+        s.blocks.push(Block::Note(vec![t(
+            "For the regression discontinuity, Treated and Compared count the areas within its bandwidth on the selected and the other side of the cut: the areas just chosen and just not chosen.",
+        )]));
+    }
     let pre: Vec<usize> = (0..rows.len())
         .filter(|&i| {
             let e = &rows[i];

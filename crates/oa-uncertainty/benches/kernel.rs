@@ -1,6 +1,6 @@
 //! One Monte Carlo run of the IMD-sized study (32,844 areas x 7 indicators), by part:
-//! aggregation + ranking (`evaluate`), the engine's ranking alone, and the
-//! streaming summary update. The data are synthetic domain ranks (random permutations)
+//! aggregation + ranking (`evaluate`), the engine's ranking alone (with two references:
+//! one radix pass, and the standard library's sort), and the streaming summary update. The data are synthetic domain ranks (random permutations)
 //! shaped like IoD File 2; the study is `studies/imd2019-uncertainty.toml`.
 //!
 //!     cargo bench -p oa-uncertainty --bench kernel
@@ -64,11 +64,51 @@ fn bench(c: &mut Criterion) {
         })
     });
     evaluate(&p, &p.nominal, &mut ws).unwrap();
-    let scores: Vec<f64> = ws.ranks.iter().map(|&r| r as f64 * 1.37 + 0.5).collect();
     let mut out = vec![0u32; AREAS];
     let mut scratch = oa_engine::RankScratch::new();
+    // Evenly spread scores, and the nominal index scores (crowded at the low end, as the
+    // exponential transformation makes them).
+    let even: Vec<f64> = ws.ranks.iter().map(|&r| r as f64 * 1.37 + 0.5).collect();
     g.bench_function("rank", |b| {
-        b.iter(|| oa_engine::rank_min_into(black_box(&scores), true, &mut scratch, &mut out))
+        b.iter(|| oa_engine::rank_min_into(black_box(&even), true, &mut scratch, &mut out))
+    });
+    let index = ws.index_scores().to_vec();
+    g.bench_function("rank_index_scores", |b| {
+        b.iter(|| oa_engine::rank_min_into(black_box(&index), true, &mut scratch, &mut out))
+    });
+    // What ranking costs at the least here: one stable 8-bit scatter pass of the packed
+    // keys (the radix sort makes three), and the standard library's sort of them.
+    let packed: Vec<u64> = even
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (x.to_bits() >> 40) << 32 | i as u64)
+        .collect();
+    let mut dst = vec![0u64; AREAS];
+    g.bench_function("limit_one_radix_pass", |b| {
+        b.iter(|| {
+            let mut counts = [0u32; 256];
+            for &k in black_box(&packed) {
+                counts[(k >> 32) as usize & 255] += 1;
+            }
+            let mut sum = 0;
+            for c in counts.iter_mut() {
+                (*c, sum) = (sum, sum + *c);
+            }
+            for &k in &packed {
+                let d = (k >> 32) as usize & 255;
+                dst[counts[d] as usize] = k;
+                counts[d] += 1;
+            }
+            black_box(dst[0])
+        })
+    });
+    let mut sorted = packed.clone();
+    g.bench_function("limit_std_sort_unstable", |b| {
+        b.iter(|| {
+            sorted.copy_from_slice(&packed);
+            sorted.sort_unstable();
+            black_box(sorted[0])
+        })
     });
     let mut summary = RankSummary::new(AREAS, DEFAULT_BINS, p.bands.clone(), p.rank_1);
     let order = ws.order().to_vec();

@@ -3,8 +3,8 @@
 //!
 //! Per area we keep a histogram of its rank over `bins` equal-width bins of
 //! `width = ceil(areas / bins)` ranks, and a count per band. Counts are integers, so
-//! merging accumulators is exact and order-free: the result does not depend on which
-//! thread saw which sample.
+//! absorbing the workers' buffers is exact and order-free: the result does not depend on
+//! which thread saw which sample.
 //!
 //! **Accuracy.** Quantiles are the type-1 (inverse CDF) quantiles of the sampled ranks.
 //! With `width = 1` (areas <= bins) they are exact. Otherwise the bin holding the quantile
@@ -23,8 +23,6 @@ pub struct RankSummary {
     areas: usize,
     bins: usize,
     width: u32,
-    bands: Vec<NamedBand>,
-    rank_1: End,
     /// `areas x bins`, row-major by area: the counts since the last spill. Two bytes a
     /// count halve the memory (and the cache misses) of four; a bin cannot count more
     /// samples than were added since the last spill, which is kept under 65,536.
@@ -36,19 +34,66 @@ pub struct RankSummary {
     /// `areas x bands`, row-major by area.
     band_counts: Vec<u32>,
     samples: u64,
-    /// Bins of up to [`PENDING`] samples not yet in `hist`, sample-major. Adding them area
-    /// by area keeps each area's histogram row in cache for the whole batch (one sample at
-    /// a time touches a different row per area, a cache miss each).
+    /// The samples of [`RankSummary::add`] not yet in the histograms.
+    buffer: SampleBuffer,
+}
+
+/// Samples not yet in a summary's histograms: one per worker, so that parallel workers
+/// share one summary (its memory does not grow with the number of threads) and hold its
+/// lock only to [`RankSummary::absorb`] a full buffer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleBuffer {
+    areas: usize,
+    bands: Vec<NamedBand>,
+    rank_1: End,
+    /// Bins of up to [`PENDING`] samples, sample-major. Adding them area by area keeps
+    /// each area's histogram row in cache for the whole batch (one sample at a time
+    /// touches a different row per area, a cache miss each).
     pending: Vec<u16>,
     /// Bin of each rank (index 0 = not ranked, counted as last): a lookup instead of a
     /// division per area and sample.
     bin_of: Vec<u16>,
+    /// `areas x bands`, row-major by area, since the last absorb.
+    band_counts: Vec<u32>,
+    samples: u64,
 }
 
 /// Samples buffered before they are added to the histograms: each area's histogram row
 /// is fetched from memory once per batch, so a larger batch fetches it less often (128:
 /// 8.4 MB of buffer for the IMD's 32,844 areas, inside the shared cache).
 const PENDING: usize = 128;
+
+/// Bins summed at once when looking for a quantile: 64 two-byte counts (at most 65,535
+/// each) cannot overflow a `u32`.
+const CHUNK: usize = 64;
+
+impl SampleBuffer {
+    /// Adds one sample: its ranks (1-based, 0 = not ranked, counted as last) and the
+    /// ranked areas in rank order (ties in input order), from which bands take exactly
+    /// their size, as [`oa_engine::named_bands`] does. Returns whether the buffer is full
+    /// (then absorb it before adding more).
+    pub fn add(&mut self, ranks: &[u32], order: &[u32]) -> bool {
+        debug_assert_eq!(ranks.len(), self.areas);
+        let bin_of = &self.bin_of;
+        self.pending
+            .extend(ranks.iter().map(|&r| bin_of[r as usize]));
+        let nb = self.bands.len();
+        let ranked = order.len();
+        for (b, band) in self.bands.iter().enumerate() {
+            let size = band.size(ranked).min(ranked);
+            let members = if band.end == self.rank_1 {
+                &order[..size]
+            } else {
+                &order[ranked - size..]
+            };
+            for &a in members {
+                self.band_counts[a as usize * nb + b] += 1;
+            }
+        }
+        self.samples += 1;
+        self.pending.len() >= PENDING * self.areas
+    }
+}
 
 impl RankSummary {
     /// An empty summary for `areas` areas and at most `max_bins` bins per area.
@@ -64,13 +109,28 @@ impl RankSummary {
             spilled: None,
             since_spill: 0,
             band_counts: vec![0; areas * bands.len()],
-            bands,
-            rank_1,
             samples: 0,
+            buffer: SampleBuffer {
+                areas,
+                band_counts: vec![0; areas * bands.len()],
+                bands,
+                rank_1,
+                pending: Vec::new(),
+                bin_of: std::iter::once(bins as u16 - 1)
+                    .chain((1..=areas as u32).map(|r| ((r - 1) / width as u32) as u16))
+                    .collect(),
+                samples: 0,
+            },
+        }
+    }
+
+    /// An empty buffer for this summary, for a worker to fill and [`RankSummary::absorb`].
+    pub fn buffer(&self) -> SampleBuffer {
+        SampleBuffer {
             pending: Vec::new(),
-            bin_of: std::iter::once(bins as u16 - 1)
-                .chain((1..=areas as u32).map(|r| ((r - 1) / width as u32) as u16))
-                .collect(),
+            band_counts: vec![0; self.buffer.band_counts.len()],
+            samples: 0,
+            ..self.buffer.clone()
         }
     }
 
@@ -80,55 +140,62 @@ impl RankSummary {
     }
 
     pub fn samples(&self) -> u64 {
-        self.samples
+        self.samples + self.buffer.samples
     }
 
-    /// Adds one sample: its ranks (1-based, 0 = not ranked, counted as last) and the
-    /// ranked areas in rank order (ties in input order), from which bands take exactly
-    /// their size, as [`oa_engine::named_bands`] does.
+    /// Adds one sample (see [`SampleBuffer::add`]).
     pub fn add(&mut self, ranks: &[u32], order: &[u32]) {
-        debug_assert_eq!(ranks.len(), self.areas);
-        let bin_of = &self.bin_of;
-        self.pending
-            .extend(ranks.iter().map(|&r| bin_of[r as usize]));
-        if self.pending.len() >= PENDING * self.areas {
+        if self.buffer.add(ranks, order) {
             self.flush();
         }
-        let nb = self.bands.len();
-        let ranked = order.len();
-        for (b, band) in self.bands.iter().enumerate() {
-            let size = band.size(ranked).min(ranked);
-            let members = if band.end == self.rank_1 {
-                &order[..size]
-            } else {
-                &order[ranked - size..]
-            };
-            for &a in members {
-                self.band_counts[a as usize * nb + b] += 1;
-            }
-        }
-        self.samples += 1;
     }
 
-    /// Moves the buffered samples into the histograms; call before reading or merging.
+    /// Moves the buffered samples into the histograms; call before reading.
     pub fn flush(&mut self) {
+        // Taken out for the call and put back: the buffer's vectors, not a copy.
+        let mut buffer = SampleBuffer {
+            pending: std::mem::take(&mut self.buffer.pending),
+            band_counts: std::mem::take(&mut self.buffer.band_counts),
+            bin_of: Vec::new(),
+            bands: Vec::new(),
+            ..self.buffer
+        };
+        self.buffer.samples = 0;
+        self.absorb(&mut buffer);
+        self.buffer.pending = buffer.pending;
+        self.buffer.band_counts = buffer.band_counts;
+    }
+
+    /// Moves a buffer's samples and band counts into this summary (exact: integer
+    /// counts, so the order in which buffers come does not matter), leaving it empty.
+    pub fn absorb(&mut self, buffer: &mut SampleBuffer) {
         let n = self.areas;
-        if n == 0 {
-            self.pending.clear();
-            return;
-        }
-        let batch = self.pending.len() / n;
+        assert_eq!(buffer.areas, n, "a buffer of another summary");
+        let batch = buffer.pending.len().checked_div(n).unwrap_or(0);
         if self.since_spill as usize + batch > u16::MAX as usize {
             self.spill();
         }
-        for a in 0..n {
-            let row = &mut self.hist[a * self.bins..(a + 1) * self.bins];
-            for k in 0..batch {
-                row[self.pending[k * n + a] as usize] += 1;
+        let pending = &buffer.pending;
+        if batch > 0 {
+            for a in 0..n {
+                let row = &mut self.hist[a * self.bins..(a + 1) * self.bins];
+                for k in 0..batch {
+                    row[pending[k * n + a] as usize] += 1;
+                }
             }
         }
         self.since_spill += batch as u32;
-        self.pending.clear();
+        buffer.pending.clear();
+        for (x, y) in self
+            .band_counts
+            .iter_mut()
+            .zip(buffer.band_counts.iter_mut())
+        {
+            *x += *y;
+            *y = 0;
+        }
+        self.samples += buffer.samples;
+        buffer.samples = 0;
     }
 
     /// Adds the two-byte counts into the four-byte ones and clears them.
@@ -139,30 +206,6 @@ impl RankSummary {
             *h = 0;
         }
         self.since_spill = 0;
-    }
-
-    /// Adds another summary of the same shape (exact: integer counts). Both are flushed.
-    pub fn merge(&mut self, other: &mut RankSummary) {
-        assert_eq!((self.areas, self.bins), (other.areas, other.bins));
-        self.flush();
-        other.flush();
-        if self.since_spill + other.since_spill > u32::from(u16::MAX) {
-            self.spill();
-        }
-        for (x, y) in self.hist.iter_mut().zip(&other.hist) {
-            *x += y;
-        }
-        self.since_spill += other.since_spill;
-        if let Some(theirs) = &other.spilled {
-            let mine = self.spilled.get_or_insert_with(|| vec![0; theirs.len()]);
-            for (x, y) in mine.iter_mut().zip(theirs) {
-                *x += y;
-            }
-        }
-        for (x, y) in self.band_counts.iter_mut().zip(&other.band_counts) {
-            *x += y;
-        }
-        self.samples += other.samples;
     }
 
     /// The count of area `a`'s bin `b`.
@@ -179,19 +222,29 @@ impl RankSummary {
     pub fn quantiles<const K: usize>(&self, a: usize, ps: [f64; K]) -> [u32; K] {
         assert!(self.samples > 0, "no samples");
         assert!(
-            self.pending.is_empty(),
+            self.buffer.pending.is_empty(),
             "flush the summary before reading it"
         );
         let mut out = [self.areas as u32; K];
+        // The sample count at or below each quantile: found once, not once per bin.
+        let ks = ps.map(|p| ((p * self.samples as f64).ceil() as u64).max(1));
         let mut next = 0;
         let mut cum = 0u64;
-        for bin in 0..self.bins {
-            if next == K {
-                break;
+        let mut bin = 0;
+        while bin < self.bins && next < K {
+            // Whole chunks below the next quantile are skipped on their sum (which
+            // vectorises) instead of bin by bin.
+            if bin % CHUNK == 0 && bin + CHUNK <= self.bins {
+                let sum = self.chunk_sum(a, bin);
+                if cum + sum < ks[next] {
+                    cum += sum;
+                    bin += CHUNK;
+                    continue;
+                }
             }
             let c = self.count(a, bin);
             while next < K {
-                let k = ((ps[next] * self.samples as f64).ceil() as u64).max(1);
+                let k = ks[next];
                 if cum + c < k {
                     break;
                 }
@@ -203,8 +256,23 @@ impl RankSummary {
                 next += 1;
             }
             cum += c;
+            bin += 1;
         }
         out
+    }
+
+    /// The counts of area `a`'s bins `bin..bin + CHUNK` together.
+    fn chunk_sum(&self, a: usize, bin: usize) -> u64 {
+        let at = a * self.bins + bin;
+        let two_bytes: u32 = self.hist[at..at + CHUNK]
+            .iter()
+            .map(|&c| u32::from(c))
+            .sum();
+        let spilled = self
+            .spilled
+            .as_ref()
+            .map_or(0, |s| s[at..at + CHUNK].iter().map(|&c| u64::from(c)).sum());
+        u64::from(two_bytes) + spilled
     }
 
     /// The type-1 `p`-quantile of area `a`'s sampled ranks (exact when the bin width is 1).
@@ -217,7 +285,7 @@ impl RankSummary {
 
     /// Share of samples in which area `a` was in band `b`.
     pub fn band_probability(&self, a: usize, b: usize) -> f64 {
-        self.band_counts[a * self.bands.len() + b] as f64 / self.samples.max(1) as f64
+        self.band_counts[a * self.buffer.bands.len() + b] as f64 / self.samples.max(1) as f64
     }
 }
 
@@ -235,37 +303,63 @@ mod tests {
     #[test]
     fn counts_past_65535_samples_spill_exactly() {
         let mut s = RankSummary::new(2, 1000, Vec::new(), End::Worst);
-        let mut other = s.clone();
+        let mut other = s.buffer();
         let order = [0u32, 1];
         for i in 0..70_000u32 {
             // Area 0 is ranked 1 in 3 samples of 4, area 1 the rest.
             let ranks = if i % 4 == 3 { [2, 1] } else { [1, 2] };
             s.add(&ranks, &order);
-            if i < 1000 {
-                other.add(&[2, 1], &order);
+            if i < 1000 && other.add(&[2, 1], &order) {
+                s.absorb(&mut other);
             }
         }
         s.flush();
+        // The buffer's last samples are not counted until it is absorbed.
+        let waiting = other.samples;
+        assert!(waiting > 0);
+        assert_eq!(s.samples(), 71_000 - waiting);
+        assert_eq!(s.count(0, 1), 18_500 - waiting);
+        s.absorb(&mut other);
+        assert_eq!(other.samples, 0);
         assert_eq!(s.count(0, 0), 52_500);
-        assert_eq!(s.count(0, 1), 17_500);
-        assert_eq!(s.quantiles(0, [0.05, 0.5, 0.75, 0.76]), [1, 1, 1, 2]);
-        s.merge(&mut other);
-        assert_eq!(s.samples(), 71_000);
         assert_eq!(s.count(0, 1), 18_500);
         assert_eq!(s.count(1, 0), 18_500);
+        assert_eq!(s.samples(), 71_000);
+        assert_eq!(s.quantiles(0, [0.05, 0.5, 0.73, 0.74]), [1, 1, 1, 2]);
+    }
+
+    #[test]
+    fn quantiles_past_a_spill_skip_whole_chunks_exactly() {
+        // 200 areas, one rank a bin: area 0 takes every rank 1..=200 equally often
+        // (350 times each), so its quantiles lie in the fourth chunk of bins.
+        let n = 200;
+        let mut s = RankSummary::new(n, 1000, Vec::new(), End::Worst);
+        let order: Vec<u32> = (0..n as u32).collect();
+        let mut ranks = vec![1u32; n];
+        for i in 0..70_000u32 {
+            ranks[0] = 1 + i % 200;
+            s.add(&ranks, &order);
+        }
+        s.flush();
+        assert!(s.spilled.is_some());
+        assert_eq!(s.quantiles(0, [0.05, 0.5, 0.95, 1.0]), [10, 100, 190, 200]);
+        assert_eq!(s.quantiles(1, [0.05, 1.0]), [1, 1]);
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
         #[test]
         fn quantiles_match_exact_computation(
-            areas in 2usize..40,
-            samples in proptest::collection::vec(proptest::collection::vec(0u32..1000, 40), 1..60),
+            // Past 64 areas, whole chunks of bins are skipped.
+            areas in prop_oneof![2usize..40, 60usize..200],
+            samples in proptest::collection::vec(proptest::collection::vec(0u32..1000, 200), 1..60),
             max_bins in prop_oneof![Just(1000usize), 1usize..12],
         ) {
             let band = NamedBand { name: "low".into(), end: End::Best, share: None, count: Some(3) };
             let mut whole = RankSummary::new(areas, max_bins, vec![band], End::Worst);
-            let mut halves = [whole.clone(), whole.clone()];
+            // Two workers' buffers absorbed into one summary, as the Monte Carlo does.
+            let mut merged = whole.clone();
+            let mut halves = [whole.buffer(), whole.buffer()];
             let draws: Vec<Vec<u32>> = samples
                 .iter()
                 .map(|s| s[..areas].iter().map(|&x| x % areas as u32 + 1).collect())
@@ -273,11 +367,14 @@ mod tests {
             for (i, d) in draws.iter().enumerate() {
                 let order: Vec<u32> = oa_engine::rank_order(d).into_iter().map(|a| a as u32).collect();
                 whole.add(d, &order);
-                halves[i % 2].add(d, &order);
+                if halves[i % 2].add(d, &order) {
+                    merged.absorb(&mut halves[i % 2]);
+                }
             }
             whole.flush();
-            let [mut merged, mut second] = halves;
-            merged.merge(&mut second);
+            for h in &mut halves {
+                merged.absorb(h);
+            }
             prop_assert_eq!(&merged, &whole);
             for a in 0..areas {
                 let col: Vec<u32> = draws.iter().map(|d| d[a]).collect();

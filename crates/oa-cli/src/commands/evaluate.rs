@@ -162,7 +162,7 @@ fn headline(ev: &Evaluation) -> String {
     for r in ev.estimates.iter().filter(|r| r.is_overall()) {
         let _ = writeln!(
             s,
-            "  {} {} vs {}: {:.4} (interval {:.4} to {:.4}, p = {:.4}; {} treated, {} compared)",
+            "  {} {} vs {}: {:.4} (interval {:.4} to {:.4}, p = {:.4}; {})",
             r.method.code(),
             r.outcome,
             r.comparison,
@@ -170,8 +170,7 @@ fn headline(ev: &Evaluation) -> String {
             r.ci_low,
             r.ci_high,
             r.p_value,
-            r.n_treated,
-            r.n_control
+            r.counts_in_words()
         );
     }
     s
