@@ -150,8 +150,11 @@ pub fn regression_discontinuity(
 }
 
 /// Weighted least squares of `y` on powers `0..=degree` of `x - c`; returns the
-/// coefficients and the HC0 variance of the intercept.
-fn wls(points: &[(f64, f64, f64)], degree: usize) -> Option<(Vec<f64>, f64)> {
+/// coefficients and each point's term of the intercept's HC0 variance: the intercept is
+/// `sum_i l_i y_i` with `l_i = w_i (x_i' a0)`, so its variance is `sum_i (l_i e_i)^2`
+/// and its covariance with another outcome's intercept on the same points
+/// `sum_i (l_i e_i)(l_i f_i)`.
+fn wls(points: &[(f64, f64, f64)], degree: usize) -> Option<(Vec<f64>, Vec<f64>)> {
     let dim = degree + 1;
     let mut m = vec![0.0; dim * (dim + 1)];
     for &(d, yv, w) in points {
@@ -180,40 +183,52 @@ fn wls(points: &[(f64, f64, f64)], degree: usize) -> Option<(Vec<f64>, f64)> {
         e[r * (dim + 1) + dim] = if r == 0 { 1.0 } else { 0.0 };
     }
     let a0 = solve_augmented(&mut e, dim)?;
-    // Var(b0) = a0' X'W diag(e^2) W X a0 = sum_i (w_i e_i (x_i'a0))^2
-    let mut var = 0.0;
-    for &(d, yv, w) in points {
-        let mut p = 1.0;
-        let mut fit = 0.0;
-        let mut xa = 0.0;
-        for k in 0..dim {
-            fit += beta[k] * p;
-            xa += a0[k] * p;
-            p *= d;
-        }
-        let s = w * (yv - fit) * xa;
-        var += s * s;
-    }
-    Some((beta, var))
+    let influence = points
+        .iter()
+        .map(|&(d, yv, w)| {
+            let mut p = 1.0;
+            let mut fit = 0.0;
+            let mut xa = 0.0;
+            for k in 0..dim {
+                fit += beta[k] * p;
+                xa += a0[k] * p;
+                p *= d;
+            }
+            w * (yv - fit) * xa
+        })
+        .collect();
+    Some((beta, influence))
 }
 
-fn local_linear(
-    x: &[f64],
-    y: &[f64],
-    options: &RdOptions,
-    h: f64,
-) -> Result<RdEstimate, EvalError> {
-    let c = options.cutoff;
-    let side = |below: bool| -> Vec<(f64, f64, f64)> {
-        x.iter()
-            .zip(y)
-            .filter(|(xv, _)| (**xv < c) == below)
-            .map(|(&xv, &yv)| (xv - c, yv, 1.0 - ((xv - c) / h).abs()))
-            .filter(|p| p.2 > 0.0)
-            .collect()
-    };
-    let (lo, hi) = (side(true), side(false));
-    let fit = |pts: &[(f64, f64, f64)], name: &str| {
+/// One side's local linear fit at the cut: its intercept and the intercept's influence
+/// terms (see [`wls`]).
+struct SideFit {
+    intercept: f64,
+    influence: Vec<f64>,
+}
+
+impl SideFit {
+    fn variance(&self) -> f64 {
+        self.influence.iter().map(|s| s * s).sum()
+    }
+}
+
+/// The points of one side of the cut with positive weight: (x - c, outcome, weight).
+fn side_points(x: &[f64], y: &[f64], c: f64, h: f64, below: bool) -> Vec<(f64, f64, f64)> {
+    x.iter()
+        .zip(y)
+        .filter(|(xv, _)| (**xv < c) == below)
+        .map(|(&xv, &yv)| (xv - c, yv, 1.0 - ((xv - c) / h).abs()))
+        .filter(|p| p.2 > 0.0)
+        .collect()
+}
+
+/// The local linear fits below and at or above the cut at bandwidth `h`, with the
+/// points of each side.
+fn side_fits(x: &[f64], y: &[f64], c: f64, h: f64) -> Result<[(SideFit, usize); 2], EvalError> {
+    let fit = |below: bool| {
+        let pts = side_points(x, y, c, h, below);
+        let name = if below { "below" } else { "at or above" };
         let distinct = {
             let mut v: Vec<f64> = pts.iter().map(|p| p.0).collect();
             v.sort_by(f64::total_cmp);
@@ -229,29 +244,104 @@ fn local_linear(
                 ),
             ));
         }
-        wls(pts, 1).ok_or_else(|| EvalError::Singular {
+        let (beta, influence) = wls(&pts, 1).ok_or_else(|| EvalError::Singular {
             what: "rd local linear fit".into(),
             why: format!("{name} the cut"),
-        })
+        })?;
+        Ok((
+            SideFit {
+                intercept: beta[0],
+                influence,
+            },
+            pts.len(),
+        ))
     };
-    let (bl, vl) = fit(&lo, "below")?;
-    let (bh, vh) = fit(&hi, "at or above")?;
-    let estimate = match options.selected {
-        SelectedSide::Below => bl[0] - bh[0],
-        SelectedSide::Above => bh[0] - bl[0],
-    };
-    let se = (vl + vh).sqrt();
-    let (ci_low, ci_high) = normal_interval(estimate, se, options.level);
-    Ok(RdEstimate {
+    Ok([fit(true)?, fit(false)?])
+}
+
+/// The selected side's value minus the other side's.
+fn jump(selected: SelectedSide, below: f64, above: f64) -> f64 {
+    match selected {
+        SelectedSide::Below => below - above,
+        SelectedSide::Above => above - below,
+    }
+}
+
+/// An estimate with its normal interval and p-value.
+fn estimate_at(h: f64, estimate: f64, se: f64, level: f64, n: (usize, usize)) -> RdEstimate {
+    let (ci_low, ci_high) = normal_interval(estimate, se, level);
+    RdEstimate {
         bandwidth: h,
         estimate,
         se,
         ci_low,
         ci_high,
         p_value: normal_p_value(estimate, se),
-        n_below: lo.len(),
-        n_above: hi.len(),
-    })
+        n_below: n.0,
+        n_above: n.1,
+    }
+}
+
+/// The fuzzy-design (Wald) estimate at bandwidth `h`: the jump of `y` at the cut divided
+/// by the jump of `treated` (the share treated), both local linear with the same kernel
+/// and points. Its standard error is the delta method's over the HC0 variances and the
+/// covariance of the two intercepts on each side:
+/// `Var = (Var(jump_y) - 2 t Cov(jump_y, jump_d) + t^2 Var(jump_d)) / jump_d^2`
+/// (for a sharp design, treatment 0 or 1 by side, the sharp estimate and interval).
+///
+/// The ratio is unstable when the share treated hardly jumps; the caller decides how
+/// large a jump to report it for.
+pub fn fuzzy_discontinuity(
+    x: &[f64],
+    y: &[f64],
+    treated: &[f64],
+    options: &RdOptions,
+    h: f64,
+) -> Result<RdEstimate, EvalError> {
+    if x.len() != y.len() || x.len() != treated.len() {
+        return Err(EvalError::invalid(
+            "rd",
+            format!(
+                "{} running values for {} outcomes and {} treatment values",
+                x.len(),
+                y.len(),
+                treated.len()
+            ),
+        ));
+    }
+    let c = options.cutoff;
+    let [(yl, nl), (yh, nh)] = side_fits(x, y, c, h)?;
+    let [(dl, _), (dh, _)] = side_fits(x, treated, c, h)?;
+    let jump_y = jump(options.selected, yl.intercept, yh.intercept);
+    let jump_d = jump(options.selected, dl.intercept, dh.intercept);
+    if jump_d == 0.0 || !jump_d.is_finite() {
+        return Err(EvalError::invalid(
+            "rd",
+            "the share treated does not jump at the cut, so there is no effect of treatment to divide out",
+        ));
+    }
+    let ratio = jump_y / jump_d;
+    // The delta method's variance as a sum of squares of each point's term
+    // `(l_i e_i - t l_i f_i) / jump_d` (the same points and weights fit both outcomes),
+    // which cannot cancel as the expanded form's three terms can.
+    let var: f64 = [(&yl, &dl), (&yh, &dh)]
+        .iter()
+        .flat_map(|(fy, fd)| fy.influence.iter().zip(&fd.influence))
+        .map(|(iy, id)| ((iy - ratio * id) / jump_d).powi(2))
+        .sum();
+    Ok(estimate_at(h, ratio, var.sqrt(), options.level, (nl, nh)))
+}
+
+fn local_linear(
+    x: &[f64],
+    y: &[f64],
+    options: &RdOptions,
+    h: f64,
+) -> Result<RdEstimate, EvalError> {
+    let [(below, nl), (above, nh)] = side_fits(x, y, options.cutoff, h)?;
+    let estimate = jump(options.selected, below.intercept, above.intercept);
+    let se = (below.variance() + above.variance()).sqrt();
+    Ok(estimate_at(h, estimate, se, options.level, (nl, nh)))
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -373,6 +463,87 @@ mod tests {
             assert!((row.estimate - 3.0).abs() < 1e-9);
         }
         assert_eq!(r.table.len(), 5);
+    }
+
+    /// 200 units along x, the lower 100 inside the cut; some noise on y.
+    fn units() -> (Vec<f64>, Vec<f64>) {
+        let x: Vec<f64> = (1..=200).map(f64::from).collect();
+        let noise = |i: usize| ((i * 7919) % 17) as f64 / 17.0 - 0.5;
+        let y = x
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| 1.0 + 0.02 * v + noise(i))
+            .collect();
+        (x, y)
+    }
+
+    #[test]
+    fn a_fuzzy_effect_is_the_outcome_jump_over_the_treatment_jump() {
+        // Inside the cut 3 units in 5 are treated, outside none; treatment adds 4 to y.
+        let (x, base) = units();
+        let treated: Vec<f64> = (0..200)
+            .map(|i| if i < 100 && i % 5 < 3 { 1.0 } else { 0.0 })
+            .collect();
+        let y: Vec<f64> = base
+            .iter()
+            .zip(&treated)
+            .map(|(b, d)| b + 4.0 * d)
+            .collect();
+        let mut o = RdOptions::new(100.5, SelectedSide::Below);
+        o.bandwidth = Some(40.0);
+        let sharp = regression_discontinuity(&x, &y, &o).unwrap().main;
+        let share = regression_discontinuity(&x, &treated, &o).unwrap().main;
+        let f = fuzzy_discontinuity(&x, &y, &treated, &o, 40.0).unwrap();
+        assert!((f.estimate - sharp.estimate / share.estimate).abs() < 1e-12);
+        assert!(f.se > 0.0 && f.ci_low < f.estimate && f.estimate < f.ci_high);
+        assert_eq!((f.n_below, f.n_above), (sharp.n_below, sharp.n_above));
+        // y exactly 4 x treatment plus a line: the ratio is 4 and nothing is uncertain,
+        // which only holds when the covariance of the two jumps is taken into account.
+        let exact: Vec<f64> = x
+            .iter()
+            .zip(&treated)
+            .map(|(v, d)| 0.5 * v + 4.0 * d)
+            .collect();
+        let f = fuzzy_discontinuity(&x, &exact, &treated, &o, 40.0).unwrap();
+        assert!((f.estimate - 4.0).abs() < 1e-9, "{f:?}");
+        assert!(f.se < 1e-9, "{f:?}");
+    }
+
+    #[test]
+    fn the_fuzzy_interval_is_that_of_weighted_two_stage_least_squares() {
+        // benches/rd_fuzzy_numpy.py: the same data through kernel-weighted 2SLS of y on
+        // treatment, instrumented by the side of the cut, with side-specific slopes and
+        // the HC0 sandwich, in numpy.
+        let (x, _) = units();
+        let treated: Vec<f64> = (0..200)
+            .map(|i| if i < 100 && i % 5 < 3 { 1.0 } else { 0.0 })
+            .collect();
+        let y: Vec<f64> = (0..200)
+            .map(|i| {
+                let noise = ((i * 7919) % 17) as f64 / 17.0 - 0.5;
+                1.0 + 0.02 * x[i] + noise + 4.0 * treated[i] + 0.3 * (i as f64).sin()
+            })
+            .collect();
+        let mut o = RdOptions::new(100.5, SelectedSide::Below);
+        o.bandwidth = Some(40.0);
+        let f = fuzzy_discontinuity(&x, &y, &treated, &o, 40.0).unwrap();
+        assert!((f.estimate - 4.113225772426).abs() < 1e-9, "{f:?}");
+        assert!((f.se - 0.281601635709).abs() < 1e-9, "{f:?}");
+    }
+
+    #[test]
+    fn a_sharp_design_gives_the_sharp_estimate_and_interval() {
+        let (x, y) = units();
+        let treated: Vec<f64> = (0..200).map(|i| if i < 100 { 1.0 } else { 0.0 }).collect();
+        let mut o = RdOptions::new(100.5, SelectedSide::Below);
+        o.bandwidth = Some(40.0);
+        let sharp = regression_discontinuity(&x, &y, &o).unwrap().main;
+        let f = fuzzy_discontinuity(&x, &y, &treated, &o, 40.0).unwrap();
+        assert!((f.estimate - sharp.estimate).abs() < 1e-12);
+        assert!((f.se - sharp.se).abs() < 1e-12);
+        let flat = vec![0.0; 200];
+        let e = fuzzy_discontinuity(&x, &y, &flat, &o, 40.0).unwrap_err();
+        assert!(e.to_string().contains("does not jump"), "{e}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use oa_evaluation::comparison::ComparisonSpec;
 use oa_evaluation::cs::{BasePeriod, ControlGroup, CsOptions};
 use oa_evaluation::narrative::{Wording, evaluation_markdown};
 use oa_evaluation::panel::compose_maps;
-use oa_evaluation::rd::{RdOptions, SelectedSide, regression_discontinuity};
+use oa_evaluation::rd::{RdOptions, SelectedSide, fuzzy_discontinuity, regression_discontinuity};
 use oa_evaluation::sc::Predictor;
 use oa_evaluation::sdid::Variance;
 use oa_evaluation::{
@@ -532,7 +532,8 @@ fn spec(
 /// minus mean before treatment) along its rank on the running measure. Being ranked inside
 /// the cut made an area eligible, not chosen, so the estimate is the effect of
 /// eligibility; the jump in the share chosen and, when it is at least half, their ratio
-/// (the effect of being chosen, if eligibility acted only through the choice) are notes.
+/// with its delta-method interval (the effect of being chosen, if eligibility acted only
+/// through the choice) are notes.
 fn discontinuity(
     d: &Discontinuity,
     running: &str,
@@ -615,9 +616,14 @@ fn discontinuity(
         rd.main.bandwidth,
         jump,
         if jump.abs() >= 0.5 {
+            let f = fuzzy_discontinuity(&x, &y, &chosen, &first, rd.main.bandwidth)
+                .map_err(|e| failed("discontinuity", e))?;
             format!(
-                "so the effect of being chosen would be about {:.2} (the eligibility effect divided by that jump; no interval is computed for it)",
-                rd.main.estimate / jump
+                "so the effect of being chosen would be about {:.2} ({:.0}% interval {:.2} to {:.2}: the eligibility effect divided by that jump, assuming eligibility acted only through the choice)",
+                f.estimate,
+                100.0 * level,
+                f.ci_low,
+                f.ci_high
             )
         } else {
             "too small a jump to turn the eligibility effect into an effect of being chosen, so the estimate says only whether eligibility mattered".to_string()
