@@ -477,13 +477,18 @@ mod tests {
         (x, y)
     }
 
+    /// Inside the cut 3 units in 5 are treated, outside none.
+    fn three_in_five_inside() -> Vec<f64> {
+        (0..200)
+            .map(|i| if i < 100 && i % 5 < 3 { 1.0 } else { 0.0 })
+            .collect()
+    }
+
     #[test]
     fn a_fuzzy_effect_is_the_outcome_jump_over_the_treatment_jump() {
-        // Inside the cut 3 units in 5 are treated, outside none; treatment adds 4 to y.
+        // Treatment adds 4 to y.
         let (x, base) = units();
-        let treated: Vec<f64> = (0..200)
-            .map(|i| if i < 100 && i % 5 < 3 { 1.0 } else { 0.0 })
-            .collect();
+        let treated = three_in_five_inside();
         let y: Vec<f64> = base
             .iter()
             .zip(&treated)
@@ -514,15 +519,10 @@ mod tests {
         // benches/rd_fuzzy_numpy.py: the same data through kernel-weighted 2SLS of y on
         // treatment, instrumented by the side of the cut, with side-specific slopes and
         // the HC0 sandwich, in numpy.
-        let (x, _) = units();
-        let treated: Vec<f64> = (0..200)
-            .map(|i| if i < 100 && i % 5 < 3 { 1.0 } else { 0.0 })
-            .collect();
+        let (x, base) = units();
+        let treated = three_in_five_inside();
         let y: Vec<f64> = (0..200)
-            .map(|i| {
-                let noise = ((i * 7919) % 17) as f64 / 17.0 - 0.5;
-                1.0 + 0.02 * x[i] + noise + 4.0 * treated[i] + 0.3 * (i as f64).sin()
-            })
+            .map(|i| base[i] + 4.0 * treated[i] + 0.3 * (i as f64).sin())
             .collect();
         let mut o = RdOptions::new(100.5, SelectedSide::Below);
         o.bandwidth = Some(40.0);
