@@ -807,7 +807,7 @@ mod tests {
         assert_eq!((rows[0].n_treated, rows[0].n_control), (30, 40));
         assert_eq!(
             rows[0].counts_in_words(),
-            "30 selected and 40 not selected within the bandwidth of the cut"
+            "30 just inside and 40 just outside the cut, within its bandwidth"
         );
         let mut did = rows[0].clone();
         did.method = Method::Did;

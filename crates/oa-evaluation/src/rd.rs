@@ -314,7 +314,9 @@ pub fn fuzzy_discontinuity(
     let [(dl, _), (dh, _)] = side_fits(x, treated, c, h)?;
     let jump_y = jump(options.selected, yl.intercept, yh.intercept);
     let jump_d = jump(options.selected, dl.intercept, dh.intercept);
-    if jump_d == 0.0 || !jump_d.is_finite() {
+    // A share jumps by at most 1: a jump this small is no jump, and dividing by it
+    // would give an effect and an interval of any size.
+    if jump_d.is_nan() || jump_d.abs() < 1e-9 {
         return Err(EvalError::invalid(
             "rd",
             "the share treated does not jump at the cut, so there is no effect of treatment to divide out",

@@ -251,12 +251,12 @@ impl EstimateRow {
     }
 
     /// What `n_treated` and `n_control` count, in words: the treated and compared areas,
-    /// or, for a regression discontinuity, the areas within its bandwidth on either side
-    /// of the cut (none of which need have been treated).
+    /// or, for a regression discontinuity, the areas within its bandwidth just inside and
+    /// just outside the cut (inside made an area eligible, not chosen).
     pub fn counts_in_words(&self) -> String {
         if self.method == Method::Rd {
             format!(
-                "{} selected and {} not selected within the bandwidth of the cut",
+                "{} just inside and {} just outside the cut, within its bandwidth",
                 self.n_treated, self.n_control
             )
         } else {

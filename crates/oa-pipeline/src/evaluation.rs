@@ -616,14 +616,20 @@ fn discontinuity(
         rd.main.bandwidth,
         jump,
         if jump.abs() >= 0.5 {
-            let f = fuzzy_discontinuity(&x, &y, &chosen, &first, rd.main.bandwidth)
-                .map_err(|e| failed("discontinuity", e))?;
+            let ratio = rd.main.estimate / jump;
+            // The interval is a note's detail: without it the ratio is still said.
+            let interval = fuzzy_discontinuity(&x, &y, &chosen, &first, rd.main.bandwidth)
+                .map(|f| {
+                    format!(
+                        "; {:.0}% interval {:.2} to {:.2}",
+                        100.0 * level,
+                        f.ci_low,
+                        f.ci_high
+                    )
+                })
+                .unwrap_or_default();
             format!(
-                "so the effect of being chosen would be about {:.2} ({:.0}% interval {:.2} to {:.2}: the eligibility effect divided by that jump, assuming eligibility acted only through the choice)",
-                f.estimate,
-                100.0 * level,
-                f.ci_low,
-                f.ci_high
+                "so the effect of being chosen would be about {ratio:.2} (the eligibility effect divided by that jump, assuming eligibility acted only through the choice{interval})"
             )
         } else {
             "too small a jump to turn the eligibility effect into an effect of being chosen, so the estimate says only whether eligibility mattered".to_string()

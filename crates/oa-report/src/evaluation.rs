@@ -107,7 +107,7 @@ pub fn section(r: &Results) -> Option<Section> {
     ]));
     if overall.iter().any(|&i| rows[i].method == Method::Rd) {
         s.blocks.push(Block::Note(vec![t(
-            "For the regression discontinuity, Treated and Compared count the areas within its bandwidth on the selected and the other side of the cut: the areas just chosen and just not chosen.",
+            "For the regression discontinuity, Treated and Compared count the areas within its bandwidth just inside the cut (eligible, whether chosen or not) and just outside it.",
         )]));
     }
     let pre: Vec<usize> = (0..rows.len())

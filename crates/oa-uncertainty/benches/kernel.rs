@@ -1,7 +1,8 @@
 //! One Monte Carlo run of the IMD-sized study (32,844 areas x 7 indicators), by part:
 //! aggregation + ranking (`evaluate`), the engine's ranking alone (with two references:
-//! one radix pass, and the standard library's sort), and the streaming summary update. The data are synthetic domain ranks (random permutations)
-//! shaped like IoD File 2; the study is `studies/imd2019-uncertainty.toml`.
+//! one radix pass, and the standard library's sort), and the streaming summary update.
+//! The data are synthetic domain ranks (random permutations) shaped like IoD File 2; the
+//! study is `studies/imd2019-uncertainty.toml`.
 //!
 //!     cargo bench -p oa-uncertainty --bench kernel
 

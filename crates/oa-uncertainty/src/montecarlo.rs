@@ -238,7 +238,9 @@ pub fn run_grouped(
     };
     let nominal = &nominal;
     // One summary for all workers: each fills its own buffer and holds the lock only to
-    // move a full buffer in (about 1 sample's time in 20 on the IMD).
+    // move a full buffer in. On the IMD that is about a twentieth of a worker's time, so
+    // two workers rarely wait; many would start to queue, and locks per stripe of areas
+    // would then be the next step.
     let summary = Mutex::new(RankSummary::new(n, s.bins, bands.clone(), rank_1));
     let workers = rayon::current_num_threads().max(1);
     let batches = total.div_ceil(BATCH);

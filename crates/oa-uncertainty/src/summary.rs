@@ -60,7 +60,7 @@ pub struct SampleBuffer {
 
 /// Samples buffered before they are added to the histograms: each area's histogram row
 /// is fetched from memory once per batch, so a larger batch fetches it less often (128:
-/// 8.4 MB of buffer for the IMD's 32,844 areas, inside the shared cache).
+/// 8.4 MB of buffer per worker for the IMD's 32,844 areas).
 const PENDING: usize = 128;
 
 /// Bins summed at once when looking for a quantile: 64 two-byte counts (at most 65,535
@@ -72,6 +72,7 @@ impl SampleBuffer {
     /// ranked areas in rank order (ties in input order), from which bands take exactly
     /// their size, as [`oa_engine::named_bands`] does. Returns whether the buffer is full
     /// (then absorb it before adding more).
+    #[must_use = "a full buffer is to be absorbed"]
     pub fn add(&mut self, ranks: &[u32], order: &[u32]) -> bool {
         debug_assert_eq!(ranks.len(), self.areas);
         let bin_of = &self.bin_of;
@@ -152,50 +153,54 @@ impl RankSummary {
 
     /// Moves the buffered samples into the histograms; call before reading.
     pub fn flush(&mut self) {
-        // Taken out for the call and put back: the buffer's vectors, not a copy.
-        let mut buffer = SampleBuffer {
-            pending: std::mem::take(&mut self.buffer.pending),
-            band_counts: std::mem::take(&mut self.buffer.band_counts),
-            bin_of: Vec::new(),
-            bands: Vec::new(),
-            ..self.buffer
-        };
-        self.buffer.samples = 0;
-        self.absorb(&mut buffer);
-        self.buffer.pending = buffer.pending;
-        self.buffer.band_counts = buffer.band_counts;
+        // The buffer's vectors are taken out for the call and put back, not copied.
+        let mut pending = std::mem::take(&mut self.buffer.pending);
+        let mut band_counts = std::mem::take(&mut self.buffer.band_counts);
+        let samples = std::mem::take(&mut self.buffer.samples);
+        self.add_counts(&mut pending, &mut band_counts, samples);
+        self.buffer.pending = pending;
+        self.buffer.band_counts = band_counts;
     }
 
     /// Moves a buffer's samples and band counts into this summary (exact: integer
     /// counts, so the order in which buffers come does not matter), leaving it empty.
     pub fn absorb(&mut self, buffer: &mut SampleBuffer) {
+        assert!(
+            buffer.areas == self.areas
+                && buffer.bin_of == self.buffer.bin_of
+                && buffer.band_counts.len() == self.band_counts.len(),
+            "a buffer of another summary"
+        );
+        let samples = std::mem::take(&mut buffer.samples);
+        self.add_counts(&mut buffer.pending, &mut buffer.band_counts, samples);
+    }
+
+    /// Adds buffered bins (sample-major) and band counts, and clears them.
+    fn add_counts(&mut self, pending: &mut Vec<u16>, band_counts: &mut [u32], samples: u64) {
         let n = self.areas;
-        assert_eq!(buffer.areas, n, "a buffer of another summary");
-        let batch = buffer.pending.len().checked_div(n).unwrap_or(0);
-        if self.since_spill as usize + batch > u16::MAX as usize {
-            self.spill();
-        }
-        let pending = &buffer.pending;
-        if batch > 0 {
-            for a in 0..n {
-                let row = &mut self.hist[a * self.bins..(a + 1) * self.bins];
-                for k in 0..batch {
-                    row[pending[k * n + a] as usize] += 1;
+        // In batches of at most PENDING samples, so that no two-byte count can pass
+        // 65,535 between spills, however full the buffer was let grow.
+        if n > 0 {
+            for batch in pending.chunks(PENDING * n) {
+                let in_batch = batch.len() / n;
+                if self.since_spill as usize + in_batch > u16::MAX as usize {
+                    self.spill();
                 }
+                for a in 0..n {
+                    let row = &mut self.hist[a * self.bins..(a + 1) * self.bins];
+                    for k in 0..in_batch {
+                        row[batch[k * n + a] as usize] += 1;
+                    }
+                }
+                self.since_spill += in_batch as u32;
             }
         }
-        self.since_spill += batch as u32;
-        buffer.pending.clear();
-        for (x, y) in self
-            .band_counts
-            .iter_mut()
-            .zip(buffer.band_counts.iter_mut())
-        {
+        pending.clear();
+        for (x, y) in self.band_counts.iter_mut().zip(band_counts.iter_mut()) {
             *x += *y;
             *y = 0;
         }
-        self.samples += buffer.samples;
-        buffer.samples = 0;
+        self.samples += samples;
     }
 
     /// Adds the two-byte counts into the four-byte ones and clears them.
@@ -220,11 +225,11 @@ impl RankSummary {
     /// # Panics
     /// Without samples, or with samples not yet [`RankSummary::flush`]ed.
     pub fn quantiles<const K: usize>(&self, a: usize, ps: [f64; K]) -> [u32; K] {
-        assert!(self.samples > 0, "no samples");
         assert!(
             self.buffer.pending.is_empty(),
             "flush the summary before reading it"
         );
+        assert!(self.samples > 0, "no samples");
         let mut out = [self.areas as u32; K];
         // The sample count at or below each quantile: found once, not once per bin.
         let ks = ps.map(|p| ((p * self.samples as f64).ceil() as u64).max(1));
@@ -283,8 +288,13 @@ impl RankSummary {
         self.quantiles(a, [p])[0]
     }
 
-    /// Share of samples in which area `a` was in band `b`.
+    /// Share of samples in which area `a` was in band `b`, over the samples absorbed
+    /// (flush the summary's own samples first).
     pub fn band_probability(&self, a: usize, b: usize) -> f64 {
+        debug_assert!(
+            self.buffer.samples == 0,
+            "flush the summary before reading it"
+        );
         self.band_counts[a * self.buffer.bands.len() + b] as f64 / self.samples.max(1) as f64
     }
 }
@@ -329,9 +339,29 @@ mod tests {
     }
 
     #[test]
+    fn an_overfull_buffer_is_absorbed_without_overflow() {
+        // 70,000 samples in one buffer (its "full" signal ignored) would pass the
+        // two-byte counts' limit in one batch.
+        let mut s = RankSummary::new(1, 1000, Vec::new(), End::Worst);
+        let mut buffer = s.buffer();
+        for _ in 0..70_000 {
+            let _ = buffer.add(&[1], &[0]);
+        }
+        s.absorb(&mut buffer);
+        assert_eq!((s.count(0, 0), s.samples()), (70_000, 70_000));
+        let other = RankSummary::new(2, 1000, Vec::new(), End::Worst);
+        let wrong = std::panic::catch_unwind(move || {
+            let mut b = other.buffer();
+            s.absorb(&mut b);
+        });
+        assert!(wrong.is_err(), "a buffer of another shape is refused");
+    }
+
+    #[test]
     fn quantiles_past_a_spill_skip_whole_chunks_exactly() {
         // 200 areas, one rank a bin: area 0 takes every rank 1..=200 equally often
-        // (350 times each), so its quantiles lie in the fourth chunk of bins.
+        // (350 times each), so its quantiles lie past one, two and three whole chunks
+        // of 64 bins, and the last in the 8 bins after them.
         let n = 200;
         let mut s = RankSummary::new(n, 1000, Vec::new(), End::Worst);
         let order: Vec<u32> = (0..n as u32).collect();
