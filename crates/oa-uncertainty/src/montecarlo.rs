@@ -4,9 +4,9 @@
 //!
 //! **Determinism.** Run r's inputs come from generators seeded by (seed, matrix, sample,
 //! input) only, so its ranks do not depend on the thread that computes it. Summaries are
-//! integer counts (absorbing buffers is exact in any order) and the per-run outputs are stored by
-//! run index, so the Sobol estimates sum in a fixed order: one seed, one result, whatever
-//! the number of threads.
+//! integer counts (absorbing buffers is exact in any order) and the per-run outputs are
+//! stored by run index, so the Sobol estimates sum in a fixed order: one seed, one result,
+//! whatever the number of threads.
 //!
 //! **Memory.** One [`RankSummary`] shared by the workers (areas x bins x 2 bytes,
 //! whatever the number of threads), up to 128 buffered samples of areas x 2 bytes per
