@@ -143,6 +143,17 @@ impl CsvTable {
         })
     }
 
+    /// Probabilities: numbers from 0 to 1; an empty cell is `NaN` (not measured).
+    pub fn probabilities(&self, column: &str) -> Result<Vec<f64>, BundleError> {
+        self.cells(column, "a probability from 0 to 1, or empty", |s| {
+            if s.is_empty() {
+                Some(f64::NAN)
+            } else {
+                s.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v))
+            }
+        })
+    }
+
     /// Numbers that must be present.
     pub fn required_floats(&self, column: &str) -> Result<Vec<f64>, BundleError> {
         self.cells(column, "a number", |s| {

@@ -214,7 +214,7 @@ impl Evaluation {
         let se = t.floats("se")?;
         let ci_low = t.floats("ci_low")?;
         let ci_high = t.floats("ci_high")?;
-        let p_value = t.floats("p_value")?;
+        let p_value = t.probabilities("p_value")?;
         let outcome = t.text("outcome")?;
         let unit = t.text("unit")?;
         let comparison = t.text("comparison")?;

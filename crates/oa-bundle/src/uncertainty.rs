@@ -167,10 +167,10 @@ impl RankIntervals {
             bands: bands
                 .iter()
                 .filter(|b| t.has(&format!("p_{b}")))
-                .map(|b| Ok((b.clone(), t.floats(&format!("p_{b}"))?)))
+                .map(|b| Ok((b.clone(), t.probabilities(&format!("p_{b}"))?)))
                 .collect::<Result<_, BundleError>>()?,
             p_selected: if t.has("p_selected") {
-                Some(t.floats("p_selected")?)
+                Some(t.probabilities("p_selected")?)
             } else {
                 None
             },

@@ -37,13 +37,11 @@ impl Wording {
     }
 }
 
-fn p_words(p: f64) -> String {
-    if !p.is_finite() {
-        String::new()
-    } else if p < 0.001 {
-        "p < 0.001".into()
-    } else {
-        format!("p = {p:.3}")
+fn p_words(p: Option<f64>) -> String {
+    match p {
+        None => String::new(),
+        Some(p) if p < 0.001 => "p < 0.001".into(),
+        Some(p) => format!("p = {p:.3}"),
     }
 }
 
@@ -56,7 +54,7 @@ fn interval_words(w: &Wording, r: &EstimateRow) -> String {
             w.signed(r.ci_high)
         ));
     }
-    let p = p_words(r.p_value);
+    let p = p_words(r.measured_p_value());
     if !p.is_empty() {
         parts.push(p);
     }
@@ -64,15 +62,6 @@ fn interval_words(w: &Wording, r: &EstimateRow) -> String {
         String::new()
     } else {
         format!(" ({})", parts.join("; "))
-    }
-}
-
-/// Whether the row's interval (or p-value at 5%) rules out no effect.
-fn distinguishable(r: &EstimateRow) -> bool {
-    if r.ci_low.is_finite() && r.ci_high.is_finite() {
-        r.ci_low > 0.0 || r.ci_high < 0.0
-    } else {
-        r.p_value.is_finite() && r.p_value < 0.05
     }
 }
 
@@ -116,7 +105,7 @@ pub fn evaluation_markdown(ev: &Evaluation, w: &Wording) -> String {
         ] {
             let Some(r) = ev.att(m, &c.id) else { continue };
             any = true;
-            found.push(distinguishable(r));
+            found.push(r.rules_out_no_effect());
             let sentence = match m {
                 Method::Ri => format!(
                     "Randomisation inference against `{}`: the treated areas' change was {} {} than the other areas'; reassigning treatment ({}), a difference at least this large came up with probability {}.",
@@ -124,7 +113,7 @@ pub fn evaluation_markdown(ev: &Evaluation, w: &Wording) -> String {
                     w.amount(r.estimate),
                     w.direction(r.estimate),
                     r.inference,
-                    p_words(r.p_value).trim_start_matches("p = ")
+                    p_words(r.measured_p_value()).trim_start_matches("p = ")
                 ),
                 _ => format!(
                     "{} against `{}`: {} was {} {} than in the comparison{}.",
@@ -145,7 +134,7 @@ pub fn evaluation_markdown(ev: &Evaluation, w: &Wording) -> String {
         .filter(|r| r.method == Method::Rd && r.period == ALL)
     {
         any = true;
-        found.push(distinguishable(r));
+        found.push(r.rules_out_no_effect());
         let _ = writeln!(
             s,
             "- Regression discontinuity at the selection cut: just on the selected side, {} was {} {}{}.",
@@ -224,7 +213,7 @@ pub fn evaluation_markdown(ev: &Evaluation, w: &Wording) -> String {
                 "\nIn short: by the synthetic difference-in-differences estimate against `{}`, the treated areas {} relative to comparable areas{}.",
                 r.comparison,
                 if improved { "did better" } else { "did worse" },
-                if distinguishable(r) {
+                if r.rules_out_no_effect() {
                     ""
                 } else {
                     ", but not by more than chance could explain"

@@ -250,6 +250,22 @@ impl EstimateRow {
         self.estimand == Estimand::Att && self.group == ALL && self.period == ALL
     }
 
+    /// The p-value when one was measured: `None` when it is missing, or is not a
+    /// probability (a hand-edited file can hold anything; no sentence should quote it).
+    pub fn measured_p_value(&self) -> Option<f64> {
+        Some(self.p_value).filter(|p| (0.0..=1.0).contains(p))
+    }
+
+    /// Whether the row rules out no effect: its interval excludes zero or, without an
+    /// interval, its p-value is below 5%.
+    pub fn rules_out_no_effect(&self) -> bool {
+        if self.ci_low.is_finite() && self.ci_high.is_finite() {
+            self.ci_low > 0.0 || self.ci_high < 0.0
+        } else {
+            self.measured_p_value().is_some_and(|p| p < 0.05)
+        }
+    }
+
     /// What `n_treated` and `n_control` count, in words: the treated and compared areas,
     /// or, for a regression discontinuity, the areas within its bandwidth just inside and
     /// just outside the cut (inside made an area eligible, not chosen).

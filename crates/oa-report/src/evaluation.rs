@@ -195,10 +195,10 @@ pub fn summary(r: &Results) -> Option<Vec<Inline>> {
             t(")"),
         ]);
     }
-    if e.p_value.is_finite() {
+    if let Some(p) = e.measured_p_value() {
         line.extend([
             t(", p-value "),
-            fig(Fig::number(e.p_value, 3, src::cell(FILE, i, "p_value"))),
+            fig(Fig::number(p, 3, src::cell(FILE, i, "p_value"))),
         ]);
     }
     line.push(t("; the evaluation section has every estimate."));

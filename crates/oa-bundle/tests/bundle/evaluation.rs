@@ -180,3 +180,23 @@ fn an_uploaded_evaluation_csv_parses_to_the_same_rows() {
     let rows = oa_bundle::parse::evaluation("evaluation.csv", text.as_bytes()).unwrap();
     assert_eq!(format!("{rows:?}"), format!("{:?}", ev.estimates));
 }
+
+#[test]
+fn a_p_value_that_is_not_a_probability_is_refused_naming_its_cell() {
+    let mut r = with_evaluation();
+    let ev = r.evaluation.as_mut().unwrap();
+    ev.estimates[0].p_value = 3.2e307;
+    let text = oa_bundle::csv_text(&ev.estimates_table());
+    let e = oa_bundle::parse::evaluation("evaluation.csv", text.as_bytes()).unwrap_err();
+    assert!(
+        matches!(&e, BundleError::BadCell { line: 2, column, .. } if column == "p_value"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("a probability from 0 to 1"), "{e}");
+    // Empty (not measured), 0 and 1 are probabilities.
+    for p in [f64::NAN, 0.0, 1.0] {
+        ev.estimates[0].p_value = p;
+        let text = oa_bundle::csv_text(&ev.estimates_table());
+        oa_bundle::parse::evaluation("evaluation.csv", text.as_bytes()).unwrap();
+    }
+}

@@ -100,16 +100,6 @@ pub fn decimals(r: &EstimateRow) -> usize {
     }
 }
 
-/// Whether a row rules out no effect: its interval excludes zero or, without an interval,
-/// its p-value is below 5%.
-pub fn clear(r: &EstimateRow) -> bool {
-    if r.ci_low.is_finite() && r.ci_high.is_finite() {
-        r.ci_low > 0.0 || r.ci_high < 0.0
-    } else {
-        r.p_value.is_finite() && r.p_value < 0.05
-    }
-}
-
 /// "34 times in 100", from a p-value.
 fn chance_words(p: f64) -> String {
     let pct = (p * 100.0).round();
@@ -188,29 +178,29 @@ impl Words {
                 signed(r.ci_low, dp),
                 signed(r.ci_high, dp)
             ));
-        } else if r.p_value.is_finite() {
+        } else if let Some(p) = r.measured_p_value() {
             let how = match r.method {
                 Method::Ri => format!(
                     "giving the programme at random to other districts ({}), a difference at least this large came up {}",
                     r.inference,
-                    chance_words(r.p_value)
+                    chance_words(p)
                 ),
                 Method::Sc if r.estimand == Estimand::Unit => format!(
                     "among comparison districts each treated as if it had been chosen, a gap this large for how closely it was matched before came up {}",
-                    chance_words(r.p_value)
+                    chance_words(p)
                 ),
                 _ => format!(
                     "in placebo checks ({}), a difference at least this large came up {}",
                     r.inference,
-                    chance_words(r.p_value)
+                    chance_words(p)
                 ),
             };
-            s.push_str(&format!("; {how} ({})", p_text(r.p_value)));
+            s.push_str(&format!("; {how} ({})", p_text(p)));
         }
         s.push_str("; ");
-        if !interval && !r.p_value.is_finite() {
+        if !interval && r.measured_p_value().is_none() {
             s.push_str("its uncertainty was not measured.");
-        } else if clear(r) {
+        } else if r.rules_out_no_effect() {
             let better = (r.estimate > 0.0) == self.higher_is_better;
             s.push_str(&format!(
                 "this is clearly different from no effect: the programme's districts did {} than the comparison.",
@@ -459,7 +449,7 @@ pub fn programme(
                     method: method_name(r.method),
                     explained: method_explained(r.method),
                     sentence: w.effect(r),
-                    clear: clear(r),
+                    clear: r.rules_out_no_effect(),
                 })
                 .collect();
             comparisons.push(ComparisonEstimates {
@@ -866,6 +856,12 @@ mod tests {
             none.ends_with("its uncertainty was not measured."),
             "{none}"
         );
+        // A p-value that is not a probability is not quoted, and rules out nothing.
+        for p in [3.2e307, -0.01, 1.5] {
+            let bad = words().effect(&row(Method::Ri, 1.0, f64::NAN, f64::NAN, p));
+            assert!(bad.ends_with("its uncertainty was not measured."), "{bad}");
+            assert!(!bad.contains("p ="), "{bad}");
+        }
     }
 
     #[test]
@@ -903,10 +899,15 @@ mod tests {
 
         /// Whatever the row, the sentence is one sentence with no NaN or infinity in it.
         #[test]
-        fn sentences_never_show_nan(est in proptest::num::f64::ANY, lo in proptest::num::f64::ANY, hi in proptest::num::f64::ANY, p in proptest::num::f64::ANY) {
+        fn sentences_never_show_nan(est in proptest::num::f64::ANY, lo in proptest::num::f64::ANY, hi in proptest::num::f64::ANY, p in prop_oneof![proptest::num::f64::ANY, 0.0f64..=1.0]) {
             let s = words().effect(&row(Method::Cs, est, lo, hi, p));
             prop_assert!(!s.contains("NaN") && !s.contains("inf"), "{s}");
             prop_assert!(s.starts_with("Estimated effect: ") && s.ends_with('.'));
+            // A chance is at most 100 times in 100.
+            if let Some((before, _)) = s.split_once(" times in 100") {
+                let times: f64 = before.rsplit(' ').next().unwrap().parse().unwrap();
+                prop_assert!((0.0..=100.0).contains(&times), "{s}");
+            }
         }
     }
 }
