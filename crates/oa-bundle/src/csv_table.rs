@@ -143,9 +143,9 @@ impl CsvTable {
         })
     }
 
-    /// Probabilities: numbers from 0 to 1; an empty cell is `NaN` (not measured).
+    /// Probabilities and shares: numbers from 0 to 1; an empty cell is `NaN` (not measured).
     pub fn probabilities(&self, column: &str) -> Result<Vec<f64>, BundleError> {
-        self.cells(column, "a probability from 0 to 1, or empty", |s| {
+        self.cells(column, "a number from 0 to 1, or empty", |s| {
             if s.is_empty() {
                 Some(f64::NAN)
             } else {

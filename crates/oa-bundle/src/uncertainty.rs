@@ -201,8 +201,8 @@ impl Stability {
             samples: t.counts("samples")?[0],
             feasible: t.counts("feasible")?[0],
             infeasible: t.counts("infeasible")?[0],
-            share_equal_nominal: t.floats("share_equal_nominal")?[0],
-            mean_jaccard: t.floats("mean_jaccard")?[0],
+            share_equal_nominal: t.probabilities("share_equal_nominal")?[0],
+            mean_jaccard: t.probabilities("mean_jaccard")?[0],
             nominal_selected: split_list(&t.text("nominal_selected")?[0]),
         })
     }

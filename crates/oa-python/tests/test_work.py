@@ -1,5 +1,6 @@
 """Long work: the GIL is released, progress is reported, Ctrl-C stops the run."""
 
+import faulthandler
 import os
 import signal
 import threading
@@ -46,13 +47,31 @@ def test_progress_is_reported_and_the_gil_released(data):
 
 def test_ctrl_c_stops_the_run(data):
     study = uncertainty_study(data, 200_000)
-    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    sent = []
+
+    def interrupt():
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    # A second Ctrl-C, should the first be lost, ends the run so that the test fails
+    # with a message instead of hanging; if even that is lost, every thread's Python
+    # stack is printed and the process ends.
+    timers = [threading.Timer(1.0, interrupt), threading.Timer(40.0, interrupt)]
+    faulthandler.dump_traceback_later(120, exit=True)
     started = time.perf_counter()
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        study.run(progress=False)
+    for t in timers:
+        t.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            study.run(progress=False)
+    finally:
+        for t in timers:
+            t.cancel()
+        faulthandler.cancel_dump_traceback_later()
     elapsed = time.perf_counter() - started
-    timer.cancel()
+    assert len(sent) == 1, (
+        f"the first Ctrl-C was lost: the second stopped the run after {elapsed:.1f} s"
+    )
     assert elapsed < 30, f"took {elapsed:.1f} s to stop"
 
 

@@ -192,7 +192,7 @@ fn a_p_value_that_is_not_a_probability_is_refused_naming_its_cell() {
         matches!(&e, BundleError::BadCell { line: 2, column, .. } if column == "p_value"),
         "{e}"
     );
-    assert!(e.to_string().contains("a probability from 0 to 1"), "{e}");
+    assert!(e.to_string().contains("is not a number from 0 to 1"), "{e}");
     // Empty (not measured), 0 and 1 are probabilities.
     for p in [f64::NAN, 0.0, 1.0] {
         ev.estimates[0].p_value = p;
