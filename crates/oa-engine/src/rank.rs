@@ -127,16 +127,7 @@ pub fn rank_min_into(
         return rank_counting(scores, lo, hi, highest_first, scratch, out);
     }
     let key = |x: f64| sort_key(x, highest_first);
-    // The range of the scores; missing scores are not ranked.
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for (o, &x) in out.iter_mut().zip(scores) {
-        if x.is_nan() {
-            *o = 0;
-        } else {
-            lo = lo.min(x);
-            hi = hi.max(x);
-        }
-    }
+    let (lo, hi) = range(scores);
     // Each score's bucket on a linear scale of 2^24 over [lo, hi]: a monotone function
     // of the score (correctly rounded subtraction and product, truncation), so sorting
     // by bucket and then by full key within a bucket is sorting by score. Spread evenly,
@@ -158,6 +149,7 @@ pub fn rank_min_into(
     scratch.packed.clear();
     for (i, &x) in scores.iter().enumerate() {
         if x.is_nan() {
+            out[i] = 0; // missing: not ranked
             continue;
         }
         let top = bucket(x);
@@ -218,6 +210,34 @@ pub fn rank_min_into(
         a = b;
     }
     n
+}
+
+/// The smallest and largest non-missing score (infinities when there is none). Eight
+/// running extremes, not one: a single `f64::min` chain waits on itself at every value,
+/// and this loop vectorises.
+fn range(scores: &[f64]) -> (f64, f64) {
+    const LANES: usize = 8;
+    let mut lo = [f64::INFINITY; LANES];
+    let mut hi = [f64::NEG_INFINITY; LANES];
+    // A NaN compares false, so it changes nothing.
+    let mut take = |k: usize, x: f64| {
+        lo[k] = if x < lo[k] { x } else { lo[k] };
+        hi[k] = if x > hi[k] { x } else { hi[k] };
+    };
+    let chunks = scores.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (k, &x) in c.iter().enumerate() {
+            take(k, x);
+        }
+    }
+    for (k, &x) in rest.iter().enumerate() {
+        take(k, x);
+    }
+    (
+        lo.into_iter().fold(f64::INFINITY, f64::min),
+        hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
+    )
 }
 
 /// `(min, max)` when every non-missing value is an integer and the range is at most
@@ -352,6 +372,29 @@ mod tests {
         let mut out = vec![0; 6];
         rank_min_into(&s, true, &mut scratch, &mut out);
         assert_eq!(scratch.order(), &[5, 0, 2, 3, 4, 1]);
+    }
+
+    #[test]
+    fn the_range_skips_missing_values_at_any_length() {
+        for n in 0..20 {
+            let v: Vec<f64> = (0..n)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        f64::NAN
+                    } else {
+                        (i as f64 - 7.0) * 1.5
+                    }
+                })
+                .collect();
+            let present = v.iter().copied().filter(|x| !x.is_nan());
+            let want = (
+                present.clone().fold(f64::INFINITY, f64::min),
+                present.fold(f64::NEG_INFINITY, f64::max),
+            );
+            assert_eq!(range(&v), want, "{v:?}");
+        }
+        let v = [f64::NAN, 3.0, f64::INFINITY, -2.0, f64::NEG_INFINITY];
+        assert_eq!(range(&v), (f64::NEG_INFINITY, f64::INFINITY));
     }
 
     #[test]
