@@ -83,10 +83,10 @@ impl Clusters {
             score: t.floats("score")?,
             neighbours: t.counts("neighbours")?,
             local_moran_i: t.floats("local_moran_i")?,
-            moran_p: t.floats("moran_p")?,
+            moran_p: t.probabilities("moran_p")?,
             quadrant: t.text("quadrant")?,
             gi_star_z: t.floats("gi_star_z")?,
-            gi_p: t.floats("gi_p")?,
+            gi_p: t.probabilities("gi_p")?,
             cluster: t.text("cluster")?,
             global: global.map(GlobalMoran::from_csv).transpose()?,
         })

@@ -145,13 +145,17 @@ impl CsvTable {
 
     /// Probabilities and shares: numbers from 0 to 1; an empty cell is `NaN` (not measured).
     pub fn probabilities(&self, column: &str) -> Result<Vec<f64>, BundleError> {
-        self.cells(column, "a number from 0 to 1, or empty", |s| {
-            if s.is_empty() {
-                Some(f64::NAN)
-            } else {
-                s.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v))
-            }
-        })
+        self.cells(
+            column,
+            "a number from 0 to 1 (leave the cell empty when it was not measured)",
+            |s| {
+                if s.is_empty() {
+                    Some(f64::NAN)
+                } else {
+                    s.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v))
+                }
+            },
+        )
     }
 
     /// Numbers that must be present.
@@ -227,4 +231,34 @@ pub(crate) fn from_label<T: Copy>(
     text: &str,
 ) -> Option<T> {
     options.iter().copied().find(|o| label(*o) == text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_are_empty_or_from_0_to_1() {
+        let t = CsvTable::parse("u.csv", b"p,x\n0,a\n1,b\n,c\n0.25,d\n", "uncertainty").unwrap();
+        let p = t.probabilities("p").unwrap();
+        assert_eq!(p[..2], [0.0, 1.0]);
+        assert!(p[2].is_nan());
+        assert_eq!(p[3], 0.25);
+        for (bad, line) in [
+            ("1.5", 3),
+            ("-0.01", 3),
+            ("inf", 3),
+            ("NaN", 3),
+            ("half", 3),
+        ] {
+            let text = format!("p\n0.5\n{bad}\n");
+            let t = CsvTable::parse("u.csv", text.as_bytes(), "uncertainty").unwrap();
+            let e = t.probabilities("p").unwrap_err();
+            assert!(
+                matches!(&e, BundleError::BadCell { line: l, column, .. } if *l == line && column == "p"),
+                "{bad}: {e}"
+            );
+            assert!(e.to_string().contains("from 0 to 1"), "{e}");
+        }
+    }
 }

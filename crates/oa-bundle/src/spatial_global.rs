@@ -74,8 +74,8 @@ impl GlobalMoran {
             expected: one(t.floats("expected")?),
             variance_normal: one(t.floats("variance_normal")?),
             z_normal: one(t.floats("z_normal")?),
-            p_normal: one(t.floats("p_normal")?),
-            p_permutation: one(t.floats("p_permutation")?),
+            p_normal: one(t.probabilities("p_normal")?),
+            p_permutation: one(t.probabilities("p_permutation")?),
             permutations: t.counts("permutations")?[0],
         })
     }

@@ -37,14 +37,6 @@ impl Wording {
     }
 }
 
-fn p_words(p: Option<f64>) -> String {
-    match p {
-        None => String::new(),
-        Some(p) if p < 0.001 => "p < 0.001".into(),
-        Some(p) => format!("p = {p:.3}"),
-    }
-}
-
 fn interval_words(w: &Wording, r: &EstimateRow) -> String {
     let mut parts = Vec::new();
     if r.ci_low.is_finite() && r.ci_high.is_finite() {
@@ -54,8 +46,7 @@ fn interval_words(w: &Wording, r: &EstimateRow) -> String {
             w.signed(r.ci_high)
         ));
     }
-    let p = p_words(r.measured_p_value());
-    if !p.is_empty() {
+    if let Some(p) = r.p_value_text() {
         parts.push(p);
     }
     if parts.is_empty() {
@@ -108,12 +99,21 @@ pub fn evaluation_markdown(ev: &Evaluation, w: &Wording) -> String {
             found.push(r.rules_out_no_effect());
             let sentence = match m {
                 Method::Ri => format!(
-                    "Randomisation inference against `{}`: the treated areas' change was {} {} than the other areas'; reassigning treatment ({}), a difference at least this large came up with probability {}.",
+                    "Randomisation inference against `{}`: the treated areas' change was {} {} than the other areas'; reassigning treatment ({}), {}.",
                     c.id,
                     w.amount(r.estimate),
                     w.direction(r.estimate),
                     r.inference,
-                    p_words(r.measured_p_value()).trim_start_matches("p = ")
+                    match r.measured_p_value() {
+                        Some(p) if p < 0.001 =>
+                            "a difference at least this large came up with probability below 0.001"
+                                .to_string(),
+                        Some(p) => format!(
+                            "a difference at least this large came up with probability {p:.3}"
+                        ),
+                        None => "the chance of a difference at least this large was not measured"
+                            .to_string(),
+                    }
                 ),
                 _ => format!(
                     "{} against `{}`: {} was {} {} than in the comparison{}.",

@@ -256,6 +256,18 @@ impl EstimateRow {
         Some(self.p_value).filter(|p| (0.0..=1.0).contains(p))
     }
 
+    /// The p-value as people read it, "p < 0.001" or "p = 0.034"; `None` when none was
+    /// measured.
+    pub fn p_value_text(&self) -> Option<String> {
+        self.measured_p_value().map(|p| {
+            if p < 0.001 {
+                "p < 0.001".to_string()
+            } else {
+                format!("p = {p:.3}")
+            }
+        })
+    }
+
     /// Whether the row rules out no effect: its interval excludes zero or, without an
     /// interval, its p-value is below 5%.
     pub fn rules_out_no_effect(&self) -> bool {

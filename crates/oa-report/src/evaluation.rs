@@ -75,7 +75,7 @@ pub fn section(r: &Results) -> Option<Section> {
                     number(e.estimate, 2),
                     number(e.ci_low, 2),
                     number(e.ci_high, 2),
-                    number(e.p_value, 3),
+                    number(e.measured_p_value().unwrap_or(f64::NAN), 3),
                     vec![t(src::group(e.n_treated as u64))],
                     vec![t(src::group(e.n_control as u64))],
                 ],

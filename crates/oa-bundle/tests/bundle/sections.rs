@@ -277,7 +277,7 @@ fn an_audit_of_another_study_fails_the_check() {
 }
 
 #[test]
-fn coverage_and_outlier_cells_that_mean_nothing_are_refused() {
+fn cells_that_mean_nothing_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     oa_bundle::write(&mut full(), &out).unwrap();
@@ -297,6 +297,14 @@ fn coverage_and_outlier_cells_that_mean_nothing_are_refused() {
         ),
         ("outliers.csv", ",winsorised,", ",trimmed,", "treatment"),
         ("outlier_points.csv", ",high,", ",top,", "end"),
+        // A p-value is a number from 0 to 1.
+        ("clusters.csv", ",0.0483,", ",1.0483,", "gi_p"),
+        (
+            "spatial_global.csv",
+            ",0.001,999",
+            ",-0.001,999",
+            "p_permutation",
+        ),
     ];
     for (file, from, to, column) in cases {
         let path = out.join(file);

@@ -160,16 +160,23 @@ fn headline(ev: &Evaluation) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     for r in ev.estimates.iter().filter(|r| r.is_overall()) {
+        // What the method measured of its uncertainty: an interval, a p-value, or neither.
+        let mut uncertainty = Vec::new();
+        if r.ci_low.is_finite() && r.ci_high.is_finite() {
+            uncertainty.push(format!("interval {:.4} to {:.4}", r.ci_low, r.ci_high));
+        }
+        uncertainty.extend(r.p_value_text());
+        if uncertainty.is_empty() {
+            uncertainty.push("uncertainty not measured".into());
+        }
         let _ = writeln!(
             s,
-            "  {} {} vs {}: {:.4} (interval {:.4} to {:.4}, p = {:.4}; {})",
+            "  {} {} vs {}: {:.4} ({}; {})",
             r.method.code(),
             r.outcome,
             r.comparison,
             r.estimate,
-            r.ci_low,
-            r.ci_high,
-            r.p_value,
+            uncertainty.join(", "),
             r.counts_in_words()
         );
     }

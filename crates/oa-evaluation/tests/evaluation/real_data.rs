@@ -248,6 +248,14 @@ fn opportunity_areas_on_early_years() {
     assert!(md.contains("treatment counts from 2017/18"), "{md}");
     assert!(md.contains("Only 13 areas are treated"), "{md}");
     assert!(md.contains("## Before treatment (parallel trends)"));
+    // Randomisation inference speaks of its p-value as a probability, in words.
+    let ri = ev.att(Method::Ri, "never_treated").unwrap();
+    let chance = match ri.measured_p_value() {
+        Some(p) if p < 0.001 => "came up with probability below 0.001".to_string(),
+        Some(p) => format!("came up with probability {p:.3}."),
+        None => "was not measured.".to_string(),
+    };
+    assert!(md.contains(&chance), "{chance}: {md}");
     let sdid = ev.att(Method::Sdid, "never_treated").unwrap();
     assert!(
         md.contains(&format!("{:.2} percentage points", sdid.estimate.abs())),
