@@ -134,28 +134,32 @@ impl CsvTable {
 
     /// Numbers; an empty cell is `NaN` (missing).
     pub fn floats(&self, column: &str) -> Result<Vec<f64>, BundleError> {
-        self.cells(column, "a number", |s| {
-            if s.is_empty() {
-                Some(f64::NAN)
-            } else {
-                s.parse::<f64>().ok().filter(|v| v.is_finite())
-            }
-        })
+        self.optional_numbers(column, "a number", f64::is_finite)
     }
 
     /// Probabilities and shares: numbers from 0 to 1; an empty cell is `NaN` (not measured).
     pub fn probabilities(&self, column: &str) -> Result<Vec<f64>, BundleError> {
-        self.cells(
+        self.optional_numbers(
             column,
             "a number from 0 to 1 (leave the cell empty when it was not measured)",
-            |s| {
-                if s.is_empty() {
-                    Some(f64::NAN)
-                } else {
-                    s.parse::<f64>().ok().filter(|v| (0.0..=1.0).contains(v))
-                }
-            },
+            |v| (0.0..=1.0).contains(&v),
         )
+    }
+
+    /// Numbers that `keep` accepts; an empty cell is `NaN`.
+    fn optional_numbers(
+        &self,
+        column: &str,
+        expected: &'static str,
+        keep: impl Fn(f64) -> bool,
+    ) -> Result<Vec<f64>, BundleError> {
+        self.cells(column, expected, |s| {
+            if s.is_empty() {
+                Some(f64::NAN)
+            } else {
+                s.parse::<f64>().ok().filter(|&v| keep(v))
+            }
+        })
     }
 
     /// Numbers that must be present.

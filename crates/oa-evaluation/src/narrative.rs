@@ -39,11 +39,11 @@ impl Wording {
 
 fn interval_words(w: &Wording, r: &EstimateRow) -> String {
     let mut parts = Vec::new();
-    if r.ci_low.is_finite() && r.ci_high.is_finite() {
+    if let Some((low, high)) = r.interval() {
         parts.push(format!(
             "95% interval {} to {}",
-            w.signed(r.ci_low),
-            w.signed(r.ci_high)
+            w.signed(low),
+            w.signed(high)
         ));
     }
     if let Some(p) = r.p_value_text() {

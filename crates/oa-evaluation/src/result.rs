@@ -250,6 +250,11 @@ impl EstimateRow {
         self.estimand == Estimand::Att && self.group == ALL && self.period == ALL
     }
 
+    /// The interval `(low, high)` when one was measured (both ends finite).
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        (self.ci_low.is_finite() && self.ci_high.is_finite()).then_some((self.ci_low, self.ci_high))
+    }
+
     /// The p-value when one was measured: `None` when it is missing, or is not a
     /// probability (a hand-edited file can hold anything; no sentence should quote it).
     pub fn measured_p_value(&self) -> Option<f64> {
@@ -271,10 +276,9 @@ impl EstimateRow {
     /// Whether the row rules out no effect: its interval excludes zero or, without an
     /// interval, its p-value is below 5%.
     pub fn rules_out_no_effect(&self) -> bool {
-        if self.ci_low.is_finite() && self.ci_high.is_finite() {
-            self.ci_low > 0.0 || self.ci_high < 0.0
-        } else {
-            self.measured_p_value().is_some_and(|p| p < 0.05)
+        match self.interval() {
+            Some((low, high)) => low > 0.0 || high < 0.0,
+            None => self.measured_p_value().is_some_and(|p| p < 0.05),
         }
     }
 

@@ -186,7 +186,7 @@ pub fn summary(r: &Results) -> Option<Vec<Inline>> {
         t(" was "),
         fig(Fig::number(e.estimate, 2, src::cell(FILE, i, "estimate"))),
     ];
-    if e.ci_low.is_finite() && e.ci_high.is_finite() {
+    if e.interval().is_some() {
         line.extend([
             t(" (interval "),
             fig(Fig::number(e.ci_low, 2, src::cell(FILE, i, "ci_low"))),

@@ -162,8 +162,8 @@ fn headline(ev: &Evaluation) -> String {
     for r in ev.estimates.iter().filter(|r| r.is_overall()) {
         // What the method measured of its uncertainty: an interval, a p-value, or neither.
         let mut uncertainty = Vec::new();
-        if r.ci_low.is_finite() && r.ci_high.is_finite() {
-            uncertainty.push(format!("interval {:.4} to {:.4}", r.ci_low, r.ci_high));
+        if let Some((low, high)) = r.interval() {
+            uncertainty.push(format!("interval {low:.4} to {high:.4}"));
         }
         uncertainty.extend(r.p_value_text());
         if uncertainty.is_empty() {

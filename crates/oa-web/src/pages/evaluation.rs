@@ -88,11 +88,9 @@ pub fn signed(v: f64, decimals: usize) -> String {
 /// Decimals that show a row's estimate and interval without false precision: one when
 /// the interval (or the estimate, without one) spans 2 or more, else two.
 pub fn decimals(r: &EstimateRow) -> usize {
-    let span = if r.ci_low.is_finite() && r.ci_high.is_finite() {
-        r.ci_high - r.ci_low
-    } else {
-        r.estimate.abs()
-    };
+    let span = r
+        .interval()
+        .map_or(r.estimate.abs(), |(low, high)| high - low);
     if span.is_finite() && span >= 2.0 {
         1
     } else {
@@ -162,13 +160,13 @@ impl Words {
     pub fn effect(&self, r: &EstimateRow) -> String {
         let dp = decimals(r);
         let mut s = format!("Estimated effect: {}", self.amount(r.estimate, dp));
-        let interval = r.ci_low.is_finite() && r.ci_high.is_finite();
-        if interval {
+        let interval = r.interval();
+        if let Some((low, high)) = interval {
             s.push_str(&format!(
                 " ({}% interval {} to {})",
                 crate::domain::figure(self.level),
-                signed(r.ci_low, dp),
-                signed(r.ci_high, dp)
+                signed(low, dp),
+                signed(high, dp)
             ));
         } else if let Some(p) = r.measured_p_value() {
             let how = match r.method {
@@ -193,7 +191,7 @@ impl Words {
             ));
         }
         s.push_str("; ");
-        if !interval && r.measured_p_value().is_none() {
+        if interval.is_none() && r.measured_p_value().is_none() {
             s.push_str("its uncertainty was not measured.");
         } else if r.rules_out_no_effect() {
             let better = (r.estimate > 0.0) == self.higher_is_better;
