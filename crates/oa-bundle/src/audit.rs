@@ -250,7 +250,7 @@ impl AuditTable {
         self.columns.first().map_or(0, |c| c.values.len())
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
         for c in &self.columns {
             match &c.values {

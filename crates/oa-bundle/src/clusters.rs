@@ -54,7 +54,7 @@ impl Clusters {
         self.area_code.is_empty()
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
         t.push_text("area_code", self.area_code.clone())
             .push_text("area_name", self.area_name.clone())

@@ -101,7 +101,7 @@ impl Coverage {
         self.reason.iter().filter(|r| **r == Some(reason)).count()
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let skipped = &self.skipped;
         let blank = || std::iter::repeat_n(String::new(), skipped.len());
         let counts = |v: &[u32]| -> Vec<Option<i64>> {
@@ -110,58 +110,64 @@ impl Coverage {
                 .chain(std::iter::repeat_n(None, skipped.len()))
                 .collect()
         };
+        // The areas' own codes and names are borrowed; skipped rows add codes of theirs.
         let mut t = Table::new();
-        t.push_text(
-            "area_code",
-            self.area_code
-                .iter()
-                .cloned()
-                .chain(skipped.iter().map(|s| s.code.clone()))
-                .collect(),
-        )
-        .push_text(
-            "area_name",
-            self.area_name.iter().cloned().chain(blank()).collect(),
-        )
-        .push_opt_int("indicators", counts(&self.indicators))
-        .push_opt_int("present", counts(&self.present))
-        .push_float(
-            "coverage",
-            self.coverage
-                .iter()
-                .copied()
-                .chain(std::iter::repeat_n(f64::NAN, skipped.len()))
-                .collect(),
-        )
-        .push_opt_int("imputed", counts(&self.imputed))
-        .push_text(
-            "status",
-            self.status
-                .iter()
-                .map(|s| s.label().to_string())
-                .chain(skipped.iter().map(|_| "skipped".to_string()))
-                .collect(),
-        )
-        .push_text(
-            "reason",
-            self.reason
-                .iter()
-                .map(|r| r.map(DropReason::label).unwrap_or_default().to_string())
-                .chain(skipped.iter().map(|s| s.reason.label().to_string()))
-                .collect(),
-        )
-        .push_text(
-            "source",
-            std::iter::repeat_n(String::new(), self.len())
-                .chain(skipped.iter().map(|s| s.source.clone()))
-                .collect(),
-        )
-        .push_text(
-            "location",
-            std::iter::repeat_n(String::new(), self.len())
-                .chain(skipped.iter().map(|s| s.location.clone()))
-                .collect(),
-        );
+        if skipped.is_empty() {
+            t.push_text_borrowed("area_code", &self.area_code)
+                .push_text_borrowed("area_name", &self.area_name);
+        } else {
+            t.push_text(
+                "area_code",
+                self.area_code
+                    .iter()
+                    .cloned()
+                    .chain(skipped.iter().map(|s| s.code.clone()))
+                    .collect(),
+            )
+            .push_text(
+                "area_name",
+                self.area_name.iter().cloned().chain(blank()).collect(),
+            );
+        }
+        t.push_opt_int("indicators", counts(&self.indicators))
+            .push_opt_int("present", counts(&self.present))
+            .push_float(
+                "coverage",
+                self.coverage
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat_n(f64::NAN, skipped.len()))
+                    .collect(),
+            )
+            .push_opt_int("imputed", counts(&self.imputed))
+            .push_text(
+                "status",
+                self.status
+                    .iter()
+                    .map(|s| s.label().to_string())
+                    .chain(skipped.iter().map(|_| "skipped".to_string()))
+                    .collect(),
+            )
+            .push_text(
+                "reason",
+                self.reason
+                    .iter()
+                    .map(|r| r.map(DropReason::label).unwrap_or_default().to_string())
+                    .chain(skipped.iter().map(|s| s.reason.label().to_string()))
+                    .collect(),
+            )
+            .push_text(
+                "source",
+                std::iter::repeat_n(String::new(), self.len())
+                    .chain(skipped.iter().map(|s| s.source.clone()))
+                    .collect(),
+            )
+            .push_text(
+                "location",
+                std::iter::repeat_n(String::new(), self.len())
+                    .chain(skipped.iter().map(|s| s.location.clone()))
+                    .collect(),
+            );
         t
     }
 

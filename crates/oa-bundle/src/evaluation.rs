@@ -119,7 +119,7 @@ impl Evaluation {
     pub const MARKDOWN: &'static str = "evaluation.md";
 
     /// `evaluation.csv`.
-    pub fn estimates_table(&self) -> Table {
+    pub fn estimates_table(&self) -> Table<'_> {
         let r = &self.estimates;
         let text = |g: fn(&EstimateRow) -> String| r.iter().map(g).collect::<Vec<_>>();
         let float = |g: fn(&EstimateRow) -> f64| r.iter().map(g).collect::<Vec<_>>();
@@ -145,7 +145,7 @@ impl Evaluation {
     }
 
     /// `weights.csv`.
-    pub fn weights_table(&self) -> Table {
+    pub fn weights_table(&self) -> Table<'_> {
         let w = &self.weights;
         let text = |g: fn(&WeightRow) -> String| w.iter().map(g).collect::<Vec<_>>();
         let mut t = Table::new();
@@ -161,7 +161,7 @@ impl Evaluation {
     }
 
     /// `evaluation_paths.csv`.
-    pub fn paths_table(&self) -> Table {
+    pub fn paths_table(&self) -> Table<'_> {
         let p = &self.paths;
         let text = |g: fn(&PathPoint) -> String| p.iter().map(g).collect::<Vec<_>>();
         let mut t = Table::new();

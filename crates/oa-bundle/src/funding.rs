@@ -97,7 +97,7 @@ impl Funding {
     pub const FUNDS: &'static str = "funds";
     pub const ALLOCATIONS: &'static str = "allocations";
 
-    pub fn funds_table(&self) -> Table {
+    pub fn funds_table(&self) -> Table<'_> {
         let f = &self.funds;
         let text = |g: fn(&Fund) -> String| f.iter().map(g).collect::<Vec<_>>();
         let pence = |g: fn(&Fund) -> Pence| f.iter().map(|x| g(x).pence()).collect::<Vec<_>>();
@@ -127,7 +127,7 @@ impl Funding {
         t
     }
 
-    pub fn allocations_table(&self) -> Table {
+    pub fn allocations_table(&self) -> Table<'_> {
         let a = &self.allocations;
         let text = |g: fn(&Allocation) -> String| a.iter().map(g).collect::<Vec<_>>();
         let mut t = Table::new();

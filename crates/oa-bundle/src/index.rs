@@ -78,13 +78,13 @@ impl Scores {
         self.area_code.iter().position(|c| c == code)
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
-        t.push_text("area_code", self.area_code.clone())
-            .push_text("area_name", self.area_name.clone())
+        t.push_text_borrowed("area_code", &self.area_code)
+            .push_text_borrowed("area_name", &self.area_name)
             .push_float("score", self.score.clone())
             .push_opt_int("rank", ranks_column(&self.rank))
-            .push_text("band", self.band.clone());
+            .push_text_borrowed("band", &self.band);
         if let Some(q) = &self.quantile {
             t.push_opt_int("quantile", ranks_column(q));
         }
@@ -135,10 +135,10 @@ impl Scores {
 impl Indicators {
     pub const TABLE: &'static str = "indicators";
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
-        t.push_text("area_code", self.area_code.clone())
-            .push_text("area_name", self.area_name.clone());
+        t.push_text_borrowed("area_code", &self.area_code)
+            .push_text_borrowed("area_name", &self.area_name);
         for (id, values) in &self.columns {
             t.push_float(id.clone(), values.clone());
         }

@@ -170,7 +170,7 @@ impl Outliers {
     pub const TABLE: &'static str = "outliers";
     pub const POINTS: &'static str = "outlier points";
 
-    pub fn indicators_table(&self) -> Table {
+    pub fn indicators_table(&self) -> Table<'_> {
         let r = &self.indicators;
         let mut t = Table::new();
         t.push_text("indicator", column(r, |x| x.indicator.clone()))
@@ -185,7 +185,7 @@ impl Outliers {
         t
     }
 
-    pub fn points_table(&self) -> Table {
+    pub fn points_table(&self) -> Table<'_> {
         let p = &self.points;
         let mut t = Table::new();
         t.push_text("indicator", column(p, |x| x.indicator.clone()))
@@ -271,7 +271,7 @@ impl Outliers {
 impl PcaLoading {
     pub const TABLE: &'static str = "pca";
 
-    pub fn to_table(rows: &[PcaLoading]) -> Table {
+    pub fn to_table(rows: &[PcaLoading]) -> Table<'_> {
         let mut t = Table::new();
         t.push_text("group", column(rows, |x| x.group.clone()))
             .push_text("child", column(rows, |x| x.child.clone()))

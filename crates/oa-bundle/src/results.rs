@@ -44,7 +44,10 @@ pub struct Results {
 #[derive(Debug, Clone)]
 pub enum File<'a> {
     /// A table: `<stem>.csv`, and `<stem>.parquet` / `.xlsx` in the bundle's formats.
-    Table { stem: &'static str, table: Table },
+    Table {
+        stem: &'static str,
+        table: Table<'a>,
+    },
     /// Any other file, as bytes.
     Bytes {
         name: std::borrow::Cow<'a, str>,
@@ -180,7 +183,7 @@ impl Results {
 
     /// Every table of the bundle by file name (`scores.csv`, ...), for readers that ask
     /// for a column by name (`oa map --table`).
-    pub fn tables(&self) -> Vec<(String, Table)> {
+    pub fn tables(&self) -> Vec<(String, Table<'_>)> {
         self.sections()
             .into_iter()
             .flat_map(|s| self.files(s))

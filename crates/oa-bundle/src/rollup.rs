@@ -51,7 +51,7 @@ impl Rollup {
         self.measures.iter().find(|m| m.id == id)
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
         t.push_text("area_code", self.area_code.clone())
             .push_text("area_name", self.area_name.clone());

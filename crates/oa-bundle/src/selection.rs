@@ -69,7 +69,7 @@ impl Selection {
         Some(self.areas.iter().map(|a| a.measure_values[m]).collect())
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let a = &self.areas;
         let text = |f: fn(&SelectedArea) -> String| a.iter().map(f).collect::<Vec<_>>();
         let mut t = Table::new();

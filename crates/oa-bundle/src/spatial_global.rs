@@ -42,7 +42,7 @@ const COLUMNS: [&str; 10] = [
 impl GlobalMoran {
     pub const TABLE: &'static str = "spatial_global";
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
         t.push_text("column", vec![self.column.clone()])
             .push_int("areas", vec![i64::from(self.areas)])

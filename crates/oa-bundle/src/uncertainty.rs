@@ -135,7 +135,7 @@ impl RankIntervals {
             .map(|(_, p)| p.as_slice())
     }
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
         t.push_text("area_code", self.area_code.clone())
             .push_int("nominal_rank", ints(&self.nominal_rank))
@@ -181,7 +181,7 @@ impl RankIntervals {
 impl Stability {
     pub const TABLE: &'static str = "selection stability";
 
-    pub fn to_table(&self) -> Table {
+    pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
         t.push_int("samples", vec![i64::from(self.samples)])
             .push_int("feasible", vec![i64::from(self.feasible)])
@@ -211,7 +211,7 @@ impl Stability {
 impl Sensitivity {
     pub const TABLE: &'static str = "sensitivity";
 
-    pub fn to_table(rows: &[Sensitivity]) -> Table {
+    pub fn to_table(rows: &[Sensitivity]) -> Table<'_> {
         let col = |f: fn(&Sensitivity) -> f64| rows.iter().map(f).collect::<Vec<_>>();
         let mut t = Table::new();
         t.push_text("input", rows.iter().map(|r| r.input.clone()).collect())

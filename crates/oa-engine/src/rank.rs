@@ -147,6 +147,8 @@ pub fn rank_min_into(
     };
     let mut counts = [[0u32; BUCKETS]; PASSES];
     scratch.packed.clear();
+    // Sized once: growing by doubling would copy the keys and touch fresh memory twice.
+    scratch.packed.reserve(scores.len());
     for (i, &x) in scores.iter().enumerate() {
         if x.is_nan() {
             out[i] = 0; // missing: not ranked

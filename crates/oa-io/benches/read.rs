@@ -45,11 +45,11 @@ fn bench_read(c: &mut Criterion) {
 
 /// Codes, names, the seven domain ranks scaled to (0, 1] plus their mean, a rank and a
 /// decile: the shape of a `scores.csv`.
-pub fn scores_like(data: &oa_io::StudyData) -> oa_io::Table {
+pub fn scores_like(data: &oa_io::StudyData) -> oa_io::Table<'_> {
     let n = data.len();
     let mut t = oa_io::Table::new();
-    t.push_text("area_code", data.area_codes.clone())
-        .push_text("area_name", data.area_names.clone());
+    t.push_text_borrowed("area_code", &data.area_codes)
+        .push_text_borrowed("area_name", &data.area_names);
     let mut mean = vec![0.0; n];
     for (id, column) in data.indicator_ids.iter().zip(&data.columns) {
         let scaled: Vec<f64> = column.iter().map(|v| v / n as f64).collect();

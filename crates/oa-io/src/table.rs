@@ -5,16 +5,18 @@
 
 use crate::digest::{FileDigest, HashingWriter};
 use crate::error::WriteError;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
-/// One column of a [`Table`].
+/// One column of a [`Table`]. Text is borrowed when the caller already holds it (a
+/// results table's area codes and names), so writing a table does not copy them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Column {
-    Text(Vec<String>),
+pub enum Column<'a> {
+    Text(Cow<'a, [String]>),
     /// Floats; `NaN` is written as an empty cell (a Parquet null). `decimals` fixes the
     /// number of decimals in CSV and XLSX; `None` writes the shortest exact form.
     Float {
@@ -25,7 +27,7 @@ pub enum Column {
     Int(Vec<Option<i64>>),
 }
 
-impl Column {
+impl Column<'_> {
     /// Number of rows.
     pub fn len(&self) -> usize {
         match self {
@@ -43,9 +45,9 @@ impl Column {
 
 /// Named columns of equal length.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Table {
+pub struct Table<'a> {
     names: Vec<String>,
-    columns: Vec<Column>,
+    columns: Vec<Column<'a>>,
 }
 
 /// Output formats of `--format`.
@@ -81,9 +83,9 @@ impl FromStr for OutputFormat {
     }
 }
 
-impl Table {
+impl<'a> Table<'a> {
     /// An empty table.
-    pub fn new() -> Table {
+    pub fn new() -> Table<'a> {
         Table::default()
     }
 
@@ -98,7 +100,7 @@ impl Table {
     }
 
     /// A column by name.
-    pub fn column(&self, name: &str) -> Option<&Column> {
+    pub fn column(&self, name: &str) -> Option<&Column<'a>> {
         self.names
             .iter()
             .position(|n| n == name)
@@ -109,7 +111,7 @@ impl Table {
     pub fn cells(&self, name: &str) -> Option<Vec<String>> {
         let mut floats = ryu::Buffer::new();
         Some(match self.column(name)? {
-            Column::Text(v) => v.clone(),
+            Column::Text(v) => v.to_vec(),
             Column::Float { values, decimals } => values
                 .iter()
                 .map(|&v| {
@@ -135,7 +137,7 @@ impl Table {
     /// # Panics
     /// When its length differs from the existing columns' (a bug in the caller, not bad
     /// input).
-    pub fn push(&mut self, name: impl Into<String>, column: Column) -> &mut Self {
+    pub fn push(&mut self, name: impl Into<String>, column: Column<'a>) -> &mut Self {
         let name = name.into();
         assert!(
             self.columns.is_empty() || column.len() == self.rows(),
@@ -150,7 +152,16 @@ impl Table {
 
     /// Adds a text column.
     pub fn push_text(&mut self, name: impl Into<String>, values: Vec<String>) -> &mut Self {
-        self.push(name, Column::Text(values))
+        self.push(name, Column::Text(Cow::Owned(values)))
+    }
+
+    /// Adds a text column the caller holds, without copying it.
+    pub fn push_text_borrowed(
+        &mut self,
+        name: impl Into<String>,
+        values: &'a [String],
+    ) -> &mut Self {
+        self.push(name, Column::Text(Cow::Borrowed(values)))
     }
 
     /// Adds a float column written in shortest round-trip form.
@@ -569,7 +580,7 @@ mod tests {
             let n = text.len();
             for (i, name) in names.iter().enumerate() {
                 let column = match i % 3 {
-                    0 => Column::Text(text.clone()),
+                    0 => Column::Text(text.clone().into()),
                     1 => Column::Float { values: (0..n).map(|k| k as f64 / 3.0).collect(), decimals: None },
                     _ => Column::Int((0..n).map(|k| (k % 2 == 0).then_some(k as i64)).collect()),
                 };
@@ -657,7 +668,7 @@ mod tests {
         }
     }
 
-    fn sample() -> Table {
+    fn sample() -> Table<'static> {
         let mut t = Table::new();
         t.push_text(
             "area_code",
@@ -667,6 +678,22 @@ mod tests {
         .push_float_fixed("share", vec![0.5, 0.25, 2.0], 3)
         .push_opt_int("rank", vec![Some(1), None, Some(3)]);
         t
+    }
+
+    #[test]
+    fn a_borrowed_text_column_writes_as_an_owned_one() {
+        let codes: Vec<String> = vec!["E1".into(), "E2, \"x\"".into(), "E3".into()];
+        let mut borrowed = Table::new();
+        borrowed
+            .push_text_borrowed("area_code", &codes)
+            .push_float("score", vec![0.1, f64::NAN, 1.0 / 3.0])
+            .push_float_fixed("share", vec![0.5, 0.25, 2.0], 3)
+            .push_opt_int("rank", vec![Some(1), None, Some(3)]);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        borrowed.write_csv_to(&mut a).unwrap();
+        sample().write_csv_to(&mut b).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(borrowed.cells("area_code"), Some(codes));
     }
 
     #[test]

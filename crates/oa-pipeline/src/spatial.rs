@@ -64,7 +64,7 @@ impl Analysed {
             }
         };
         let text = |name: &str| match table.column(name) {
-            Some(Column::Text(v)) => v.clone(),
+            Some(Column::Text(v)) => v.to_vec(),
             _ => vec![String::new(); values.len()],
         };
         let (codes, names) = (text("area_code"), text("area_name"));

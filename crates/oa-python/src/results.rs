@@ -44,12 +44,16 @@ impl PyResults {
         if let Some(t) = self.tables.get() {
             return Ok(t);
         }
-        let tables = self.with(Results::tables)?;
-        let mut made = Vec::with_capacity(tables.len());
-        for (name, table) in tables {
-            let stem = name.trim_end_matches(".csv").to_string();
-            made.push((stem, Py::new(py, ArrowTable::from_table(&table)?)?));
-        }
+        // The tables borrow the results, so they are turned into Arrow under the lock.
+        let made = self.with(|r| {
+            r.tables()
+                .into_iter()
+                .map(|(name, table)| {
+                    let stem = name.trim_end_matches(".csv").to_string();
+                    Ok((stem, Py::new(py, ArrowTable::from_table(&table)?)?))
+                })
+                .collect::<PyResult<Vec<_>>>()
+        })??;
         Ok(self.tables.get_or_init(|| made))
     }
 

@@ -322,7 +322,7 @@ direction = "higher_is_better"
     );
 }
 
-fn sample_table() -> Table {
+fn sample_table() -> Table<'static> {
     let mut t = Table::new();
     t.push_text("code", vec!["E1".into(), "E2".into(), "E3".into()])
         .push_text(
