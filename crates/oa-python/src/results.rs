@@ -10,8 +10,9 @@ use oa_bundle::{File, Results};
 use oa_pipeline::Plan;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 #[pyclass(frozen, module = "oa._oa", name = "Results")]
 pub struct PyResults {
@@ -32,11 +33,16 @@ impl PyResults {
         }
     }
 
+    /// The results, waited for without holding the GIL: a `write` on another thread
+    /// holds them while it runs without the GIL, and needs the GIL back to finish.
+    fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Results>> {
+        self.results
+            .lock_py_attached(py)
+            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("results lock poisoned"))
+    }
+
     fn with<T>(&self, f: impl FnOnce(&Results) -> T) -> PyResult<T> {
-        let r = self
-            .results
-            .lock()
-            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("results lock poisoned"))?;
+        let r = Python::attach(|py| self.lock(py))?;
         Ok(f(&r))
     }
 
@@ -184,10 +190,7 @@ impl PyResults {
         path: PathBuf,
         formats: Option<Vec<String>>,
     ) -> PyResult<PathBuf> {
-        let mut results = self
-            .results
-            .lock()
-            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("results lock poisoned"))?;
+        let mut results = self.lock(py)?;
         if let Some(formats) = formats {
             results.manifest.formats = std::iter::once("csv".to_string())
                 .chain(

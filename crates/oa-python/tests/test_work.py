@@ -1,7 +1,10 @@
-"""Long work: the GIL is released, progress is reported, Ctrl-C stops the run."""
+"""Long work: the GIL is released, progress is reported, Ctrl-C stops the run, and
+results are shared safely between threads."""
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -105,3 +108,35 @@ def test_progress_bars_draw_on_stderr(bar, data, capsys, monkeypatch):
     uncertainty_study(data, 400).run(progress=True)
     err = capsys.readouterr().err
     assert "Monte Carlo" in err, err[-500:]
+
+
+def test_reading_results_while_another_thread_writes_them(imd2019, tmp_path):
+    # The write releases the GIL while it holds the results; a reader on another thread
+    # must wait for them without holding the GIL, or neither could go on. A deadlock
+    # would freeze every Python thread, so it runs in a child process with a time limit.
+    script = (
+        "import sys, threading, oa\n"
+        "r = oa.read(sys.argv[1])\n"
+        "done = threading.Event()\n"
+        "def write():\n"
+        "    for i in range(3):\n"
+        "        r.write(sys.argv[2] + str(i))\n"
+        "    done.set()\n"
+        "t = threading.Thread(target=write)\n"
+        "t.start()\n"
+        "reads = 0\n"
+        "while not done.is_set():\n"
+        "    r.sections\n"
+        "    reads += 1\n"
+        "t.join()\n"
+        "print(reads)\n"
+    )
+    bundle = imd2019.write(tmp_path / "bundle")
+    child = subprocess.run(
+        [sys.executable, "-c", script, str(bundle), str(tmp_path / "copy")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert int(child.stdout) > 0

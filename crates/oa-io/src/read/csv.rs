@@ -1,4 +1,6 @@
-//! CSV (and tab-separated) files, read as byte records so cells are not copied.
+//! CSV (and tab-separated) files. A second thread splits the records and copies each
+//! row's wanted fields once, into batches; cells are then borrowed, decoded only when asked
+//! for.
 
 use super::{
     Cell, Cells, HEADER_SEARCH_ROWS, ScanCtx, ScanSummary, Visitor, Wanted, clean_header, resolve,
@@ -104,6 +106,7 @@ fn parse(
         reader,
         lines,
         indices: ctx.indices.clone(),
+        rows_hint: ctx.rows_hint,
     };
     let rows = std::thread::scope(|scope| visit_batches(scope, tokeniser, &ctx, visit))?;
     Ok(ScanSummary {
@@ -114,9 +117,13 @@ fn parse(
     })
 }
 
-/// Rows handed from the tokenising thread to the visiting one at a time (a few in unit
-/// tests, so that small files cross many batches).
+/// How many rows the tokenising thread hands over at once.
 const BATCH_ROWS: usize = if cfg!(test) { 3 } else { 1024 };
+/// A batch also ends at this many fields or bytes, so that wide files (every column of
+/// a table with thousands) do not hold megabytes per batch. A batch has at least a row.
+/// Unit tests use a few of each, so that small files cross many batches, ended by each.
+const BATCH_FIELDS: usize = if cfg!(test) { 5 } else { 1 << 16 };
+const BATCH_BYTES: usize = if cfg!(test) { 12 } else { 1 << 20 };
 
 /// Splits the records after the header into fields on a second thread while this one
 /// visits them: the split (the CSV state machine, line numbers, UTF-8 checks) is about
@@ -160,6 +167,8 @@ struct Tokeniser<'b> {
     lines: LineCounter<'b>,
     /// The wanted columns' positions.
     indices: Vec<usize>,
+    /// At most this many rows follow (the file's line count).
+    rows_hint: usize,
 }
 
 impl Tokeniser<'_> {
@@ -173,9 +182,12 @@ impl Tokeniser<'_> {
         loop {
             let mut batch = empty
                 .try_recv()
-                .unwrap_or_else(|_| Batch::new(self.indices.len()));
+                .unwrap_or_else(|_| Batch::new(self.indices.len(), self.rows_hint));
             let mut done = false;
-            while batch.lines.len() < BATCH_ROWS {
+            while batch.lines.len() < BATCH_ROWS
+                && batch.ends.len() < BATCH_FIELDS
+                && batch.bytes.len() < BATCH_BYTES
+            {
                 match self.reader.read_byte_record(&mut record) {
                     Ok(true) => {}
                     Ok(false) => {
@@ -265,8 +277,9 @@ impl Stop {
 struct Batch {
     /// Wanted fields per row.
     width: usize,
-    /// The fields' bytes; after [`Batch::seal`], text when they are all UTF-8.
+    /// The fields' bytes, until [`Batch::seal`] moves them into `text`.
     bytes: Vec<u8>,
+    /// The fields as text, when [`Batch::seal`] found them all UTF-8.
     text: Option<String>,
     /// Set by [`Batch::seal`]: a field holds `\r` (a quoted field spanning lines of a
     /// Windows file), so fields are decoded one by one.
@@ -279,15 +292,20 @@ struct Batch {
 }
 
 impl Batch {
-    fn new(width: usize) -> Batch {
+    /// A batch sized for the rows a file can still have, at most a batch's worth.
+    fn new(width: usize, rows_hint: usize) -> Batch {
+        let rows = BATCH_ROWS
+            .min(rows_hint)
+            .min(BATCH_FIELDS / width.max(1))
+            .max(1);
         Batch {
             width,
             // Sized for short fields; a batch is reused, so it grows at most once or twice.
-            bytes: Vec::with_capacity(BATCH_ROWS * width * 16),
+            bytes: Vec::with_capacity((rows * width * 16).min(BATCH_BYTES)),
             text: None,
             has_cr: false,
-            ends: Vec::with_capacity(BATCH_ROWS * width),
-            lines: Vec::with_capacity(BATCH_ROWS),
+            ends: Vec::with_capacity(rows * width),
+            lines: Vec::with_capacity(rows),
             stop: None,
         }
     }
@@ -379,7 +397,6 @@ pub(crate) fn sniff_delimiter(text: &[u8]) -> u8 {
     best.0
 }
 
-/// Reads the start of the file (64 KiB) to detect its separator.
 /// The separator of a file, from its first 64 KiB.
 fn detect_delimiter(bytes: &[u8]) -> u8 {
     let mut head = &bytes[..bytes.len().min(1 << 16)];

@@ -38,7 +38,7 @@ impl Cell<'_> {
     }
 }
 
-/// The wanted cells of one data row, decoded on demand (a CSV row is not copied).
+/// The wanted cells of one data row, decoded on demand.
 pub(crate) trait Cells {
     /// Number of wanted cells.
     fn len(&self) -> usize;
