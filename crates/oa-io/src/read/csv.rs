@@ -108,7 +108,7 @@ fn parse(
         indices: ctx.indices.clone(),
         rows_hint: ctx.rows_hint,
     };
-    let rows = std::thread::scope(|scope| visit_batches(scope, tokeniser, &ctx, visit))?;
+    let rows = visit_batches(tokeniser, &ctx, visit)?;
     Ok(ScanSummary {
         ctx,
         rows,
@@ -129,35 +129,36 @@ const BATCH_BYTES: usize = if cfg!(test) { 12 } else { 1 << 20 };
 /// visits them: the split (the CSV state machine, line numbers, UTF-8 checks) is about
 /// half the work of a wide file, and visiting in file order keeps every error where a
 /// single pass would find it. Returns the number of rows visited.
-fn visit_batches<'scope, 'env>(
-    scope: &'scope std::thread::Scope<'scope, 'env>,
-    tokeniser: Tokeniser<'env>,
+fn visit_batches(
+    tokeniser: Tokeniser<'_>,
     ctx: &ScanCtx,
     visit: &mut Visitor<'_>,
 ) -> Result<usize, ReadError> {
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Batch>(4);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
-    scope.spawn(move || tokeniser.run(&full_tx, &empty_rx));
-    let mut rows = 0usize;
-    // The sender is dropped after the last batch, which ends this loop; returning early
-    // drops the receiver, which stops the tokeniser at its next batch.
-    for mut batch in full_rx {
-        let text = batch.text();
-        for row in 0..batch.lines.len() {
-            rows += 1;
-            let cells = BatchCells {
-                batch: &batch,
-                text,
-                first: row * batch.width,
-            };
-            visit(ctx, batch.lines[row], &cells)?;
+    std::thread::scope(|scope| {
+        scope.spawn(move || tokeniser.run(&full_tx, &empty_rx));
+        let mut rows = 0usize;
+        // The sender is dropped after the last batch, which ends this loop; returning
+        // early drops the receiver, which stops the tokeniser at its next batch.
+        for mut batch in full_rx {
+            let text = batch.text.as_deref();
+            for row in 0..batch.lines.len() {
+                rows += 1;
+                let cells = BatchCells {
+                    batch: &batch,
+                    text,
+                    first: row * batch.width,
+                };
+                visit(ctx, batch.lines[row], &cells)?;
+            }
+            if let Some(stop) = batch.stop.take() {
+                return Err(stop.into_error(ctx));
+            }
+            let _ = empty_tx.send(batch.recycled());
         }
-        if let Some(stop) = batch.stop.take() {
-            return Err(stop.into_error(ctx));
-        }
-        let _ = empty_tx.send(batch.recycled());
-    }
-    Ok(rows)
+        Ok(rows)
+    })
 }
 
 /// The reader after the header, with what it needs to split rows on its own thread.
@@ -279,11 +280,10 @@ struct Batch {
     width: usize,
     /// The fields' bytes, until [`Batch::seal`] moves them into `text`.
     bytes: Vec<u8>,
-    /// The fields as text, when [`Batch::seal`] found them all UTF-8.
+    /// The fields as text, when [`Batch::seal`] found them all UTF-8 and without `\r`
+    /// (a quoted field spanning lines of a Windows file), so each can be borrowed as it
+    /// is; otherwise fields are decoded one by one.
     text: Option<String>,
-    /// Set by [`Batch::seal`]: a field holds `\r` (a quoted field spanning lines of a
-    /// Windows file), so fields are decoded one by one.
-    has_cr: bool,
     /// Where each field ends in the buffer, `width` per row.
     ends: Vec<usize>,
     /// Each row's line.
@@ -303,7 +303,6 @@ impl Batch {
             // Sized for short fields; a batch is reused, so it grows at most once or twice.
             bytes: Vec::with_capacity((rows * width * 16).min(BATCH_BYTES)),
             text: None,
-            has_cr: false,
             ends: Vec::with_capacity(rows * width),
             lines: Vec::with_capacity(rows),
             stop: None,
@@ -320,16 +319,13 @@ impl Batch {
 
     /// Checks the whole buffer once, so fields are borrowed as text without a check each.
     fn seal(&mut self) {
-        self.has_cr = memchr::memchr(b'\r', &self.bytes).is_some();
+        if memchr::memchr(b'\r', &self.bytes).is_some() {
+            return;
+        }
         match String::from_utf8(std::mem::take(&mut self.bytes)) {
             Ok(text) => self.text = Some(text),
             Err(e) => self.bytes = e.into_bytes(),
         }
-    }
-
-    /// The buffer as text, when every field can be borrowed from it.
-    fn text(&self) -> Option<&str> {
-        self.text.as_deref().filter(|_| !self.has_cr)
     }
 
     fn raw(&self) -> &[u8] {
@@ -343,7 +339,6 @@ impl Batch {
         self.bytes = bytes;
         self.ends.clear();
         self.lines.clear();
-        self.has_cr = false;
         self
     }
 }
