@@ -109,7 +109,8 @@ impl<'a> Table<'a> {
 
     /// The cells of column `name` as CSV text (numbers as written, empty = missing).
     pub fn cells(&self, name: &str) -> Option<Vec<String>> {
-        let mut floats = ryu::Buffer::new();
+        let mut floats = zmij::Buffer::new();
+        let mut display = String::new();
         Some(match self.column(name)? {
             Column::Text(v) => v.to_vec(),
             Column::Float { values, decimals } => values
@@ -119,7 +120,7 @@ impl<'a> Table<'a> {
                     if v.is_finite() {
                         match decimals {
                             Some(d) => push_fixed(&mut s, v, usize::from(*d)),
-                            None => push_shortest(&mut s, v, &mut floats),
+                            None => s.push_str(shortest(v, &mut floats, &mut display)),
                         }
                     }
                     s
@@ -237,36 +238,52 @@ impl<'a> Table<'a> {
         out.flush()
     }
 
-    /// Appends the CSV lines of `rows` to `lines`, each ending in `\n`.
+    /// Appends the CSV lines of `rows` to `lines`, each ending in `\n`. Numbers are
+    /// written straight into `lines`: they never hold a character that needs quoting.
     fn format_rows(&self, rows: std::ops::Range<usize>, lines: &mut Vec<u8>) {
         let lone = self.columns.len() == 1;
-        let mut buf = String::new();
-        let mut floats = ryu::Buffer::new();
+        // Fixed decimals, and the rare values `shortest` leaves to `Display`.
+        let mut text = String::new();
+        let mut floats = zmij::Buffer::new();
         let mut ints = itoa::Buffer::new();
         for r in rows {
             for (i, c) in self.columns.iter().enumerate() {
                 if i > 0 {
                     lines.push(b',');
                 }
-                buf.clear();
-                let cell = match c {
-                    Column::Text(v) => v[r].as_str(),
+                let empty = match c {
+                    Column::Text(v) => {
+                        push_csv_field(lines, v[r].as_bytes(), lone);
+                        continue;
+                    }
                     Column::Float { values, decimals } => {
                         let v = values[r];
-                        if v.is_finite() {
-                            match decimals {
-                                Some(d) => push_fixed(&mut buf, v, usize::from(*d)),
-                                None => push_shortest(&mut buf, v, &mut floats),
+                        match decimals {
+                            _ if !v.is_finite() => true,
+                            Some(d) => {
+                                text.clear();
+                                push_fixed(&mut text, v, usize::from(*d));
+                                lines.extend_from_slice(text.as_bytes());
+                                false
+                            }
+                            None => {
+                                let text = shortest(v, &mut floats, &mut text);
+                                lines.extend_from_slice(text.as_bytes());
+                                false
                             }
                         }
-                        buf.as_str()
                     }
                     Column::Int(v) => match v[r] {
-                        Some(i) => ints.format(i),
-                        None => "",
+                        Some(i) => {
+                            lines.extend_from_slice(ints.format(i).as_bytes());
+                            false
+                        }
+                        None => true,
                     },
                 };
-                push_csv_field(lines, cell.as_bytes(), lone);
+                if empty && lone {
+                    lines.extend_from_slice(b"\"\"");
+                }
             }
             lines.push(b'\n');
         }
@@ -451,27 +468,35 @@ impl<'a> Table<'a> {
     }
 }
 
-/// Appends `v` (finite) exactly as `format!("{v}")` would (the shortest digits that read
-/// back to `v`, never an exponent), but several times faster: Ryu finds the digits, and
-/// the values where Ryu and `Display` may choose differently go through `Display`.
+/// `v` (finite) exactly as `format!("{v}")` writes it (the shortest digits that read back
+/// to `v`, never an exponent), but several times faster: Żmij (`zmij`) finds the digits,
+/// and the values where it and `Display` may choose differently go through `Display`
+/// into `display`.
 ///
 /// Both find the shortest digits that read back to `v`; they differ only when two such
-/// digit strings are equally close to `v` (Ryu then takes the even one). That happens
-/// when `v` lies exactly halfway between them, that is when `v`'s exact decimal expansion
-/// has exactly one digit (a 5) more than the shortest form: those values (and the rare
-/// ones Ryu writes with an exponent) use `Display`.
-fn push_shortest(out: &mut String, v: f64, buffer: &mut ryu::Buffer) {
+/// digit strings are equally close to `v`. That happens when `v` lies exactly halfway
+/// between them, that is when `v`'s exact decimal expansion has exactly one digit (a 5)
+/// more than the shortest form: those values (and the ones Żmij writes with an
+/// exponent) use `Display`.
+fn shortest<'b>(v: f64, buffer: &'b mut zmij::Buffer, display: &'b mut String) -> &'b str {
     let s = buffer.format_finite(v);
-    if s.contains('e') {
-        write!(out, "{v}").ok();
-        return;
+    // The common case, decided without reading the text: in this range Żmij writes no
+    // exponent, and a shortest form has at most 20 digits after the point (3 zeros and
+    // 17 significant digits), so an exact expansion of more than 21 is no tie, and is
+    // not a whole number either.
+    let a = v.abs();
+    if (1e-4..1e15).contains(&a) && exact_fraction_digits(v) > 21 {
+        return s;
     }
     let s = s.strip_suffix(".0").unwrap_or(s);
+    let exponent = s.bytes().any(|b| b == b'e');
     let shown = s.split_once('.').map_or(0, |(_, f)| f.len() as u32);
-    if exact_fraction_digits(v) == shown + 1 {
-        write!(out, "{v}").ok();
+    if exponent || exact_fraction_digits(v) == shown + 1 {
+        display.clear();
+        write!(display, "{v}").ok();
+        display
     } else {
-        out.push_str(s);
+        s
     }
 }
 
@@ -534,10 +559,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn shortest(v: f64) -> String {
-        let mut s = String::new();
-        push_shortest(&mut s, v, &mut ryu::Buffer::new());
-        s
+    fn shortest_text(v: f64) -> String {
+        shortest(v, &mut zmij::Buffer::new(), &mut String::new()).to_string()
     }
 
     /// The same table written through the `csv` crate's writer, field by field.
@@ -546,15 +569,17 @@ mod tests {
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
         w.write_record(t.names()).unwrap();
-        let mut floats = ryu::Buffer::new();
+        let mut floats = zmij::Buffer::new();
+        let mut display = String::new();
         for r in 0..t.rows() {
             for c in &t.columns {
                 let mut cell = String::new();
                 match c {
                     Column::Text(v) => cell.push_str(&v[r]),
-                    Column::Float { values, .. } => {
-                        push_shortest(&mut cell, values[r], &mut floats)
+                    Column::Float { values, .. } if values[r].is_finite() => {
+                        cell.push_str(shortest(values[r], &mut floats, &mut display))
                     }
+                    Column::Float { .. } => {}
                     Column::Int(v) => {
                         if let Some(i) = v[r] {
                             cell = i.to_string();
@@ -642,7 +667,7 @@ mod tests {
             -26921434604825.063,
             1.0 + 2f64.powi(-17),
         ] {
-            assert_eq!(shortest(v), format!("{v}"), "{v:e}");
+            assert_eq!(shortest_text(v), format!("{v}"), "{v:e}");
         }
     }
 
@@ -651,12 +676,24 @@ mod tests {
 
         #[test]
         fn shortest_matches_display(v in any::<f64>().prop_filter("finite", |v| v.is_finite())) {
-            prop_assert_eq!(shortest(v), format!("{v}"));
+            prop_assert_eq!(shortest_text(v), format!("{v}"));
         }
 
         #[test]
         fn shortest_matches_display_for_scores(v in -1.0e6f64..1.0e6) {
-            prop_assert_eq!(shortest(v), format!("{v}"));
+            prop_assert_eq!(shortest_text(v), format!("{v}"));
+        }
+
+        /// Either side of the bounds of `shortest`'s fast path (1e-4 and 1e15), and the
+        /// decimal exponents where Żmij starts writing one.
+        #[test]
+        fn shortest_matches_display_near_its_fast_path_bounds(
+            m in 1.0f64..10.0,
+            e in prop_oneof![-7i32..=-2, 13i32..=17],
+            negative in any::<bool>(),
+        ) {
+            let v = m * 10f64.powi(e) * if negative { -1.0 } else { 1.0 };
+            prop_assert_eq!(shortest_text(v), format!("{v}"));
         }
 
         #[test]
