@@ -101,32 +101,42 @@ impl Coverage {
         self.reason.iter().filter(|r| **r == Some(reason)).count()
     }
 
+    /// The table `coverage.csv` is written from. It copies no text: codes and names are
+    /// borrowed whole (cell by cell when skipped rows add codes of theirs), and labels
+    /// are borrowed per cell.
     pub fn to_table(&self) -> Table<'_> {
         let skipped = &self.skipped;
-        let blank = || std::iter::repeat_n(String::new(), skipped.len());
         let counts = |v: &[u32]| -> Vec<Option<i64>> {
             v.iter()
                 .map(|&x| Some(i64::from(x)))
                 .chain(std::iter::repeat_n(None, skipped.len()))
                 .collect()
         };
-        // The areas' own codes and names are borrowed; skipped rows add codes of theirs.
+        let blank_then = |of_skipped: fn(&SkippedRow) -> &str| -> Vec<&str> {
+            std::iter::repeat_n("", self.len())
+                .chain(skipped.iter().map(of_skipped))
+                .collect()
+        };
         let mut t = Table::new();
         if skipped.is_empty() {
             t.push_text_borrowed("area_code", &self.area_code)
                 .push_text_borrowed("area_name", &self.area_name);
         } else {
-            t.push_text(
+            t.push_text_slices(
                 "area_code",
                 self.area_code
                     .iter()
-                    .cloned()
-                    .chain(skipped.iter().map(|s| s.code.clone()))
+                    .map(String::as_str)
+                    .chain(skipped.iter().map(|s| s.code.as_str()))
                     .collect(),
             )
-            .push_text(
+            .push_text_slices(
                 "area_name",
-                self.area_name.iter().cloned().chain(blank()).collect(),
+                self.area_name
+                    .iter()
+                    .map(String::as_str)
+                    .chain(std::iter::repeat_n("", skipped.len()))
+                    .collect(),
             );
         }
         t.push_opt_int("indicators", counts(&self.indicators))
@@ -140,34 +150,24 @@ impl Coverage {
                     .collect(),
             )
             .push_opt_int("imputed", counts(&self.imputed))
-            .push_text(
+            .push_text_slices(
                 "status",
                 self.status
                     .iter()
-                    .map(|s| s.label().to_string())
-                    .chain(skipped.iter().map(|_| "skipped".to_string()))
+                    .map(|s| s.label())
+                    .chain(std::iter::repeat_n("skipped", skipped.len()))
                     .collect(),
             )
-            .push_text(
+            .push_text_slices(
                 "reason",
                 self.reason
                     .iter()
-                    .map(|r| r.map(DropReason::label).unwrap_or_default().to_string())
-                    .chain(skipped.iter().map(|s| s.reason.label().to_string()))
+                    .map(|r| r.map(DropReason::label).unwrap_or_default())
+                    .chain(skipped.iter().map(|s| s.reason.label()))
                     .collect(),
             )
-            .push_text(
-                "source",
-                std::iter::repeat_n(String::new(), self.len())
-                    .chain(skipped.iter().map(|s| s.source.clone()))
-                    .collect(),
-            )
-            .push_text(
-                "location",
-                std::iter::repeat_n(String::new(), self.len())
-                    .chain(skipped.iter().map(|s| s.location.clone()))
-                    .collect(),
-            );
+            .push_text_slices("source", blank_then(|s| s.source.as_str()))
+            .push_text_slices("location", blank_then(|s| s.location.as_str()));
         t
     }
 

@@ -30,4 +30,4 @@ pub use panel::{PanelLayout, PanelReadError, PanelRows, PanelSource, PanelValue,
 pub use read::source_format;
 pub use source::{SourceTable, read_columns, read_table};
 pub use study_data::{JoinReport, StudyData, load_study_data};
-pub use table::{Column, OutputFormat, Table};
+pub use table::{Column, OutputFormat, Table, Text};

@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// results table's area codes and names), so writing a table does not copy them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column<'a> {
-    Text(Cow<'a, [String]>),
+    Text(Text<'a>),
     /// Floats; `NaN` is written as an empty cell (a Parquet null). `decimals` fixes the
     /// number of decimals in CSV and XLSX; `None` writes the shortest exact form.
     Float {
@@ -25,6 +25,61 @@ pub enum Column<'a> {
     },
     /// Integers; `None` is written as an empty cell (a Parquet null).
     Int(Vec<Option<i64>>),
+}
+
+/// The cells of a text column: strings, owned or borrowed whole from the caller, or
+/// slices borrowed cell by cell. Slices suit labels: a status column says `kept` 32,844
+/// times without a string of its own for each.
+#[derive(Debug, Clone)]
+pub enum Text<'a> {
+    Strings(Cow<'a, [String]>),
+    Slices(Vec<&'a str>),
+}
+
+impl Text<'_> {
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        match self {
+            Text::Strings(v) => v.len(),
+            Text::Slices(v) => v.len(),
+        }
+    }
+
+    /// True when there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cell `i`.
+    ///
+    /// # Panics
+    /// If `i` is not below [`Text::len`].
+    pub fn get(&self, i: usize) -> &str {
+        match self {
+            Text::Strings(v) => &v[i],
+            Text::Slices(v) => v[i],
+        }
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The cells as strings of their own.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Text::Strings(v) => v.to_vec(),
+            Text::Slices(v) => v.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// Equal cells are equal text, however they are held.
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
 }
 
 impl Column<'_> {
@@ -153,7 +208,7 @@ impl<'a> Table<'a> {
 
     /// Adds a text column.
     pub fn push_text(&mut self, name: impl Into<String>, values: Vec<String>) -> &mut Self {
-        self.push(name, Column::Text(Cow::Owned(values)))
+        self.push(name, Column::Text(Text::Strings(Cow::Owned(values))))
     }
 
     /// Adds a text column the caller holds, without copying it.
@@ -162,7 +217,12 @@ impl<'a> Table<'a> {
         name: impl Into<String>,
         values: &'a [String],
     ) -> &mut Self {
-        self.push(name, Column::Text(Cow::Borrowed(values)))
+        self.push(name, Column::Text(Text::Strings(Cow::Borrowed(values))))
+    }
+
+    /// Adds a text column of borrowed cells, such as labels repeated on every row.
+    pub fn push_text_slices(&mut self, name: impl Into<String>, values: Vec<&'a str>) -> &mut Self {
+        self.push(name, Column::Text(Text::Slices(values)))
     }
 
     /// Adds a float column written in shortest round-trip form.
@@ -253,7 +313,7 @@ impl<'a> Table<'a> {
                 }
                 let empty = match c {
                     Column::Text(v) => {
-                        push_csv_field(lines, v[r].as_bytes(), lone);
+                        push_csv_field(lines, v.get(r).as_bytes(), lone);
                         continue;
                     }
                     Column::Float { values, decimals } => {
@@ -356,8 +416,7 @@ impl<'a> Table<'a> {
         while let Some(mut col) = group.next_column()? {
             match &self.columns[i] {
                 Column::Text(v) => {
-                    let values: Vec<ByteArray> =
-                        v.iter().map(|s| ByteArray::from(s.as_str())).collect();
+                    let values: Vec<ByteArray> = v.iter().map(ByteArray::from).collect();
                     col.typed::<ByteArrayType>()
                         .write_batch(&values, None, None)?;
                 }
@@ -575,7 +634,7 @@ mod tests {
             for c in &t.columns {
                 let mut cell = String::new();
                 match c {
-                    Column::Text(v) => cell.push_str(&v[r]),
+                    Column::Text(v) => cell.push_str(v.get(r)),
                     Column::Float { values, .. } if values[r].is_finite() => {
                         cell.push_str(shortest(values[r], &mut floats, &mut display))
                     }
@@ -605,7 +664,7 @@ mod tests {
             let n = text.len();
             for (i, name) in names.iter().enumerate() {
                 let column = match i % 3 {
-                    0 => Column::Text(text.clone().into()),
+                    0 => Column::Text(Text::Strings(text.clone().into())),
                     1 => Column::Float { values: (0..n).map(|k| k as f64 / 3.0).collect(), decimals: None },
                     _ => Column::Int((0..n).map(|k| (k % 2 == 0).then_some(k as i64)).collect()),
                 };
@@ -715,6 +774,28 @@ mod tests {
         .push_float_fixed("share", vec![0.5, 0.25, 2.0], 3)
         .push_opt_int("rank", vec![Some(1), None, Some(3)]);
         t
+    }
+
+    #[test]
+    fn text_held_as_slices_writes_and_compares_as_strings() {
+        let owned: Vec<String> = vec!["kept".into(), "a, \"b\"".into(), String::new()];
+        let mut strings = Table::new();
+        strings.push_text("status", owned.clone());
+        let mut slices = Table::new();
+        slices.push_text_slices("status", owned.iter().map(String::as_str).collect());
+        assert_eq!(strings, slices);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        strings.write_csv_to(&mut a).unwrap();
+        slices.write_csv_to(&mut b).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "status\nkept\n\"a, \"\"b\"\"\"\n\"\"\n"
+        );
+        assert_eq!(slices.cells("status"), Some(owned));
+        let mut other = Table::new();
+        other.push_text_slices("status", vec!["kept", "a, \"b\"", "dropped"]);
+        assert_ne!(strings, other);
     }
 
     #[test]
