@@ -11,10 +11,9 @@ use oa_io::StudyData;
 
 /// Audits `result`, computed from `data` for the plan's study (its `[audit]` settings, or
 /// the defaults when it has none).
-pub fn run(plan: &Plan, data: &StudyData, result: &IndexResult) -> Result<Audit, Error> {
+pub fn run(plan: &Plan, data: &mut StudyData, result: &IndexResult) -> Result<Audit, Error> {
     let study = &plan.study;
-    let matrix = crate::index::matrix(data);
-    let report = oa_engine::audit_index(study, &matrix, result)
+    let report = crate::index::with_matrix(data, |m| oa_engine::audit_index(study, m, result))
         .map_err(|e| Error::new(Code::StageFailed, format!("audit: {e}")))?;
     let tables = audit_tables(&report, &data.area_codes, &data.area_names)
         .into_iter()

@@ -15,20 +15,34 @@ use oa_model::Study;
 /// Computes the index of `data` as the study declares.
 pub fn compute(
     plan: &Plan,
-    data: &StudyData,
+    data: &mut StudyData,
     progress: &dyn Progress,
 ) -> Result<IndexResult, Error> {
-    let matrix = matrix(data);
-    let result = oa_engine::compute_index(&plan.study, &matrix, progress)
+    let result = with_matrix(data, |m| oa_engine::compute_index(&plan.study, m, progress))
         .map_err(|e| Error::new(Code::IndexFailed, format!("{}: {e}", plan.study_path)))?;
     progress.finish();
     Ok(result)
 }
 
-/// The engine's input: the data's indicator columns, with the area codes for messages.
-pub fn matrix(data: &StudyData) -> IndicatorMatrix {
-    IndicatorMatrix::new(data.indicator_ids.clone(), data.columns.clone())
-        .with_area_codes(data.area_codes.clone())
+/// Runs `f` on the engine's input, the data's indicator columns with the area codes for
+/// messages. They are moved into the matrix and back, not copied: for the IMD that is
+/// 32,844 codes and seven columns of 32,844 values.
+pub fn with_matrix<T>(data: &mut StudyData, f: impl FnOnce(&IndicatorMatrix) -> T) -> T {
+    let matrix = IndicatorMatrix::new(
+        std::mem::take(&mut data.indicator_ids),
+        std::mem::take(&mut data.columns),
+    )
+    .with_area_codes(std::mem::take(&mut data.area_codes));
+    let out = f(&matrix);
+    let IndicatorMatrix {
+        ids,
+        columns,
+        area_codes,
+    } = matrix;
+    data.indicator_ids = ids;
+    data.columns = columns;
+    data.area_codes = area_codes;
+    out
 }
 
 /// The index section of the bundle.
@@ -232,5 +246,46 @@ fn coverage(study: &Study, data: &StudyData, r: &IndexResult) -> Coverage {
             .collect(),
         reason,
         skipped: data.skipped.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_borrows_the_data_and_gives_it_back_unchanged() {
+        let mut data = StudyData {
+            area_codes: vec!["E01".into(), "E02".into()],
+            area_names: vec!["One".into(), "Two".into()],
+            indicator_ids: vec!["income".into()],
+            columns: vec![vec![0.5, f64::NAN]],
+            missing: Vec::new(),
+            joins: Vec::new(),
+            inputs: Vec::new(),
+            areas_read: 2,
+            skipped: Vec::new(),
+            recased: Vec::new(),
+            reads: Vec::new(),
+        };
+        let before = format!("{data:?}");
+        let seen = with_matrix(&mut data, |m| {
+            (
+                m.ids.clone(),
+                m.columns[0][0],
+                m.area_codes.clone(),
+                m.n_areas(),
+            )
+        });
+        assert_eq!(
+            seen,
+            (
+                vec!["income".to_string()],
+                0.5,
+                vec!["E01".to_string(), "E02".to_string()],
+                2
+            )
+        );
+        assert_eq!(format!("{data:?}"), before);
     }
 }

@@ -71,11 +71,11 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Results, Error> {
     };
     let study = &plan.study;
     progress.start("Reading data", 0);
-    let data = data::load(plan)?;
+    let mut data = data::load(plan)?;
     mark("read data", &mut timings);
     check_stopped(progress)?;
 
-    let computed = index::compute(plan, &data, progress)?;
+    let computed = index::compute(plan, &mut data, progress)?;
     let index = index::tables(study, &data, &computed);
     mark("compute index", &mut timings);
     check_stopped(progress)?;
@@ -90,7 +90,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Results, Error> {
         move |e: Error| e.context(format!("{} ({name} stage)", plan.study_path))
     };
     if study.audit.is_some() {
-        results.audit = Some(audit::run(plan, &data, &computed).map_err(stage("audit"))?);
+        results.audit = Some(audit::run(plan, &mut data, &computed).map_err(stage("audit"))?);
         mark("audit", &mut timings);
     }
     drop(computed);
@@ -167,11 +167,11 @@ pub fn audit(
     plan: &Plan,
     progress: &dyn Progress,
 ) -> Result<(oa_bundle::Audit, Vec<String>), Error> {
-    let data = data::load(plan)?;
-    let computed = index::compute(plan, &data, progress)?;
+    let mut data = data::load(plan)?;
+    let computed = index::compute(plan, &mut data, progress)?;
     let mut notes = record::data_notes(&data);
     notes.extend(record::engine_notes(&computed));
-    Ok((audit::run(plan, &data, &computed)?, notes))
+    Ok((audit::run(plan, &mut data, &computed)?, notes))
 }
 
 /// Runs only the uncertainty analysis (`oa uncertainty`): reads the data, then the Monte

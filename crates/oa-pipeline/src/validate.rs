@@ -63,7 +63,7 @@ pub fn check(plan: &Plan) -> Validation {
     }
     // A stage whose file is missing is not run (its error would repeat the missing file).
     let lacks = |prefix: &str| missing.iter().any(|k| k.starts_with(prefix));
-    let data = match data::read(plan) {
+    let mut data = match data::read(plan) {
         Ok(d) => d,
         Err(e) => {
             v.problem(e);
@@ -84,7 +84,7 @@ pub fn check(plan: &Plan) -> Validation {
         v.problem(e);
     }
     let computed = if clean {
-        match index::compute(plan, &data, &NoProgress) {
+        match index::compute(plan, &mut data, &NoProgress) {
             Ok(r) => Some(r),
             Err(e) => {
                 v.problem(e);
@@ -111,7 +111,7 @@ pub fn check(plan: &Plan) -> Validation {
     let mut results =
         crate::results_without_inputs(plan, &data, index::tables(study, &data, &computed));
     if study.audit.is_some() {
-        match audit::run(plan, &data, &computed) {
+        match audit::run(plan, &mut data, &computed) {
             Ok(a) => {
                 v.checked.push(format!("audit: {} tables", a.tables.len()));
                 results.audit = Some(a);
