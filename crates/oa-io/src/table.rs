@@ -165,20 +165,17 @@ impl<'a> Table<'a> {
     /// The cells of column `name` as CSV text (numbers as written, empty = missing).
     pub fn cells(&self, name: &str) -> Option<Vec<String>> {
         let mut floats = zmij::Buffer::new();
-        let mut display = String::new();
+        let mut text = String::new();
         Some(match self.column(name)? {
             Column::Text(v) => v.to_vec(),
             Column::Float { values, decimals } => values
                 .iter()
                 .map(|&v| {
-                    let mut s = String::new();
                     if v.is_finite() {
-                        match decimals {
-                            Some(d) => push_fixed(&mut s, v, usize::from(*d)),
-                            None => s.push_str(shortest(v, &mut floats, &mut display)),
-                        }
+                        float_text(v, *decimals, &mut floats, &mut text).to_string()
+                    } else {
+                        String::new()
                     }
-                    s
                 })
                 .collect(),
             Column::Int(v) => v
@@ -318,20 +315,11 @@ impl<'a> Table<'a> {
                     }
                     Column::Float { values, decimals } => {
                         let v = values[r];
-                        match decimals {
-                            _ if !v.is_finite() => true,
-                            Some(d) => {
-                                text.clear();
-                                push_fixed(&mut text, v, usize::from(*d));
-                                lines.extend_from_slice(text.as_bytes());
-                                false
-                            }
-                            None => {
-                                let text = shortest(v, &mut floats, &mut text);
-                                lines.extend_from_slice(text.as_bytes());
-                                false
-                            }
+                        if v.is_finite() {
+                            let cell = float_text(v, *decimals, &mut floats, &mut text);
+                            lines.extend_from_slice(cell.as_bytes());
                         }
+                        !v.is_finite()
                     }
                     Column::Int(v) => match v[r] {
                         Some(i) => {
@@ -527,6 +515,24 @@ impl<'a> Table<'a> {
     }
 }
 
+/// The text of a finite float's cell: `decimals` fixed decimals, or the shortest form.
+/// `text` holds it when `floats` does not.
+fn float_text<'b>(
+    v: f64,
+    decimals: Option<u8>,
+    floats: &'b mut zmij::Buffer,
+    text: &'b mut String,
+) -> &'b str {
+    match decimals {
+        Some(d) => {
+            text.clear();
+            push_fixed(text, v, usize::from(d));
+            text
+        }
+        None => shortest(v, floats, text),
+    }
+}
+
 /// `v` (finite) exactly as `format!("{v}")` writes it (the shortest digits that read back
 /// to `v`, never an exponent), but several times faster: Żmij (`zmij`) finds the digits,
 /// and the values where it and `Display` may choose differently go through `Display`
@@ -543,14 +549,14 @@ fn shortest<'b>(v: f64, buffer: &'b mut zmij::Buffer, display: &'b mut String) -
     // exponent, and a shortest form has at most 20 digits after the point (3 zeros and
     // 17 significant digits), so an exact expansion of more than 21 is no tie, and is
     // not a whole number either.
-    let a = v.abs();
-    if (1e-4..1e15).contains(&a) && exact_fraction_digits(v) > 21 {
+    let exact = exact_fraction_digits(v);
+    if (1e-4..1e15).contains(&v.abs()) && exact > 21 {
         return s;
     }
     let s = s.strip_suffix(".0").unwrap_or(s);
     let exponent = s.bytes().any(|b| b == b'e');
     let shown = s.split_once('.').map_or(0, |(_, f)| f.len() as u32);
-    if exponent || exact_fraction_digits(v) == shown + 1 {
+    if exponent || exact == shown + 1 {
         display.clear();
         write!(display, "{v}").ok();
         display
