@@ -251,7 +251,7 @@ impl Tokeniser<'_> {
                         .iter()
                         .position(|&i| i >= record.len())
                         .unwrap_or(0);
-                    batch.stop = Some(Stop::ShortRow {
+                    batch.stop = Some(ShortRow {
                         line,
                         wanted: k,
                         fields: record.len(),
@@ -389,28 +389,20 @@ fn malformed(path: &Path, e: csv::Error) -> ReadError {
     }
 }
 
-/// Why tokenising stopped before the end of the file.
-enum Stop {
-    /// A row without one of the wanted columns (`wanted`: which).
-    ShortRow {
-        line: u64,
-        wanted: usize,
-        fields: usize,
-    },
+/// Where tokenising stopped before the end of the file: a row without one of the wanted
+/// columns (`wanted`: which). Records cannot be malformed: `csv_core` reads any bytes.
+struct ShortRow {
+    line: u64,
+    wanted: usize,
+    fields: usize,
 }
 
-impl Stop {
+impl ShortRow {
     fn into_error(self, ctx: &ScanCtx) -> ReadError {
-        match self {
-            Stop::ShortRow {
-                line,
-                wanted,
-                fields,
-            } => ReadError::ShortRow {
-                path: ctx.path.clone(),
-                cell: ctx.cell(line, wanted),
-                fields,
-            },
+        ReadError::ShortRow {
+            path: ctx.path.clone(),
+            cell: ctx.cell(self.line, self.wanted),
+            fields: self.fields,
         }
     }
 }
@@ -429,7 +421,7 @@ struct Batch {
     ends: Vec<usize>,
     /// Each row's line.
     lines: Vec<u64>,
-    stop: Option<Stop>,
+    stop: Option<ShortRow>,
 }
 
 impl Batch {
