@@ -79,7 +79,27 @@ pub fn parse_cell(text: &str, extra: &[String]) -> Result<CellValue, NumberError
 }
 
 /// As [`parse_cell`], with numbers read by `mark`.
+#[inline]
 pub fn parse_cell_as(
+    text: &str,
+    extra: &[String],
+    mark: DecimalMark,
+) -> Result<CellValue, NumberError> {
+    // Most cells of a published table are plain numbers: read them before any trimming
+    // or marker search. No standard marker is one, and a source's own markers, when it
+    // has any, are looked for first.
+    if extra.is_empty()
+        && let Some(v) = plain_number(text.as_bytes(), mark)
+    {
+        return Ok(CellValue::Number(v));
+    }
+    parse_cell_in_full(text, extra, mark)
+}
+
+/// The reading of any cell: trimmed, then the markers, then a number as published. Kept
+/// out of line so that the plain-number path above stays small where it is inlined.
+#[inline(never)]
+fn parse_cell_in_full(
     text: &str,
     extra: &[String],
     mark: DecimalMark,
@@ -139,7 +159,7 @@ pub fn parse_number(text: &str) -> Result<f64, NumberError> {
     if t.is_empty() {
         return Err(NumberError::NotANumber);
     }
-    if let Some(v) = whole_number(t) {
+    if let Some(v) = plain_number(t.as_bytes(), DecimalMark::Point) {
         return Ok(v);
     }
     if let Ok(v) = t.parse::<f64>() {
@@ -197,21 +217,49 @@ pub fn parse_number(text: &str) -> Result<f64, NumberError> {
     }
 }
 
-/// A whole number of at most 15 digits (counts and ranks, the commonest cells of a
-/// published table), read without the general float parser: below 2^53 it is exact.
-fn whole_number(t: &str) -> Option<f64> {
-    let digits = t.as_bytes();
-    if digits.is_empty() || digits.len() > 15 {
+/// `-?[0-9]+(\.[0-9]+)?` with at most 15 digits (counts, ranks and scores, the commonest
+/// cells of a published table), read without the general float parser: the digits as an
+/// integer are below 2^53 and 10^decimals at most 10^15, both exact in an `f64`, so the
+/// one division rounds correctly and gives the float parser's value to the last bit.
+/// With a decimal comma a point groups thousands, so only whole numbers are read here.
+#[inline]
+fn plain_number(text: &[u8], mark: DecimalMark) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, body) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    // 15 digits and a point at most.
+    if body.is_empty() || body.len() > 16 {
         return None;
     }
     let mut value = 0u64;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
+    let mut point = None;
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => value = value * 10 + u64::from(b - b'0'),
+            b'.' if point.is_none()
+                && i > 0
+                && i + 1 < body.len()
+                && mark != DecimalMark::Comma =>
+            {
+                point = Some(i);
+            }
+            _ => return None,
         }
-        value = value * 10 + u64::from(d - b'0');
     }
-    Some(value as f64)
+    let decimals = point.map_or(0, |p| body.len() - p - 1);
+    if body.len() - usize::from(point.is_some()) > 15 {
+        return None;
+    }
+    let v = if decimals == 0 {
+        value as f64
+    } else {
+        value as f64 / POWERS[decimals]
+    };
+    Some(if negative { -v } else { v })
 }
 
 fn finite(v: f64, text: &str) -> Result<f64, NumberError> {
@@ -265,6 +313,64 @@ pub fn format_with_thousands(value: f64) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A cell's reading with numbers as bits, so that `-0` and `0` differ.
+    fn bits(r: Result<CellValue, NumberError>) -> Result<Option<u64>, NumberError> {
+        r.map(|c| match c {
+            CellValue::Number(v) => Some(v.to_bits()),
+            CellValue::Missing(_) => None,
+        })
+    }
+
+    #[test]
+    fn a_source_marker_that_looks_like_a_number_is_a_marker() {
+        let extra = vec!["-999".to_string(), "0".to_string()];
+        assert_eq!(
+            parse_cell_as("-999", &extra, DecimalMark::Point),
+            Ok(CellValue::Missing(STANDARD_MISSING_MARKERS.len()))
+        );
+        assert_eq!(
+            parse_cell_as("0", &extra, DecimalMark::Point),
+            Ok(CellValue::Missing(STANDARD_MISSING_MARKERS.len() + 1))
+        );
+        assert_eq!(
+            parse_cell_as("-998", &extra, DecimalMark::Point),
+            Ok(CellValue::Number(-998.0))
+        );
+    }
+
+    #[test]
+    fn plain_numbers_at_the_edges_of_the_shortcut() {
+        // With a decimal comma a point groups thousands: `1.5` is not a number.
+        assert_eq!(
+            parse_cell_as("1.5", &[], DecimalMark::Comma),
+            Err(NumberError::NotANumber)
+        );
+        assert_eq!(
+            bits(parse_cell_as("-0", &[], DecimalMark::Point)),
+            Ok(Some((-0.0f64).to_bits()))
+        );
+        // A point needs digits on both sides to take the shortcut; the full reading
+        // still reads `1.` and `.5`, and refuses a point alone.
+        for (text, value) in [("1.", 1.0), (".5", 0.5), ("007", 7.0)] {
+            assert_eq!(
+                parse_cell_as(text, &[], DecimalMark::Point),
+                Ok(CellValue::Number(value))
+            );
+        }
+        assert_eq!(plain_number(b"1.", DecimalMark::Point), None);
+        assert_eq!(plain_number(b".5", DecimalMark::Point), None);
+        assert_eq!(
+            parse_cell_as(".", &[], DecimalMark::Point),
+            Err(NumberError::NotANumber)
+        );
+        // 15 digits take the shortcut, 16 do not (the float parser reads them).
+        assert_eq!(
+            plain_number(b"123456789.012345", DecimalMark::Point),
+            Some(123456789.012345)
+        );
+        assert_eq!(plain_number(b"1234567890123456", DecimalMark::Point), None);
+    }
 
     #[test]
     fn published_spellings_parse() {
@@ -404,7 +510,52 @@ mod tests {
             let _ = parse_cell(&s, &[]);
         }
 
-        /// Digit strings, with leading zeros and up to 20 digits (past the fast path's
+        /// Plain numbers, with leading zeros and up to 17 digits on each side of the
+        /// point (past the shortcut's 15 in all), read exactly as the standard library's
+        /// float parser reads them.
+        #[test]
+        fn plain_numbers_read_as_the_float_parser_does(
+            s in "-?[0-9]{1,17}(\\.[0-9]{1,17})?",
+        ) {
+            let expected: f64 = s.parse().expect("a number");
+            for mark in [DecimalMark::Point, DecimalMark::Unknown] {
+                let got = parse_cell_as(&s, &[], mark);
+                prop_assert_eq!(bits(got), Ok(Some(expected.to_bits())), "{:?}", mark);
+            }
+        }
+
+        /// Whatever the shortcut accepts, the float parser reads to the same bits, and
+        /// with a decimal comma it accepts no point. (With the other marks the full
+        /// reading below takes the same shortcut, so this is the test of what it accepts.)
+        #[test]
+        fn the_plain_number_shortcut_accepts_only_what_the_float_parser_reads_alike(
+            s in prop_oneof!["[-+ ,.0-9eE%x]{0,20}", "[-.0-9]{0,8}"],
+        ) {
+            for mark in [DecimalMark::Point, DecimalMark::Comma, DecimalMark::Unknown] {
+                if let Some(v) = plain_number(s.as_bytes(), mark) {
+                    let parsed: Result<f64, _> = s.parse();
+                    prop_assert_eq!(parsed.map(f64::to_bits), Ok(v.to_bits()), "{:?}", mark);
+                    prop_assert!(mark != DecimalMark::Comma || !s.contains('.'));
+                }
+            }
+        }
+
+        /// The shortcut for plain numbers in `parse_cell_as` never changes what a cell
+        /// reads as, with any decimal mark.
+        #[test]
+        fn the_plain_number_shortcut_agrees_with_the_full_reading(
+            s in prop_oneof!["[-+ ,.0-9eE%x]{0,20}", "[-.0-9]{0,8}"],
+        ) {
+            for mark in [DecimalMark::Point, DecimalMark::Comma, DecimalMark::Unknown] {
+                prop_assert_eq!(
+                    bits(parse_cell_as(&s, &[], mark)),
+                    bits(parse_cell_in_full(&s, &[], mark)),
+                    "{:?}", mark
+                );
+            }
+        }
+
+        /// Digit strings, with leading zeros and up to 20 digits (past the shortcut's
         /// 15), read exactly as the standard library's float parser reads them.
         #[test]
         fn whole_numbers_read_as_the_float_parser_does(s in "[0-9]{1,20}") {

@@ -145,6 +145,7 @@ fn decimal_mark(source: &Source, delimiter: Option<u8>) -> DecimalMark {
 }
 
 /// Turns one cell into a number or a missing-marker index, with a located error otherwise.
+#[inline]
 pub(crate) fn cell_number(
     ctx: &ScanCtx,
     row: u64,
@@ -174,6 +175,7 @@ pub(crate) fn cell_number(
     }
 }
 
+#[cold]
 pub(crate) fn number_error(
     e: NumberError,
     path: String,
