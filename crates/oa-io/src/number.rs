@@ -86,8 +86,8 @@ pub fn parse_cell_as(
     mark: DecimalMark,
 ) -> Result<CellValue, NumberError> {
     // Most cells of a published table are plain numbers: read them before any trimming
-    // or marker search. No standard marker is one, and a source's own markers, when it
-    // has any, are looked for first.
+    // or marker search. No standard marker is one; a source with markers of its own
+    // (which could be) skips the shortcut.
     if extra.is_empty()
         && let Some(v) = plain_number(text.as_bytes(), mark)
     {
