@@ -51,18 +51,23 @@ try {
   if (scripts !== 0) throw new Error(`the report has ${scripts} scripts`);
 
   await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () =>
+  // Every rule still checks every element. Only violations are reported, and only they
+  // leave the page: building axe's report of passing elements (a unique selector for
+  // each of the annex's 131,376 cells) and copying it out cost far more than the checks
+  // (an annex cut to 8,000 rows: 133 s with the passes reported, 43 s without).
+  const report = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
-    axe.run(document, {
+    const result = await axe.run(document, {
       runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
-    }),
-  );
-  const report = result.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-  }));
+      resultTypes: ["violations"],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
+  });
   fs.writeFileSync(path.join(artifacts, `axe-report-${name}.json`), JSON.stringify(report, null, 2));
   const bad = report.filter((v) => v.impact === "serious" || v.impact === "critical");
   if (bad.length) {
@@ -75,7 +80,7 @@ try {
   );
   if (contentsShown) throw new Error("the print stylesheet does not apply");
   await page.screenshot({ path: path.join(artifacts, `report-${name}-print.png`) });
-  console.log(`report ${name}: ${result.violations.length} minor or moderate, 0 serious or critical`);
+  console.log(`report ${name}: ${report.length} minor or moderate, 0 serious or critical`);
 } catch (e) {
   failed = e;
 } finally {
