@@ -254,8 +254,8 @@ impl AuditTable {
         let mut t = Table::new();
         for c in &self.columns {
             match &c.values {
-                AuditValues::Text(v) => t.push_text(c.name.clone(), v.clone()),
-                AuditValues::Float(v) => t.push_float(c.name.clone(), v.clone()),
+                AuditValues::Text(v) => t.push_text_borrowed(c.name.clone(), v),
+                AuditValues::Float(v) => t.push_float_borrowed(c.name.clone(), v),
                 AuditValues::Int(v) => t.push_opt_int(c.name.clone(), v.clone()),
             };
         }

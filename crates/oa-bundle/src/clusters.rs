@@ -56,19 +56,19 @@ impl Clusters {
 
     pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
-        t.push_text("area_code", self.area_code.clone())
-            .push_text("area_name", self.area_name.clone())
-            .push_float("score", self.score.clone())
+        t.push_text_borrowed("area_code", &self.area_code)
+            .push_text_borrowed("area_name", &self.area_name)
+            .push_float_borrowed("score", &self.score)
             .push_int(
                 "neighbours",
                 self.neighbours.iter().map(|&n| i64::from(n)).collect(),
             )
-            .push_float("local_moran_i", self.local_moran_i.clone())
-            .push_float("moran_p", self.moran_p.clone())
-            .push_text("quadrant", self.quadrant.clone())
-            .push_float("gi_star_z", self.gi_star_z.clone())
-            .push_float("gi_p", self.gi_p.clone())
-            .push_text("cluster", self.cluster.clone());
+            .push_float_borrowed("local_moran_i", &self.local_moran_i)
+            .push_float_borrowed("moran_p", &self.moran_p)
+            .push_text_borrowed("quadrant", &self.quadrant)
+            .push_float_borrowed("gi_star_z", &self.gi_star_z)
+            .push_float_borrowed("gi_p", &self.gi_p)
+            .push_text_borrowed("cluster", &self.cluster);
         t
     }
 

@@ -140,16 +140,20 @@ impl Coverage {
             );
         }
         t.push_opt_int("indicators", counts(&self.indicators))
-            .push_opt_int("present", counts(&self.present))
-            .push_float(
+            .push_opt_int("present", counts(&self.present));
+        if skipped.is_empty() {
+            t.push_float_borrowed("coverage", &self.coverage);
+        } else {
+            t.push_float(
                 "coverage",
                 self.coverage
                     .iter()
                     .copied()
                     .chain(std::iter::repeat_n(f64::NAN, skipped.len()))
                     .collect(),
-            )
-            .push_opt_int("imputed", counts(&self.imputed))
+            );
+        }
+        t.push_opt_int("imputed", counts(&self.imputed))
             .push_text_slices(
                 "status",
                 self.status

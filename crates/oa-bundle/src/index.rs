@@ -50,11 +50,10 @@ pub struct GroupScores {
 }
 
 /// Normalised indicator values (oriented so higher runs the way the score runs), one
-/// column per indicator in study order, rows as in [`Scores`].
+/// column per indicator in study order, rows as in [`Scores`]. `indicators.csv` repeats
+/// the scores' area codes and names; they are not held twice.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Indicators {
-    pub area_code: Vec<String>,
-    pub area_name: Vec<String>,
     pub columns: Vec<(String, Vec<f64>)>,
 }
 
@@ -82,14 +81,14 @@ impl Scores {
         let mut t = Table::new();
         t.push_text_borrowed("area_code", &self.area_code)
             .push_text_borrowed("area_name", &self.area_name)
-            .push_float("score", self.score.clone())
+            .push_float_borrowed("score", &self.score)
             .push_opt_int("rank", ranks_column(&self.rank))
             .push_text_borrowed("band", &self.band);
         if let Some(q) = &self.quantile {
             t.push_opt_int("quantile", ranks_column(q));
         }
         for g in &self.groups {
-            t.push_float(format!("score_{}", g.id), g.score.clone());
+            t.push_float_borrowed(format!("score_{}", g.id), &g.score);
             t.push_opt_int(format!("rank_{}", g.id), ranks_column(&g.rank));
         }
         t
@@ -135,21 +134,31 @@ impl Scores {
 impl Indicators {
     pub const TABLE: &'static str = "indicators";
 
-    pub fn to_table(&self) -> Table<'_> {
+    /// The table of `indicators.csv`, its areas those of `scores` (same rows, same order).
+    pub fn to_table<'a>(&'a self, scores: &'a Scores) -> Table<'a> {
         let mut t = Table::new();
-        t.push_text_borrowed("area_code", &self.area_code)
-            .push_text_borrowed("area_name", &self.area_name);
+        t.push_text_borrowed("area_code", &scores.area_code)
+            .push_text_borrowed("area_name", &scores.area_name);
         for (id, values) in &self.columns {
-            t.push_float(id.clone(), values.clone());
+            t.push_float_borrowed(id.clone(), values);
         }
         t
     }
 
-    pub(crate) fn from_csv(t: &CsvTable, ids: &[String]) -> Result<Indicators, BundleError> {
+    /// Reads `indicators.csv`, whose areas must be those of `scores`, row for row.
+    pub(crate) fn from_csv(
+        t: &CsvTable,
+        ids: &[String],
+        scores: &Scores,
+        scores_file: &str,
+    ) -> Result<Indicators, BundleError> {
         t.only(|h| h == "area_code" || h == "area_name" || ids.iter().any(|i| i == h))?;
+        if t.text("area_code")? != scores.area_code {
+            return Err(t.inconsistent(format!(
+                "its areas differ from those of {scores_file} (in the same order); the bundle was changed by hand"
+            )));
+        }
         Ok(Indicators {
-            area_code: t.text("area_code")?,
-            area_name: t.text("area_name")?,
             columns: ids
                 .iter()
                 .map(|id| Ok((id.clone(), t.floats(id)?)))

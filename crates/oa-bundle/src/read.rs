@@ -62,13 +62,12 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
         &CsvTable::read(dir, &format!("{scores_file}.csv"), Scores::TABLE)?,
         &groups,
     )?;
-    let indicators_table = CsvTable::read(dir, "indicators.csv", Indicators::TABLE)?;
-    let indicators = Indicators::from_csv(&indicators_table, &indicator_ids)?;
-    if indicators.area_code != scores.area_code {
-        return Err(indicators_table.inconsistent(format!(
-            "its areas differ from those of {scores_file}.csv (in the same order); the bundle was changed by hand"
-        )));
-    }
+    let indicators = Indicators::from_csv(
+        &CsvTable::read(dir, "indicators.csv", Indicators::TABLE)?,
+        &indicator_ids,
+        &scores,
+        &format!("{scores_file}.csv"),
+    )?;
     // Version 1 bundles did not say why areas were dropped, what the method did, or
     // global Moran's I; version 2 bundles always do when the study asks for it.
     let v2 = manifest.bundle_version >= 2;

@@ -106,7 +106,10 @@ impl Results {
                 };
                 let mut files = vec![
                     table(scores, self.index.scores.to_table()),
-                    table("indicators", self.index.indicators.to_table()),
+                    table(
+                        "indicators",
+                        self.index.indicators.to_table(&self.index.scores),
+                    ),
                     table("coverage", self.index.coverage.to_table()),
                     bytes("study.toml", &self.study_toml[..]),
                 ];

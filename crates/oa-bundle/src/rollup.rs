@@ -53,10 +53,10 @@ impl Rollup {
 
     pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
-        t.push_text("area_code", self.area_code.clone())
-            .push_text("area_name", self.area_name.clone());
+        t.push_text_borrowed("area_code", &self.area_code)
+            .push_text_borrowed("area_name", &self.area_name);
         for m in &self.measures {
-            t.push_float(m.id.clone(), m.value.clone());
+            t.push_float_borrowed(m.id.clone(), &m.value);
             t.push_int(
                 format!("rank_{}", m.id),
                 m.rank.iter().map(|&r| i64::from(r)).collect(),

@@ -137,16 +137,16 @@ impl RankIntervals {
 
     pub fn to_table(&self) -> Table<'_> {
         let mut t = Table::new();
-        t.push_text("area_code", self.area_code.clone())
+        t.push_text_borrowed("area_code", &self.area_code)
             .push_int("nominal_rank", ints(&self.nominal_rank))
             .push_int("median_rank", ints(&self.median_rank))
             .push_int("p05_rank", ints(&self.p05_rank))
             .push_int("p95_rank", ints(&self.p95_rank));
         for (name, p) in &self.bands {
-            t.push_float(format!("p_{name}"), p.clone());
+            t.push_float_borrowed(format!("p_{name}"), p);
         }
         if let Some(p) = &self.p_selected {
-            t.push_float("p_selected", p.clone());
+            t.push_float_borrowed("p_selected", p);
         }
         t
     }

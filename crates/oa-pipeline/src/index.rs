@@ -50,7 +50,7 @@ pub fn tables(study: &Study, data: &StudyData, r: &IndexResult) -> Index {
     let order = rank_order(r);
     let (scores, (indicators, coverage)) = rayon::join(
         || scores(study, data, r, &order),
-        || rayon::join(|| indicators(data, r, &order), || coverage(study, data, r)),
+        || rayon::join(|| indicators(r, &order), || coverage(study, data, r)),
     );
     Index {
         scores,
@@ -144,28 +144,16 @@ fn rank_column(ranks: &[u32], order: &[usize]) -> Vec<Option<u32>> {
         .collect()
 }
 
-fn codes_and_names(
-    data: &StudyData,
-    r: &IndexResult,
-    order: &[usize],
-) -> (Vec<String>, Vec<String>) {
-    (
-        order
+fn scores(study: &Study, data: &StudyData, r: &IndexResult, order: &[usize]) -> Scores {
+    Scores {
+        area_code: order
             .iter()
             .map(|&i| data.area_codes[r.kept[i]].clone())
             .collect(),
-        order
+        area_name: order
             .iter()
             .map(|&i| data.area_names.get(r.kept[i]).cloned().unwrap_or_default())
             .collect(),
-    )
-}
-
-fn scores(study: &Study, data: &StudyData, r: &IndexResult, order: &[usize]) -> Scores {
-    let (area_code, area_name) = codes_and_names(data, r, order);
-    Scores {
-        area_code,
-        area_name,
         score: order.iter().map(|&i| r.index.score[i]).collect(),
         rank: rank_column(&r.index.rank, order),
         band: order
@@ -189,11 +177,8 @@ fn scores(study: &Study, data: &StudyData, r: &IndexResult, order: &[usize]) -> 
     }
 }
 
-fn indicators(data: &StudyData, r: &IndexResult, order: &[usize]) -> Indicators {
-    let (area_code, area_name) = codes_and_names(data, r, order);
+fn indicators(r: &IndexResult, order: &[usize]) -> Indicators {
     Indicators {
-        area_code,
-        area_name,
         columns: r
             .indicator_ids
             .iter()

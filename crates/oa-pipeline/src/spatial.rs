@@ -46,7 +46,7 @@ impl Analysed {
         direction: Direction,
     ) -> Result<Analysed, Error> {
         let values = match table.column(column) {
-            Some(Column::Float { values, .. }) => values.clone(),
+            Some(Column::Float { values, .. }) => values.to_vec(),
             Some(Column::Int(v)) => v.iter().map(|x| x.map_or(f64::NAN, |x| x as f64)).collect(),
             Some(Column::Text(_)) => {
                 return Err(fail(format!(

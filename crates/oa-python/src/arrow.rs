@@ -108,7 +108,10 @@ impl ArrowTable {
                         .then(|| NullBuffer::from_iter(values.iter().map(|x| x.is_finite())));
                     (
                         DataType::Float64,
-                        Arc::new(Float64Array::new(ScalarBuffer::from(values.clone()), nulls)),
+                        Arc::new(Float64Array::new(
+                            ScalarBuffer::from(values.to_vec()),
+                            nulls,
+                        )),
                     )
                 }
                 Column::Int(v) => (DataType::Int64, Arc::new(Int64Array::from(v.clone()))),

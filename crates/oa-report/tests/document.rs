@@ -68,8 +68,6 @@ fn results() -> Results {
                 groups: Vec::new(),
             },
             indicators: Indicators {
-                area_code: codes.clone(),
-                area_name: names.clone(),
                 columns: vec![
                     ("a".into(), vec![1.0, 0.0, f64::NAN]),
                     ("b".into(), vec![0.0, 1.0, f64::NAN]),

@@ -37,10 +37,7 @@ proptest! {
         s.band = vec![String::new(); rows.len()];
         s.groups[0].score = rows.iter().map(|x| x.2).collect();
         s.groups[0].rank = rows.iter().map(|x| x.3).collect();
-        let i = &mut r.index.indicators;
-        i.area_code = s.area_code.clone();
-        i.area_name = s.area_name.clone();
-        i.columns[0].1 = rows.iter().map(|x| x.2).collect();
+        r.index.indicators.columns[0].1 = rows.iter().map(|x| x.2).collect();
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
         oa_bundle::write(&mut r, &out).unwrap();

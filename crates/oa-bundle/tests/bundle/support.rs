@@ -62,8 +62,6 @@ pub fn results() -> Results {
                 }],
             },
             indicators: Indicators {
-                area_code: codes.clone(),
-                area_name: names.clone(),
                 columns: vec![("a".into(), vec![1.0, 0.0, f64::NAN])],
             },
             coverage: Coverage {

@@ -98,9 +98,8 @@ pub fn summary(r: &Results, out: &Path) -> String {
     let coverage = &r.index.coverage;
     let mut s = String::new();
     let _ = writeln!(s, "{} ({})", study.study.title, study.study.id);
-    let ranked: Vec<usize> = (0..scores.len())
-        .filter(|&i| scores.rank[i].is_some())
-        .collect();
+    // Scores are in rank order, the unranked areas last.
+    let ranked = scores.rank.iter().take_while(|r| r.is_some()).count();
     let dropped = coverage
         .status
         .iter()
@@ -152,17 +151,17 @@ pub fn summary(r: &Results, out: &Path) -> String {
         )
     };
     // Up to three at each end, without showing an area twice.
-    let show = (ranked.len() / 2).clamp(1, 3).min(ranked.len());
+    let show = (ranked / 2).clamp(1, 3).min(ranked);
     let (first, last) = match study.scoring.rank_1 {
         oa_model::study::End::Best => ("best", "worst"),
         oa_model::study::End::Worst => ("worst", "best"),
     };
     let _ = writeln!(s, "  rank 1 = {first}:");
-    for &i in &ranked[..show] {
+    for i in 0..show {
         let _ = writeln!(s, "    {}", label(i));
     }
     let _ = writeln!(s, "  {last}:");
-    for &i in &ranked[ranked.len() - show..] {
+    for i in ranked - show..ranked {
         let _ = writeln!(s, "    {}", label(i));
     }
     for section in r.sections() {

@@ -279,7 +279,7 @@ pub fn from_bundle(bundle: &oa_bundle::Results, dir: &Path) -> Results {
             s
         })
         .collect();
-    for (a, code) in ind.area_code.iter().enumerate() {
+    for (a, code) in bundle.index.scores.area_code.iter().enumerate() {
         out.indicator_rows.insert(
             code.clone(),
             ind.columns.iter().map(|(_, v)| v[a]).collect(),
