@@ -95,3 +95,47 @@ fn outputs_are_readable_by_colleagues() {
     assert_eq!(entries(&loose), ["uncertainty.svg"]);
     assert_eq!(mode(&loose.join("uncertainty.svg")) & 0o044, 0o044);
 }
+
+/// `indicators.csv` repeats the areas of `scores.csv`; the results hold them once, so a
+/// copy that no longer matches (a code or a name changed, a column removed) is refused.
+#[test]
+fn indicators_of_other_areas_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    oa_bundle::write(&mut results(), &out).unwrap();
+    let path = out.join("indicators.csv");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let (header, rows) = original.split_once('\n').unwrap();
+    let without_names = original
+        .lines()
+        .map(|l| {
+            let (code, rest) = l.split_once(',').unwrap();
+            let values = rest.rsplit_once(',').unwrap().1;
+            format!("{code},{values}\n")
+        })
+        .collect::<String>();
+    assert!(
+        without_names.starts_with("area_code,a\n"),
+        "{without_names}"
+    );
+    for edited in [
+        format!("{header}\n{}", rows.replacen("E2,", "E9,", 1)),
+        format!(
+            "{header}\n{}",
+            rows.replacen("\"Two, the second\"", "Two", 1)
+        ),
+        without_names,
+    ] {
+        assert_ne!(edited, original);
+        std::fs::write(&path, &edited).unwrap();
+        let e = oa_bundle::read(&out).unwrap_err();
+        assert!(e.to_string().contains("indicators.csv"), "{edited}: {e}");
+        if edited.starts_with("area_code,area_name") {
+            assert!(e.to_string().contains("scores.csv"), "{edited}: {e}");
+        } else {
+            assert!(e.to_string().contains("area_name"), "{edited}: {e}");
+        }
+    }
+    std::fs::write(&path, original).unwrap();
+    oa_bundle::read(&out).unwrap();
+}
