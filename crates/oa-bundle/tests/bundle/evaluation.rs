@@ -2,7 +2,7 @@
 //! the paths, the words and the charts written, read back exactly (missing numbers
 //! included) and refused when changed by hand.
 
-use crate::support::{entries, results};
+use crate::support::{entries, results, written};
 use oa_bundle::{BundleError, Evaluation, EvaluationChart, PathPoint, Results, Section};
 use oa_evaluation::{Estimand, EstimateRow, Method, WeightKind, WeightRow};
 
@@ -133,11 +133,7 @@ fn the_evaluation_reads_back_exactly() {
 
 #[test]
 fn an_evaluation_changed_by_hand_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    oa_bundle::write(&mut with_evaluation(), &out).unwrap();
-    let path = out.join("evaluation.csv");
-    let original = std::fs::read_to_string(&path).unwrap();
+    let (_tmp, out, path, original) = written(with_evaluation(), "evaluation.csv");
 
     std::fs::write(&path, original.replacen("sdid,att", "sdiid,att", 1)).unwrap();
     let e = oa_bundle::read(&out).unwrap_err();

@@ -1,6 +1,6 @@
 //! Writing, replacing and refusing folders; permissions.
 
-use crate::support::{entries, results};
+use crate::support::{entries, results, written};
 use oa_bundle::BundleError;
 
 #[test]
@@ -100,11 +100,7 @@ fn outputs_are_readable_by_colleagues() {
 /// copy that no longer matches (a code or a name changed, a column removed) is refused.
 #[test]
 fn indicators_of_other_areas_are_refused() {
-    let root = tempfile::tempdir().unwrap();
-    let out = root.path().join("out");
-    oa_bundle::write(&mut results(), &out).unwrap();
-    let path = out.join("indicators.csv");
-    let original = std::fs::read_to_string(&path).unwrap();
+    let (_tmp, out, path, original) = written(results(), "indicators.csv");
     let (header, rows) = original.split_once('\n').unwrap();
     let without_names = original
         .lines()

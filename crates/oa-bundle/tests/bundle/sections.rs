@@ -2,7 +2,7 @@
 //! (outliers, PCA), global Moran's I, the audit; each written, read back exactly and
 //! refused when changed by hand; version 1 bundles still read.
 
-use crate::support::{STUDY, entries, results};
+use crate::support::{STUDY, entries, results, written};
 use oa_bundle::{
     Audit, AuditChart, AuditColumn, AuditTable, AuditValues, BundleError, Clusters, GlobalMoran,
     IndicatorTreatment, OutlierPoint, Outliers, PcaLoading, PointEnd, Results, Section, Treatment,
@@ -182,11 +182,7 @@ fn every_new_table_reads_back_exactly() {
 
 #[test]
 fn audit_tables_changed_by_hand_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    oa_bundle::write(&mut full(), &out).unwrap();
-    let path = out.join("audit_removal.csv");
-    let original = std::fs::read_to_string(&path).unwrap();
+    let (_tmp, out, path, original) = written(full(), "audit_removal.csv");
     let edit = |text: String| std::fs::write(&path, text).unwrap();
 
     // The data row with one cell replaced.

@@ -95,6 +95,26 @@ pub fn results() -> Results {
     }
 }
 
+/// `results` written as a bundle in a temporary folder (kept while the first value
+/// lives), with the path of its file `file` and that file's text: the start of each test
+/// that edits one file by hand.
+pub fn written(
+    mut results: Results,
+    file: &str,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    String,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    oa_bundle::write(&mut results, &out).unwrap();
+    let path = out.join(file);
+    let original = std::fs::read_to_string(&path).unwrap();
+    (tmp, out, path, original)
+}
+
 /// The entries of a folder, sorted.
 pub fn entries(dir: &std::path::Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
