@@ -128,6 +128,18 @@ impl CsvTable {
             .collect()
     }
 
+    /// Whether the cells of `column` are `expected`, row for row, compared where they lie
+    /// (a table that repeats another's areas need not copy them to be checked).
+    pub fn text_is(&self, column: &str, expected: &[String]) -> Result<bool, BundleError> {
+        let c = self.index(column)?;
+        Ok(self.rows.len() == expected.len()
+            && self
+                .rows
+                .iter()
+                .zip(expected)
+                .all(|(row, e)| row.get(c).unwrap_or("") == e))
+    }
+
     pub fn text(&self, column: &str) -> Result<Vec<String>, BundleError> {
         self.cells(column, "text", |s| Some(s.to_string()))
     }

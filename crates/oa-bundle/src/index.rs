@@ -153,7 +153,9 @@ impl Indicators {
         scores_file: &str,
     ) -> Result<Indicators, BundleError> {
         t.only(|h| h == "area_code" || h == "area_name" || ids.iter().any(|i| i == h))?;
-        if t.text("area_code")? != scores.area_code || t.text("area_name")? != scores.area_name {
+        if !t.text_is("area_code", &scores.area_code)?
+            || !t.text_is("area_name", &scores.area_name)?
+        {
             return Err(t.inconsistent(format!(
                 "its areas differ from those of {scores_file} (in the same order); the bundle was changed by hand"
             )));

@@ -55,18 +55,15 @@ pub fn read(dir: &Path) -> Result<Results, BundleError> {
     let has = |s: Section| sections.contains(&s);
 
     let rolled_up = has(Section::Rollup);
-    let scores_file = if rolled_up { SMALL_AREA_SCORES } else { SCORES };
+    let scores_csv = format!("{}.csv", if rolled_up { SMALL_AREA_SCORES } else { SCORES });
     let groups: Vec<String> = study.groups.iter().map(|g| g.id.clone()).collect();
     let indicator_ids: Vec<String> = study.indicators.iter().map(|i| i.id.clone()).collect();
-    let scores = Scores::from_csv(
-        &CsvTable::read(dir, &format!("{scores_file}.csv"), Scores::TABLE)?,
-        &groups,
-    )?;
+    let scores = Scores::from_csv(&CsvTable::read(dir, &scores_csv, Scores::TABLE)?, &groups)?;
     let indicators = Indicators::from_csv(
         &CsvTable::read(dir, "indicators.csv", Indicators::TABLE)?,
         &indicator_ids,
         &scores,
-        &format!("{scores_file}.csv"),
+        &scores_csv,
     )?;
     // Version 1 bundles did not say why areas were dropped, what the method did, or
     // global Moran's I; version 2 bundles always do when the study asks for it.
