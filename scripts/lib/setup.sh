@@ -3,9 +3,10 @@
 
 # Debian packages the build and the tests need: a C toolchain for linking, git and
 # certificates, PostgreSQL, Chromium and fonts for the service and browser tests, poppler-utils
-# (pdftoppm, pdfinfo, pdffonts) for the report's PDF tests.
+# (pdftoppm, pdfinfo, pdffonts) for the report's PDF tests, Python 3 for the Python
+# package's tests and scripts/check-feature-union.
 setup_system_packages() {
-  local want=(build-essential pkg-config ca-certificates git postgresql chromium chromium-driver fonts-dejavu-core poppler-utils)
+  local want=(build-essential pkg-config ca-certificates git python3 postgresql chromium chromium-driver fonts-dejavu-core poppler-utils)
   local missing=()
   for p in "${want[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
