@@ -122,13 +122,15 @@ setup_python_tests() {
     if ! python3 -m venv "$venv" 2>/dev/null; then
       local sudo=""
       [ "$(id -u)" = 0 ] || sudo=sudo
-      $sudo apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
-      python3 -m venv "$venv"
+      $sudo apt-get update -qq || return
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null || return
+      python3 -m venv "$venv" || return
     fi
   fi
+  # Each step returns on failure: scripts/test calls this where `set -e` does not hold,
+  # and a failed install must not be recorded as done.
   if ! cmp -s "$req" "$venv/.requirements"; then
-    "$venv/bin/pip" install -q -r "$req"
+    "$venv/bin/pip" install -q -r "$req" || return
     cp "$req" "$venv/.requirements"
   fi
 }
